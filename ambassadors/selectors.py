@@ -1,0 +1,177 @@
+"""Reads for the ambassador track: where a person is on it, certificates, the ambassador dashboard."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ambassadors.models import (
+    Application,
+    ApplicationStatus,
+    Certification,
+    CoursePurpose,
+    PracticeSession,
+    RequiredCourse,
+    TrackSettings,
+)
+
+
+def valid_certification(*, user, at: datetime | None = None) -> Certification | None:
+    at = at or timezone.now()
+    if not user.is_authenticated:
+        return None
+    return (Certification.objects.filter(user=user, revoked_at__isnull=True, issued_at__lte=at, expires_at__gt=at)
+            .order_by("-expires_at").first())
+
+
+def is_certified(*, user, at: datetime | None = None) -> bool:
+    return valid_certification(user=user, at=at) is not None
+
+
+@dataclass
+class CourseStep:
+    title: str
+    url: str
+    done: bool
+
+
+@dataclass
+class TrackStatus:
+    application: Application | None
+    courses: list[CourseStep] = field(default_factory=list)
+    practice_done: int = 0
+    practice_required: int = 0
+    certification: Certification | None = None
+    now: datetime | None = None
+
+    @property
+    def training_done(self) -> bool:
+        return all(step.done for step in self.courses)
+
+    @property
+    def practice_complete(self) -> bool:
+        return self.practice_done >= self.practice_required
+
+    @property
+    def ready_for_certification(self) -> bool:
+        return (self.application is not None and self.application.status == ApplicationStatus.ACCEPTED
+                and self.training_done and self.practice_complete)
+
+    @property
+    def certified(self) -> bool:
+        return self.certification is not None and self.certification.is_valid(self.now)
+
+    @property
+    def expired(self) -> bool:
+        return self.certification is not None and not self.certification.is_valid(self.now)
+
+
+def _course_steps(*, user, purpose: str) -> list[CourseStep]:
+    from courses.models import CoursePage, Enrolment
+    from courses.selectors import localized_by_key
+
+    required = list(RequiredCourse.objects.filter(purpose=purpose).select_related("course"))
+    keys = [r.course.translation_key for r in required]
+    done = set(Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
+               .values_list("course_key", flat=True)) if user.is_authenticated else set()
+    pages = localized_by_key(CoursePage, keys)
+    steps = []
+    for r in required:
+        page = pages.get(r.course.translation_key, r.course)
+        steps.append(CourseStep(title=page.title, url=page.url or "", done=r.course.translation_key in done))
+    return steps
+
+
+def completed_required_courses(*, user, purpose: str, since: datetime | None = None) -> bool:
+    from courses.models import Enrolment
+
+    keys = [r.course.translation_key for r in RequiredCourse.objects.filter(purpose=purpose).select_related("course")]
+    if not keys:
+        return purpose == CoursePurpose.TRAINING
+    done = Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
+    if since is not None:
+        done = done.filter(completed_at__gt=since)
+    return done.values("course_key").distinct().count() == len(set(keys))
+
+
+def track_status(*, user, now: datetime | None = None) -> TrackStatus:
+    now = now or timezone.now()
+    application = (Application.objects.filter(user=user).select_related("center").order_by("-created_at").first()
+                   if user.is_authenticated else None)
+    settings_row = TrackSettings.current()
+    certification = Certification.objects.filter(user=user, revoked_at__isnull=True).first() \
+        if user.is_authenticated else None
+    return TrackStatus(
+        application=application,
+        courses=_course_steps(user=user, purpose=CoursePurpose.TRAINING),
+        practice_done=PracticeSession.objects.filter(trainee=user).count() if user.is_authenticated else 0,
+        practice_required=settings_row.practice_sessions_required,
+        certification=certification, now=now,
+    )
+
+
+def applications_to_review():
+    return (Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+            .select_related("user", "center").order_by("created_at"))
+
+
+def trainees():
+    """Accepted applicants who are not (validly) certified yet, with their progress counts."""
+    return (Application.objects.filter(status=ApplicationStatus.ACCEPTED)
+            .select_related("user", "center").order_by("created_at"))
+
+
+def practice_to_confirm(*, supervisor, now: datetime | None = None):
+    """Sessions this facilitator ran where a trainee co-facilitated and is not yet confirmed."""
+    from labs.models import Session
+
+    now = now or timezone.now()
+    trainee_ids = Application.objects.filter(status=ApplicationStatus.ACCEPTED).values("user_id")
+    sessions = (Session.objects.filter(Q(facilitators=supervisor) | Q(lead=supervisor) | Q(center__facilitators=supervisor),
+                                       starts_at__lte=now, cancelled_at__isnull=True,
+                                       ambassadors__in=trainee_ids)
+                .distinct().select_related("center").prefetch_related("ambassadors").order_by("-starts_at")[:50])
+    confirmed = set(PracticeSession.objects.filter(session__in=[s.pk for s in sessions])
+                    .values_list("session_id", "trainee_id"))
+    trainee_set = set(Application.objects.filter(status=ApplicationStatus.ACCEPTED).values_list("user_id", flat=True))
+    rows = []
+    for session in sessions:
+        for person in session.ambassadors.all():
+            if person.pk in trainee_set and (session.pk, person.pk) not in confirmed and person.pk != supervisor.pk:
+                rows.append((session, person))
+    return rows
+
+
+@dataclass
+class AmbassadorDashboard:
+    upcoming: list
+    reports_due: list
+    learners_reached: int
+    certification: Certification | None
+    status: TrackStatus
+    badges: list
+
+
+def ambassador_dashboard(*, user, now: datetime | None = None) -> AmbassadorDashboard:
+    from django.db.models import Count
+
+    from labs.models import Attendance, Session
+
+    now = now or timezone.now()
+    mine = Session.objects.filter(Q(ambassadors=user) | Q(lead=user)).distinct()
+    upcoming = list(mine.filter(ends_at__gte=now, cancelled_at__isnull=True).select_related("center")
+                    .annotate(registered=Count("registrations", filter=Q(registrations__status="registered"),
+                                               distinct=True))
+                    .order_by("starts_at")[:20])
+    reports_due = list(mine.filter(starts_at__lte=now, cancelled_at__isnull=True, report__isnull=True)
+                       .select_related("center").order_by("-starts_at")[:20])
+    attended = Attendance.objects.filter(session__in=mine.values("pk"))
+    reached = attended.filter(user__isnull=False).values("user_id").distinct().count() + \
+        attended.filter(user__isnull=True).count()
+    status = track_status(user=user, now=now)
+    badges = []
+    if status.certification:
+        badges.append(status.certification)
+    return AmbassadorDashboard(upcoming=upcoming, reports_due=reports_due, learners_reached=reached,
+                               certification=status.certification, status=status, badges=badges)

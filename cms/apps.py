@@ -1,0 +1,37 @@
+"""App configs owned by cms: the project app itself and Wagtail's user admin with Sangkat's fields."""
+
+from django.apps import AppConfig
+from wagtail.users.apps import WagtailUsersAppConfig
+
+
+class CmsConfig(AppConfig):
+    default = True  # this module also holds the Wagtail users config below
+    name = "cms"
+    verbose_name = "Sangkat site and accounts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from cms.services import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="sangkat-ensure-roles")
+
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import Locale
+
+        from courses.selectors import forget_locales
+
+        post_save.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales")
+        post_delete.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales-delete")
+
+        from wagtail.models import Site
+
+        from cms.middleware import SiteLookupCacheMiddleware
+
+        post_save.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites")
+        post_delete.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites-delete")
+
+
+class SangkatUsersAppConfig(WagtailUsersAppConfig):
+    user_viewset = "cms.viewsets.SangkatUserViewSet"

@@ -1,0 +1,150 @@
+"""Forms for sign-up, login, profile and staff help, with messages in the user's language."""
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.forms import UserCreationForm, UserEditForm
+
+from cms.models import AgeBand, Gender, Language
+from cms.phones import normalize_phone
+from labs.models import Center
+
+User = get_user_model()
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        phone = normalize_phone(value)
+        if phone is None:
+            raise forms.ValidationError(_("This is not a phone number we recognise. Example: 012 345 678"))
+        return phone
+
+
+def check_new_password(form: forms.Form, user) -> None:
+    """Both password fields agree and the password passes Django's validators for this user."""
+    p1, p2 = form.cleaned_data.get("password1"), form.cleaned_data.get("password2")
+    if p1 and p2 and p1 != p2:
+        form.add_error("password2", _("The two passwords are not the same."))
+    elif p1:
+        try:
+            password_validation.validate_password(p1, user)
+        except forms.ValidationError as error:
+            form.add_error("password1", error)
+
+
+class ProfileFieldsMixin:
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        if phone and User.objects.filter(phone=phone).exclude(pk=getattr(self.instance, "pk", None)).exists():
+            raise forms.ValidationError(_("Another account already uses this phone number."))
+        return phone
+
+
+class SignUpForm(ProfileFieldsMixin, forms.ModelForm):
+    phone = PhoneField(
+        label=_("Phone number (optional)"), required=False, max_length=30,
+        help_text=_("You can log in with it instead of your username."),
+    )
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    class Meta:
+        model = User
+        fields = ["username", "nickname", "display_name", "phone", "age_band", "gender", "home_center", "preferred_language"]
+        labels = {
+            "username": _("Username"),
+            "nickname": _("Nickname others will see"),
+            "display_name": _("Your full name (optional)"),
+            "age_band": _("Your age"),
+            "gender": _("Gender (optional)"),
+            "home_center": _("Your neighborhood center"),
+            "preferred_language": _("Language"),
+        }
+        help_texts = {
+            "username": _("Letters, numbers and . _ - only. You use it to log in."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].required = True
+        self.fields["age_band"].choices = [("", _("Choose…"))] + list(AgeBand.choices)
+        self.fields["gender"].choices = list(Gender.choices)
+        self.fields["home_center"].queryset = Center.objects.order_by("name")
+        self.fields["home_center"].required = False
+        self.fields["preferred_language"].choices = list(Language.choices)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken. Please choose another one."))
+        if normalize_phone(username):
+            raise forms.ValidationError(_("A username cannot be a phone number. Put your number in the phone field."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        check_new_password(self, User(username=cleaned.get("username", ""), nickname=cleaned.get("nickname", "")))
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username or phone number"), max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+    )
+    error_messages = {
+        "invalid_login": _("That username or phone number and password do not match. Please try again."),
+        "inactive": _("This account is switched off. Please ask the staff at your center."),
+    }
+
+
+class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
+    phone = PhoneField(label=_("Phone number (optional)"), required=False, max_length=30)
+
+    class Meta:
+        model = User
+        fields = ["nickname", "display_name", "phone", "age_band", "gender", "home_center", "preferred_language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].required = True
+        self.fields["home_center"].required = False
+
+
+class NewPasswordForm(forms.Form):
+    password1 = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        check_new_password(self, self.user)
+        return cleaned
+
+
+_SANGKAT_ADMIN_FIELDS = [
+    "phone", "display_name", "nickname", "home_center", "preferred_language",
+    "age_band", "guardian_consent", "gender", "must_change_password",
+]
+
+
+class WagtailUserCreationForm(UserCreationForm):
+    phone = PhoneField(label=_("Phone number"), required=False, max_length=30)
+
+    class Meta(UserCreationForm.Meta):
+        fields = UserCreationForm.Meta.fields | set(_SANGKAT_ADMIN_FIELDS)
+
+
+class WagtailUserEditForm(UserEditForm):
+    phone = PhoneField(label=_("Phone number"), required=False, max_length=30)
+
+    class Meta(UserEditForm.Meta):
+        fields = UserEditForm.Meta.fields | set(_SANGKAT_ADMIN_FIELDS)

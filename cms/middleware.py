@@ -1,0 +1,53 @@
+"""Request-level rules for accounts."""
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+_ALWAYS_ALLOWED_PREFIXES = ("/static/", "/media/", "/i18n/")
+
+
+class PasswordChangeRequiredMiddleware:
+    """After a staff reset, the learner chooses a new password before doing anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password:
+            allowed = {reverse("choose_password"), reverse("logout")}
+            if request.path not in allowed and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES):
+                return redirect("choose_password")
+        return self.get_response(request)
+
+
+class SiteLookupCacheMiddleware:
+    """Remember which Wagtail Site answers a host name, instead of asking the database each request.
+
+    Sites change almost never; the memo is cleared in every process when one is saved or deleted
+    (cms.apps) and is at most a minute old in others.
+    """
+
+    seconds = 60
+    _memo: dict[tuple[str, str], tuple[float, object]] = {}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from wagtail.models import Site
+
+        key = (request.get_host(), request.get_port())
+        found = self._memo.get(key)
+        now = time.monotonic()
+        if found is None or now - found[0] > self.seconds:
+            found = (now, Site._find_for_request(request))
+            self._memo[key] = found
+        request._wagtail_site = found[1]
+        return self.get_response(request)
+
+    @classmethod
+    def forget(cls, **_kwargs):
+        cls._memo.clear()

@@ -1,0 +1,166 @@
+"""Accounts (the Sangkat user and what they tell us about themselves) and the Wagtail home page."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.url_routing import RouteResult
+
+from cms.pages import SangkatPageMixin
+
+
+class AgeBand(models.TextChoices):
+    UNDER_13 = "under13", _("Under 13")
+    TEEN = "13-17", _("13 to 17")
+    YOUNG_ADULT = "18-24", _("18 to 24")
+    ADULT = "25-59", _("25 to 59")
+    SENIOR = "60+", _("60 or older")
+
+
+MINOR_AGE_BANDS = {AgeBand.UNDER_13, AgeBand.TEEN}
+YOUTH_AGE_BANDS = {AgeBand.UNDER_13, AgeBand.TEEN, AgeBand.YOUNG_ADULT}
+
+
+class Gender(models.TextChoices):
+    UNSAID = "", _("Prefer not to say")
+    WOMAN = "woman", _("Woman or girl")
+    MAN = "man", _("Man or boy")
+    ANOTHER = "another", _("Another way")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    KHMER = "km", "ខ្មែរ"
+
+
+class User(AbstractUser):
+    """A person using Sangkat. Many have no email, so a phone number can stand in for it."""
+
+    phone = models.CharField(
+        _("phone number"), max_length=20, unique=True, null=True, blank=True,
+        help_text=_("Stored in international form, for example +85512345678."),
+    )
+    display_name = models.CharField(
+        _("full name"), max_length=100, blank=True,
+        help_text=_("Seen only by you and the staff of your center."),
+    )
+    nickname = models.CharField(
+        _("public nickname"), max_length=40,
+        help_text=_("The only name others can see."),
+    )
+    home_center = models.ForeignKey(
+        "labs.Center", verbose_name=_("home center"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="members",
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.KHMER
+    )
+    age_band = models.CharField(_("age"), max_length=8, choices=AgeBand.choices, blank=True)
+    guardian_consent = models.BooleanField(
+        _("guardian consent given"), default=False,
+        help_text=_("Needed before a person under 18 can appear anywhere public."),
+    )
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, blank=True, default=Gender.UNSAID,
+        help_text=_("Optional. Used only for women-and-girls spaces and anonymous statistics."),
+    )
+    must_change_password = models.BooleanField(
+        _("must choose a new password"), default=False,
+        help_text=_("Set when a staff member resets the password."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_band__in=[c.value for c in AgeBand]) | Q(age_band=""),
+                name="user_age_band_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(gender__in=[c.value for c in Gender]), name="user_gender_valid"
+            ),
+        ]
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age_band in MINOR_AGE_BANDS
+
+    @property
+    def can_appear_publicly(self) -> bool:
+        """Minors appear nowhere public until a guardian has consented."""
+        return not self.is_minor or self.guardian_consent
+
+    @property
+    def public_name(self) -> str:
+        return self.nickname or _("Learner")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class HomePage(SangkatPageMixin, Page):
+    """The site's front page: what Sangkat is, and for a learner where to continue."""
+
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("tagline"), FieldPanel("intro")]
+    max_count_per_parent = 1
+    subpage_types = ["courses.CourseIndexPage", "labs.CenterIndexPage"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Find a page below home in one query by its URL path, instead of one query per level.
+
+        Anything the fast path does not find exactly (drafts, routable sub-paths) goes through
+        Wagtail's own routing, which gives the same answer or the same 404.
+        """
+        if path_components:
+            parent_path = self.url_path + "".join(f"{c}/" for c in path_components[:-1])
+            wanted = parent_path + f"{path_components[-1]}/"
+            found = {
+                page.url_path: page
+                for page in Page.objects.live().filter(
+                    path__startswith=self.path, url_path__in=[wanted, parent_path]
+                )
+            }
+            target = found.get(wanted)
+            if target is not None:
+                target = target.specific
+                if parent_path in found:
+                    target._cached_parent_obj = found[parent_path]
+                return RouteResult(target)
+        return super().route(request, path_components)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import home_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_context(user=request.user, home=self))
+        return context
+
+
+class Notification(models.Model):
+    """A message for one person, stored in their language at the time it was sent."""
+
+    user = models.ForeignKey("cms.User", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,49 @@
+"""What all Sangkat page types share."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils.translation import get_language
+from wagtail.models import Page, PageViewRestriction
+
+
+class SangkatPageMixin:
+    """Wagtail page behaviour tuned for light pages on slow connections."""
+
+    def get_view_restrictions(self):
+        """Wagtail's rule (restrictions of this page and its ancestors, aliases resolved to their
+        source) in one query: ancestor paths are prefixes of this page's tree path, so they need
+        no query of their own.
+        """
+        step = self.steplen
+        paths = [self.path[:end] for end in range(step, len(self.path) + 1, step)]
+        sources_of_aliases = Page.objects.filter(path__in=paths, alias_of__isnull=False).values("alias_of")
+        return PageViewRestriction.objects.filter(
+            Q(page__path__in=paths, page__alias_of__isnull=True) | Q(page__in=sources_of_aliases)
+        )
+
+    def serve(self, request, *args, **kwargs):
+        """Anonymous visitors share one rendering of a page revision for a short while.
+
+        Nothing personal is in such a page (no CSRF token, no messages, no progress); logged-in
+        people always get a fresh, private page. Publishing a new revision changes the key.
+        """
+        seconds = getattr(settings, "SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS", 0)
+        if (not seconds or request.method != "GET" or request.GET or request.user.is_authenticated
+                or len(messages.get_messages(request))):
+            response = super().serve(request, *args, **kwargs)
+            if request.user.is_authenticated:
+                response["Cache-Control"] = "private, no-cache"
+            return response
+        key = f"sangkat:page:{self.pk}:{self.latest_revision_id}:{get_language()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return HttpResponse(cached, content_type="text/html; charset=utf-8")
+        response = super().serve(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code == 200 and not response.cookies:
+            cache.set(key, response.content, seconds)
+        return response

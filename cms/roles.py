@@ -1,0 +1,42 @@
+"""The roles people hold in Sangkat, as Django groups, and the checks views use."""
+
+from django.utils.translation import gettext_lazy as _
+
+LEARNER = "learner"
+AMBASSADOR = "ambassador"
+FACILITATOR = "facilitator"
+INNOVATION_UNIT = "innovation-unit"
+MODERATOR = "moderator"
+
+ROLE_LABELS = {
+    LEARNER: _("Learner"),
+    AMBASSADOR: _("Digital City Ambassador"),
+    FACILITATOR: _("Facilitator"),
+    INNOVATION_UNIT: _("Innovation Unit staff"),
+    MODERATOR: _("Moderator"),
+}
+ALL_ROLES = tuple(ROLE_LABELS)
+
+
+def role_names(user) -> set[str]:
+    """The role names a user holds: loaded with the user (cms.auth), else read once and cached."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_sangkat_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._sangkat_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(role_names(user) & set(roles))
+
+
+def is_city_staff(user) -> bool:
+    """Innovation Unit staff (and superusers) see every center."""
+    return has_role(user, INNOVATION_UNIT)

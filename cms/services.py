@@ -1,0 +1,162 @@
+"""Writes for accounts: sign-up, profile changes, staff password resets, language choice."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from cms.roles import LEARNER
+
+# No 0/O, 1/l/I: temporary passwords are read aloud or copied from a screen at a center.
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@transaction.atomic
+def register_learner(*, username: str, password: str, nickname: str, age_band: str,
+                     display_name: str = "", phone: str | None = None, home_center=None,
+                     preferred_language: str = "km", gender: str = ""):
+    """Create a learner account. Inputs are already validated by the sign-up form."""
+    User = get_user_model()
+    user = User(
+        username=username, nickname=nickname, display_name=display_name, phone=phone or None,
+        home_center=home_center, preferred_language=preferred_language, age_band=age_band,
+        gender=gender,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    learner_group, _created = Group.objects.get_or_create(name=LEARNER)
+    user.groups.add(learner_group)
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user, **fields):
+    allowed = {"nickname", "display_name", "phone", "home_center", "preferred_language", "gender", "age_band"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(user, name, value)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def temporary_password() -> str:
+    return "".join(secrets.choice(_READABLE) for _ in range(10))
+
+
+@transaction.atomic
+def reset_password_by_staff(*, learner) -> str:
+    """Give a learner a temporary password they must change at their next login."""
+    password = temporary_password()
+    learner.set_password(password)
+    learner.must_change_password = True
+    learner.save(update_fields=["password", "must_change_password"])
+    return password
+
+
+@transaction.atomic
+def set_own_password(*, user, password: str) -> None:
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+
+
+@transaction.atomic
+def set_guardian_consent(*, learner, given: bool) -> None:
+    """Recorded by center staff once a parent or guardian has agreed (never by the minor)."""
+    learner.guardian_consent = given
+    learner.save(update_fields=["guardian_consent"])
+
+
+def set_preferred_language(*, user, language: str) -> None:
+    if user.is_authenticated and user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+def ensure_roles(**_kwargs) -> None:
+    """Create the role groups and give Innovation Unit staff the Wagtail editing rights.
+
+    Runs after every migrate; safe to repeat.
+    """
+    from django.contrib.auth.models import Permission
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    from cms.roles import ALL_ROLES, INNOVATION_UNIT, MODERATOR
+
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").first()
+    if admin_access is None:
+        return
+    for name in (INNOVATION_UNIT, MODERATOR):
+        groups[name].permissions.add(admin_access)
+    staff = groups[INNOVATION_UNIT]
+    root = Page.get_first_root_node()
+    if root is not None:
+        for codename in ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
+            permission = Permission.objects.filter(content_type__app_label="wagtailcore", codename=codename).first()
+            if permission:
+                GroupPagePermission.objects.get_or_create(group=staff, page=root, permission=permission)
+    collection = Collection.get_first_root_node()
+    if collection is not None:
+        for app, codenames in (("wagtailimages", ("add_image", "change_image", "choose_image")),
+                               ("wagtaildocs", ("add_document", "change_document", "choose_document"))):
+            for codename in codenames:
+                permission = Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+                if permission:
+                    GroupCollectionPermission.objects.get_or_create(
+                        group=staff, collection=collection, permission=permission
+                    )
+    for app, model in (("labs", "center"),):
+        staff.permissions.add(*Permission.objects.filter(content_type__app_label=app, content_type__model=model))
+
+
+def notify(*, users, kind: str, title, body="", url: str = "", params: dict | None = None) -> int:
+    """Send a notification to each person, in their own language; returns how many were stored.
+
+    `title` and `body` are lazily translated strings with optional %(name)s placeholders filled
+    from `params`. The inbox rows are written in the caller's transaction; other channels
+    (SMS, email) run only once it commits, so a rolled-back action notifies nobody.
+    """
+    from django.utils import translation
+
+    from cms.models import Notification
+    from cms.notifications import configured_channels
+
+    params = params or {}
+    rows = []
+    for user in users:
+        with translation.override(user.preferred_language or "en"):
+            rows.append(Notification(
+                user=user, kind=kind, title=(str(title) % params)[:200],
+                body=str(body) % params if body else "", url=url,
+            ))
+    created = Notification.objects.bulk_create(rows)
+    channels = configured_channels()
+    if channels and created:
+        def deliver():
+            for notification in created:
+                for channel in channels:
+                    try:
+                        channel.send(user=notification.user, notification=notification)
+                    except Exception:  # a provider outage must not lose the in-app notice
+                        import logging
+
+                        logging.getLogger("sangkat.notifications").exception("channel %s failed", channel.name)
+
+        transaction.on_commit(deliver)
+    return len(created)
+
+
+def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
+    from django.utils import timezone
+
+    from cms.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from ambassadors import urls as ambassadors_urls
+from cms import views as cms_views
+from courses import urls as courses_urls
+from labs import urls as labs_urls
+from labs.hercity import urls as hercity_urls
+from labs.participation import urls as participation_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("i18n/setlang/", cms_views.set_language, name="set_language"),
+    path("health/", cms_views.health, name="health"),
+    path("api/participation/", include(participation_urls.api_urlpatterns)),
+]
+
+urlpatterns += i18n_patterns(
+    path("accounts/signup/", cms_views.signup, name="signup"),
+    path("accounts/login/", cms_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", cms_views.profile, name="profile"),
+    path("accounts/new-password/", cms_views.choose_password, name="choose_password"),
+    path("notifications/", cms_views.notifications, name="notifications"),
+    path("facilitate/centers/<int:center_id>/learners/", cms_views.center_learners, name="center_learners"),
+    path(
+        "facilitate/centers/<int:center_id>/learners/<int:learner_id>/reset-password/",
+        cms_views.reset_learner_password, name="reset_learner_password",
+    ),
+    path(
+        "facilitate/centers/<int:center_id>/learners/<int:learner_id>/guardian-consent/",
+        cms_views.set_guardian_consent, name="set_guardian_consent",
+    ),
+    path("participate/", include(participation_urls)),
+    path("participate/hercity/", include(hercity_urls)),
+    path("", include(courses_urls)),
+    path("", include(labs_urls)),
+    path("", include(ambassadors_urls)),
+    # Wagtail serves every other path (home, courses, lessons) in the visitor's language.
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

@@ -1,0 +1,171 @@
+"""Account pages: sign up, log in and out, profile, new password, language switch."""
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms import services
+from cms.forms import LoginForm, NewPasswordForm, ProfileForm, SignUpForm
+from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from cms.selectors import inbox, learners_for
+from labs.selectors import centers_for
+
+
+def _in_language(path: str, language: str) -> str:
+    """The same page in another language: /en/learn/ → /km/learn/; anything else → that language's home."""
+    translated = translate_url(path, language)
+    if translated == path and not path.startswith(f"/{language}/"):
+        return f"/{language}/"
+    return translated
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("/")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.register_learner(
+            username=data["username"], password=data["password1"], nickname=data["nickname"],
+            display_name=data["display_name"], phone=data["phone"], home_center=data["home_center"],
+            preferred_language=data["preferred_language"], age_band=data["age_band"], gender=data["gender"],
+        )
+        login(request, user, backend="cms.auth.UsernameOrPhoneBackend")
+        messages.success(request, _("Welcome to Sangkat, %(name)s! Pick a course to start.") % {"name": user.nickname})
+        return _redirect_in_language(request, "/", user.preferred_language)
+    return render(request, "cms/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "cms/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if user.must_change_password:
+            return redirect("choose_password")
+        return _redirect_in_language(self.request, response.url, user.preferred_language)
+
+
+def _redirect_in_language(request, path: str, language: str):
+    target = _in_language(path, language)  # resolved in the current language, then switched
+    translation.activate(language)
+    response = HttpResponseRedirect(target)
+    response.set_cookie("django_language", language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
+        messages.success(request, _("Your profile is saved."))
+        return _redirect_in_language(request, request.path, request.user.preferred_language)
+    return render(request, "cms/profile.html", {"form": form})
+
+
+@login_required
+def choose_password(request):
+    form = NewPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.set_own_password(user=request.user, password=form.cleaned_data["password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your new password is saved."))
+        return redirect("/")
+    return render(request, "cms/choose_password.html", {"form": form})
+
+
+def set_language(request):
+    """Switch language with a plain link (no JavaScript, no form) and remember it on the profile.
+
+    A GET on purpose: pages for anonymous visitors then carry no CSRF token and can be shared
+    from the cache. The only effect is the language preference.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    language = data.get("language", "")
+    if language not in dict(translation.trans_real.get_languages()):
+        messages.error(request, _("That language is not available."))
+        return redirect("/")
+    next_url = data.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    services.set_preferred_language(user=request.user, language=language)
+    return _redirect_in_language(request, next_url, language)
+
+
+# --- Help from center staff ----------------------------------------------------------------
+
+def _require_center_staff(user):
+    if not has_role(user, FACILITATOR, INNOVATION_UNIT):
+        raise PermissionDenied
+
+
+@login_required
+def center_learners(request, center_id: int):
+    _require_center_staff(request.user)
+    center = centers_for(request.user).filter(pk=center_id).first()
+    if center is None:
+        raise Http404(_("This center is not available."))
+    learners = learners_for(viewer=request.user, center_id=center.pk).order_by("nickname", "username")
+    return render(request, "cms/center_learners.html", {"center": center, "learners": learners})
+
+
+def _learner_or_404(request, center_id: int, learner_id: int):
+    _require_center_staff(request.user)
+    learner = learners_for(viewer=request.user, center_id=center_id).filter(pk=learner_id).first()
+    if learner is None:
+        # Someone outside the facilitator's centers, or a forged id: nothing to see or change.
+        raise Http404(_("This learner is not in your centers."))
+    return learner
+
+
+@login_required
+@require_POST
+def reset_learner_password(request, center_id: int, learner_id: int):
+    learner = _learner_or_404(request, center_id, learner_id)
+    password = services.reset_password_by_staff(learner=learner)
+    return render(request, "cms/temporary_password.html", {
+        "learner": learner, "password": password, "center_id": center_id,
+    })
+
+
+@login_required
+@require_POST
+def set_guardian_consent(request, center_id: int, learner_id: int):
+    learner = _learner_or_404(request, center_id, learner_id)
+    given = request.POST.get("given") == "yes"
+    services.set_guardian_consent(learner=learner, given=given)
+    messages.success(request, _("Guardian consent for %(name)s is recorded.") % {"name": learner.nickname}
+                     if given else _("Guardian consent for %(name)s is withdrawn.") % {"name": learner.nickname})
+    return redirect("center_learners", center_id=center_id)
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.mark_notifications_read(user=request.user)
+        return redirect("notifications")
+    items = inbox(user=request.user)
+    return render(request, "cms/notifications.html", {"items": items})
+
+
+def health(request):
+    """For load balancers and monitoring: 200 when the database and the cache answer, else 503."""
+    from django.http import JsonResponse
+
+    from cms.selectors import service_health
+
+    checks = service_health()
+    return JsonResponse(checks, status=200 if all(checks.values()) else 503)

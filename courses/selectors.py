@@ -1,0 +1,430 @@
+"""Reads for learning pages, "continue where you left off", My learning and facilitator reports.
+
+Query counts do not grow with the number of lessons or learners: each reader fetches pages,
+progress and results in a fixed number of queries and joins them in Python.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from wagtail.models import Locale, Page
+
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+    QuizResult,
+)
+from labs.selectors import centers_for
+
+_locale_ids: dict[str, int] = {}
+
+
+def _active_locale_id() -> int | None:
+    """The active language's Locale id, remembered per process (Locale rows almost never change;
+    cms.apps clears this when one is saved or deleted)."""
+    from django.utils.translation import get_language
+
+    language = get_language() or "en"
+    if language not in _locale_ids:
+        try:
+            _locale_ids[language] = Locale.get_active().pk
+        except Locale.DoesNotExist:
+            return None
+    return _locale_ids[language]
+
+
+def forget_locales(**_kwargs) -> None:
+    _locale_ids.clear()
+
+
+def localized_by_key(model, keys: Iterable[UUID]) -> dict[UUID, Page]:
+    """The live page for each translation key, in the active language when it exists."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    active = _active_locale_id()
+    chosen: dict[UUID, Page] = {}
+    for page in model.objects.live().filter(translation_key__in=keys).select_related("locale"):
+        current = chosen.get(page.translation_key)
+        if current is None or page.locale_id == active:
+            chosen[page.translation_key] = page
+    return chosen
+
+
+@dataclass
+class LessonStatus:
+    page: LessonPage
+    started: bool = False
+    completed: bool = False
+
+
+@dataclass
+class CourseOutline:
+    lessons: list[LessonStatus]
+    enrolled: bool
+    completed_at: datetime | None
+    done: int
+    total: int
+    next_lesson: LessonPage | None
+    missing_prerequisites: list[CoursePage] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _lesson_statuses(user, lessons: list[LessonPage]) -> list[LessonStatus]:
+    statuses = [LessonStatus(page=lesson) for lesson in lessons]
+    if user.is_authenticated and lessons:
+        progress = {
+            row["lesson_key"]: row["completed_at"]
+            for row in LessonProgress.objects.filter(
+                user=user, lesson_key__in=[lesson.translation_key for lesson in lessons]
+            ).values("lesson_key", "completed_at")
+        }
+        for status in statuses:
+            key = status.page.translation_key
+            status.started = key in progress
+            status.completed = progress.get(key) is not None
+    return statuses
+
+
+def course_outline(*, user, course: CoursePage) -> CourseOutline:
+    lessons = list(LessonPage.objects.live().child_of(course).order_by("path"))
+    statuses = _lesson_statuses(user, lessons)
+    enrolment = None
+    missing: list[CoursePage] = []
+    if user.is_authenticated:
+        enrolment = Enrolment.objects.filter(user=user, course_key=course.translation_key).first()
+        prerequisites = list(course.prerequisites.live())
+        if prerequisites:
+            finished = set(
+                Enrolment.objects.filter(
+                    user=user, completed_at__isnull=False,
+                    course_key__in=[p.translation_key for p in prerequisites],
+                ).values_list("course_key", flat=True)
+            )
+            missing = [p for p in prerequisites if p.translation_key not in finished]
+    required = [s for s in statuses if s.page.required]
+    next_lesson = next((s.page for s in statuses if not s.completed), None)
+    return CourseOutline(
+        lessons=statuses,
+        enrolled=enrolment is not None,
+        completed_at=enrolment.completed_at if enrolment else None,
+        done=sum(1 for s in required if s.completed),
+        total=len(required),
+        next_lesson=next_lesson,
+        missing_prerequisites=missing,
+    )
+
+
+@dataclass
+class CourseCard:
+    page: CoursePage
+    lessons: list[LessonStatus]
+    enrolled: bool = False
+    completed: bool = False
+
+    @property
+    def required(self) -> list[LessonStatus]:
+        return [lesson for lesson in self.lessons if lesson.page.required]
+
+    @property
+    def total(self) -> int:
+        return len(self.required)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for lesson in self.required if lesson.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+_LESSON_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "translation_key", "locale_id",
+                  "live", "required", "estimated_minutes", "content_type_id")
+
+
+def course_cards(*, user, index: CourseIndexPage | None = None) -> list[CourseCard]:
+    """Every live course (under one index page, or in the active language) with the learner's progress.
+
+    Four queries whatever the number of courses and lessons.
+    """
+    courses = CoursePage.objects.live().select_related("cover_image").order_by("path")
+    lessons = LessonPage.objects.live().only(*_LESSON_FIELDS).order_by("path")
+    if index is not None:
+        courses = courses.child_of(index)
+        lessons = lessons.descendant_of(index)
+    else:
+        courses = courses.filter(locale_id=_active_locale_id())
+        lessons = lessons.filter(locale_id=_active_locale_id())
+    courses = list(courses)
+    if not courses:
+        return []
+    by_course: dict[str, list[LessonStatus]] = defaultdict(list)
+    for lesson in lessons:
+        by_course[lesson.path[: -LessonPage.steplen]].append(LessonStatus(page=lesson))
+    cards = [CourseCard(page=c, lessons=by_course[c.path]) for c in courses]
+    if user.is_authenticated:
+        keys = [c.translation_key for c in courses]
+        enrolments = {e.course_key: e for e in Enrolment.objects.filter(user=user, course_key__in=keys)}
+        progress = {
+            row["lesson_key"]: row["completed_at"]
+            for row in LessonProgress.objects.filter(user=user, course_key__in=list(enrolments))
+            .values("lesson_key", "completed_at")
+        } if enrolments else {}
+        for card in cards:
+            enrolment = enrolments.get(card.page.translation_key)
+            if enrolment:
+                card.enrolled = True
+                card.completed = enrolment.completed_at is not None
+            for status in card.lessons:
+                key = status.page.translation_key
+                status.started = key in progress
+                status.completed = progress.get(key) is not None
+    return cards
+
+
+@dataclass
+class AnswerView:
+    index: int
+    text: str
+    chosen: bool = False
+    feedback: str = ""
+
+
+@dataclass
+class QuestionView:
+    number: int
+    kind: str
+    prompt: str
+    answers: list[AnswerView]
+    correct: bool | None = None  # None until the learner has an attempt to look at
+
+
+@dataclass
+class QuizView:
+    block_id: str
+    title: str
+    pass_mark: int
+    questions: list[QuestionView]
+    token: str
+    best_percent: int | None = None
+    passed: bool = False
+    attempts: int = 0
+    feedback: QuizAttempt | None = None
+
+
+def _quiz_view(block, result, feedback: QuizAttempt | None) -> QuizView:
+    """Questions ready to render; with an attempt, its choices marked and their feedback shown."""
+    questions = []
+    for number, question in enumerate(block.value["questions"]):
+        chosen = set(feedback.answers.get(str(number), [])) if feedback else set()
+        answers = [
+            AnswerView(
+                index=index, text=answer["text"], chosen=index in chosen,
+                feedback=answer["feedback"] if index in chosen else "",
+            )
+            for index, answer in enumerate(question["answers"])
+        ]
+        correct = None
+        if feedback:
+            correct = chosen == {i for i, a in enumerate(question["answers"]) if a["correct"]}
+        questions.append(QuestionView(
+            number=number, kind=question["kind"], prompt=question["prompt"], answers=answers, correct=correct,
+        ))
+    return QuizView(
+        block_id=block.id, title=block.value["title"], pass_mark=block.value["pass_mark"],
+        questions=questions, token=str(uuid.uuid4()),
+        best_percent=result.best_percent if result else None,
+        passed=bool(result and result.passed_at),
+        attempts=result.attempts if result else 0,
+        feedback=feedback,
+    )
+
+
+def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
+    course = lesson.get_parent()
+    siblings = list(LessonPage.objects.live().child_of(course).order_by("path"))
+    statuses = _lesson_statuses(user, siblings)
+    position = next((i for i, s in enumerate(statuses) if s.page.pk == lesson.pk), 0)
+    results: dict[str, QuizResult] = {}
+    feedback = None
+    if user.is_authenticated and lesson.quiz_blocks():
+        results = {
+            r.quiz_id: r for r in QuizResult.objects.filter(user=user, lesson_key=lesson.translation_key)
+        }
+        attempt_id = request.GET.get("attempt", "")
+        if attempt_id.isdigit():
+            # Only the learner's own attempt: another learner's id shows nothing.
+            feedback = QuizAttempt.objects.filter(
+                pk=int(attempt_id), user=user, lesson_key=lesson.translation_key
+            ).first()
+    body = [
+        {
+            "block": block,
+            "quiz": _quiz_view(
+                block, results.get(block.id),
+                feedback if feedback and feedback.quiz_id == block.id else None,
+            ) if block.block_type == "quiz" else None,
+        }
+        for block in lesson.body
+    ]
+    completed = bool(statuses and statuses[position].completed)
+    return {
+        "course": course,
+        "lessons": statuses,
+        "position": position + 1,
+        "previous_lesson": statuses[position - 1].page if position > 0 else None,
+        "next_lesson": statuses[position + 1].page if position + 1 < len(statuses) else None,
+        "body": body,
+        "quizzes_pending": [item["quiz"] for item in body if item["quiz"] and not item["quiz"].passed],
+        "lesson_completed": completed,
+    }
+
+
+@dataclass
+class ContinuePoint:
+    course: CoursePage
+    lesson: LessonPage
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _latest_unfinished_progress(user) -> LessonProgress | None:
+    return (
+        LessonProgress.objects.filter(user=user)
+        .exclude(course_key__in=Enrolment.objects.filter(user=user, completed_at__isnull=False).values("course_key"))
+        .order_by("-last_seen_at")
+        .first()
+    )
+
+
+def _resume_point(card: CourseCard, lesson_key: UUID) -> ContinuePoint | None:
+    if not card.lessons:
+        return None
+    last = next((s for s in card.lessons if s.page.translation_key == lesson_key), None)
+    resume = last
+    if last is None or last.completed:
+        resume = next((s for s in card.lessons if not s.completed), last or card.lessons[0])
+    return ContinuePoint(course=card.page, lesson=resume.page, done=card.done, total=card.total)
+
+
+def continue_learning(*, user, cards: list[CourseCard] | None = None) -> ContinuePoint | None:
+    """Where the learner left off: the lesson they last opened, or the next one if it is done.
+
+    Pass the course cards already loaded for the page to save their queries.
+    """
+    if not user.is_authenticated:
+        return None
+    recent = _latest_unfinished_progress(user)
+    if recent is None:
+        return None
+    card = next((c for c in cards or [] if c.page.translation_key == recent.course_key), None)
+    if card is None:
+        course = localized_by_key(CoursePage, [recent.course_key]).get(recent.course_key)
+        if course is None:
+            return None
+        card = next(
+            (c for c in course_cards(user=user, index=course.get_parent()) if c.page.pk == course.pk), None
+        )
+        if card is None:
+            return None
+    return _resume_point(card, recent.lesson_key)
+
+
+def my_learning(*, user) -> list[CourseCard]:
+    enrolled_keys = list(
+        Enrolment.objects.filter(user=user).order_by("-last_activity_at").values_list("course_key", flat=True)
+    )
+    cards = {card.page.translation_key: card for card in course_cards(user=user)}
+    # Courses enrolled in another language still show, in that language.
+    missing = [key for key in enrolled_keys if key not in cards]
+    if missing:
+        for page in localized_by_key(CoursePage, missing).values():
+            for card in course_cards(user=user, index=page.get_parent()):
+                cards.setdefault(card.page.translation_key, card)
+    return [cards[key] for key in enrolled_keys if key in cards]
+
+
+# --- Facilitator reports -------------------------------------------------------------------
+
+@dataclass
+class LearnerRow:
+    learner: object
+    enrolled_at: datetime
+    completed_at: datetime | None
+    lessons_done: int
+    lessons_total: int
+    seconds_spent: int
+    quiz_percents: dict[str, int | None]
+
+
+@dataclass
+class CourseReport:
+    center: object
+    course: CoursePage
+    quizzes: list[tuple[str, str]]  # (quiz id, "Lesson: quiz title")
+    rows: list[LearnerRow]
+
+
+def center_course_report(*, viewer, center_id: int, course: CoursePage) -> CourseReport:
+    """Each learner of a center enrolled in a course: lessons, time, best quiz scores.
+
+    Raises PermissionDenied when the viewer does not facilitate that center, so a forged
+    center id shows nothing.
+    """
+    center = centers_for(viewer).filter(pk=center_id).first()
+    if center is None:
+        raise PermissionDenied
+    lessons = list(LessonPage.objects.live().child_of(course).order_by("path"))
+    required_keys = [lesson.translation_key for lesson in lessons if lesson.required]
+    quizzes = [
+        (block.id, f"{lesson.title}: {block.value['title']}")
+        for lesson in lessons for block in lesson.quiz_blocks()
+    ]
+    enrolments = list(
+        Enrolment.objects.filter(course_key=course.translation_key, user__home_center=center)
+        .select_related("user").order_by("user__nickname", "user__username")
+    )
+    user_ids = [e.user_id for e in enrolments]
+    progress = {
+        row["user_id"]: row
+        for row in LessonProgress.objects.filter(user_id__in=user_ids, course_key=course.translation_key)
+        .values("user_id")
+        .annotate(
+            done=Count("id", filter=Q(completed_at__isnull=False, lesson_key__in=required_keys)),
+            seconds=Sum("seconds_spent"),
+        )
+    }
+    best: dict[int, dict[str, int]] = defaultdict(dict)
+    for result in QuizResult.objects.filter(user_id__in=user_ids, course_key=course.translation_key):
+        best[result.user_id][result.quiz_id] = result.best_percent
+    rows = [
+        LearnerRow(
+            learner=e.user,
+            enrolled_at=e.enrolled_at,
+            completed_at=e.completed_at,
+            lessons_done=progress.get(e.user_id, {}).get("done", 0),
+            lessons_total=len(required_keys),
+            seconds_spent=progress.get(e.user_id, {}).get("seconds") or 0,
+            quiz_percents={quiz_id: best[e.user_id].get(quiz_id) for quiz_id, _ in quizzes},
+        )
+        for e in enrolments
+    ]
+    return CourseReport(center=center, course=course, quizzes=quizzes, rows=rows)

@@ -1,0 +1,13 @@
+"""Events courses announce to the rest of Sangkat (gamification listens; courses imports no one).
+
+Each is sent once per learner and thing, inside the transaction that records it.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: user, lesson (LessonPage)
+lesson_completed = Signal()
+# kwargs: user, lesson (LessonPage), quiz_id (str), percent (int)
+quiz_passed = Signal()
+# kwargs: user, course (CoursePage)
+course_completed = Signal()

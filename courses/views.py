@@ -1,0 +1,138 @@
+"""Learning actions (complete a lesson, send a quiz, heartbeat), My learning and facilitator reports."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from courses import selectors, services
+from courses.models import CoursePage, LessonPage
+from labs.selectors import centers_for
+
+
+def _live_lesson(lesson_id: int) -> LessonPage:
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    if lesson is None:
+        raise Http404(_("This lesson is not available."))
+    return lesson
+
+
+@login_required
+@require_POST
+def complete_lesson(request, lesson_id: int):
+    lesson = _live_lesson(lesson_id)
+    try:
+        services.complete_lesson(user=request.user, lesson=lesson)
+    except services.LessonNotReady as error:
+        messages.warning(request, error.message)
+        return redirect(lesson.url)
+    messages.success(request, _("Lesson complete. Well done!"))
+    outline = selectors.course_outline(user=request.user, course=lesson.get_parent().specific)
+    if outline.completed_at:
+        messages.success(request, _("You finished the whole course!"))
+        return redirect(lesson.get_parent().url)
+    return redirect(outline.next_lesson.url if outline.next_lesson else lesson.get_parent().url)
+
+
+@login_required
+@require_POST
+def submit_quiz(request, lesson_id: int, quiz_id: str):
+    lesson = _live_lesson(lesson_id)
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        messages.error(request, _("This answer sheet is out of date. Please answer the quiz again."))
+        return redirect(f"{lesson.url}#quiz-{quiz_id}")
+    answers = {
+        key[1:]: request.POST.getlist(key)
+        for key in request.POST if key.startswith("q") and key[1:].isdigit()
+    }
+    try:
+        outcome = services.submit_quiz(
+            user=request.user, lesson=lesson, quiz_id=quiz_id, token=token, answers=answers
+        )
+    except services.InvalidQuizAnswer as error:
+        messages.error(request, error.message)
+        return redirect(f"{lesson.url}#quiz-{quiz_id}")
+    attempt = outcome.attempt
+    if attempt.passed:
+        messages.success(request, _("You passed with %(percent)s%%.") % {"percent": attempt.percent})
+    else:
+        messages.info(request, _("You scored %(percent)s%%. Read the feedback and try again.") % {"percent": attempt.percent})
+    if outcome.lesson_completed:
+        messages.success(request, _("Lesson complete. Well done!"))
+    return redirect(f"{lesson.url}?attempt={attempt.pk}#quiz-{quiz_id}")
+
+
+@login_required
+@require_POST
+def heartbeat(request, lesson_id: int):
+    services.record_heartbeat(user=request.user, lesson=_live_lesson(lesson_id))
+    return HttpResponse(status=204)
+
+
+@login_required
+def my_learning(request):
+    return render(request, "courses/my_learning.html", {
+        "cards": selectors.my_learning(user=request.user),
+        "continue_point": selectors.continue_learning(user=request.user),
+    })
+
+
+def _require_facilitator(user):
+    if not has_role(user, FACILITATOR, INNOVATION_UNIT):
+        raise PermissionDenied
+
+
+@login_required
+def facilitator_home(request):
+    _require_facilitator(request.user)
+    return render(request, "courses/facilitate.html", {
+        "centers": centers_for(request.user),
+        "courses": selectors.course_cards(user=request.user),
+    })
+
+
+@login_required
+def center_course_report(request, center_id: int, course_id: int):
+    _require_facilitator(request.user)
+    course = CoursePage.objects.live().filter(pk=course_id).first()
+    if course is None:
+        raise Http404(_("This course is not available."))
+    report = selectors.center_course_report(viewer=request.user, center_id=center_id, course=course)
+    if request.GET.get("format") == "csv":
+        return _report_csv(report)
+    return render(request, "courses/report.html", {"report": report})
+
+
+def _cell(value):
+    """Keep spreadsheet programs from running text that looks like a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _report_csv(report) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{report.center.slug}-{report.course.slug}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # spreadsheet programs then read Khmer text correctly
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Nickname"), _("Username"), _("Enrolled"), _("Completed"), _("Lessons done"),
+         _("Lessons required"), _("Minutes spent")] + [title for _id, title in report.quizzes]
+    )
+    for row in report.rows:
+        writer.writerow([_cell(v) for v in
+            [row.learner.nickname, row.learner.username, row.enrolled_at.date().isoformat(),
+             row.completed_at.date().isoformat() if row.completed_at else "",
+             row.lessons_done, row.lessons_total, round(row.seconds_spent / 60)]
+            + ["" if p is None else p for p in row.quiz_percents.values()]
+        ])
+    return response

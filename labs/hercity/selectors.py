@@ -1,0 +1,61 @@
+from django.db.models import Count
+
+from .models import FACTORS, Idea, SafetyScore, Workshop
+
+
+def workshop_for(user, workshop_id) -> Workshop | None:
+    from .services import can_take_part
+
+    workshop = Workshop.objects.select_related("session", "proposal").filter(pk=workshop_id).first()
+    if workshop is None or not can_take_part(user, workshop):
+        return None
+    return workshop
+
+
+def factor_averages(workshop) -> list[tuple[str, str, float | None]]:
+    rows = list(SafetyScore.objects.filter(workshop=workshop).values_list("scores", flat=True))
+    out = []
+    for key, label in FACTORS:
+        values = [r[key] for r in rows if key in r]
+        out.append((key, str(label), sum(values) / len(values) if values else None))
+    return out
+
+
+def top_ideas(workshop, limit=10) -> list[Idea]:
+    return list(Idea.objects.filter(workshop=workshop).annotate(dot_count=Count("dots"))
+                .order_by("-dot_count", "id")[:limit])
+
+
+def chart_svg(workshop) -> str:
+    """Server-rendered bar chart of the factor averages (no JS)."""
+    from django.utils.html import escape
+
+    averages = factor_averages(workshop)
+    row, width = 28, 360
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {row * len(averages) + 8}" '
+             f'role="img" class="hercity-chart">']
+    for i, (_key, label, avg) in enumerate(averages):
+        y = 4 + i * row
+        length = (avg or 0) / 5 * 180
+        color = "#c83c3c" if avg and avg < 2.5 else "#e6a028" if avg and avg < 3.5 else "#3c9650"
+        parts.append(f'<text x="0" y="{y + 16}" font-size="12">{escape(label)}</text>')
+        parts.append(f'<rect x="140" y="{y + 4}" width="{length:.1f}" height="16" fill="{color}"/>')
+        parts.append(f'<text x="{146 + length:.1f}" y="{y + 16}" font-size="12">{f"{avg:.1f}" if avg else "–"}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def unsafe_places(user, *, below: float = 2.5, limit: int = 500) -> list[dict]:
+    """Map layer: walk points that feel unsafe (average below the threshold), public workshops only
+    unless the person may enter the women space."""
+    from labs.participation.selectors import can_enter_women_space
+
+    qs = SafetyScore.objects.filter(latitude__isnull=False).select_related("workshop")
+    if not can_enter_women_space(user):
+        qs = qs.filter(workshop__space="public").exclude(workshop__session__audience="women")
+    out = []
+    for s in qs.order_by("-id")[:limit]:
+        if s.average < below:
+            out.append({"lat": float(s.latitude), "lon": float(s.longitude), "place": s.place,
+                        "score": round(s.average, 1)})
+    return out

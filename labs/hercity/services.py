@@ -1,0 +1,224 @@
+"""Her City workshop steps: the facilitator advances, participants contribute, the end is a proposal."""
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from cms.roles import FACILITATOR, has_role
+from labs.participation import selectors as participation_selectors
+from labs.participation import services as participation
+from labs.participation.services import ParticipationError
+from labs.participation.signals import hercity_step_contributed
+
+from .models import FACTOR_KEYS, ActionItem, Dot, Idea, SafetyScore, Step, Workshop
+from .selectors import factor_averages, top_ideas
+
+
+class WorkshopError(ParticipationError):
+    pass
+
+
+def _is_facilitator(user, workshop) -> bool:
+    return has_role(user, FACILITATOR) or workshop.session.facilitators.filter(pk=user.pk).exists()
+
+
+def can_take_part(user, workshop) -> bool:
+    if not user.is_authenticated:
+        return False
+    if workshop.session.audience == "women" or workshop.space == "women":
+        return participation_selectors.can_enter_women_space(user) or _is_facilitator(user, workshop)
+    return True
+
+
+def _announce(user, workshop, step):
+    transaction.on_commit(lambda: hercity_step_contributed.send(sender=Workshop, user=user, workshop=workshop, step=step))
+
+
+def _check(user, workshop, step):
+    if not can_take_part(user, workshop):
+        raise WorkshopError(_("This workshop is for women and girls only."))
+    if workshop.step != step:
+        raise WorkshopError(_("The workshop is not at this step."))
+
+
+@transaction.atomic
+def create_workshop(*, facilitator, session, site_name: str, space: str = "public", latitude=None,
+                    longitude=None) -> Workshop:
+    if session.kind != "hercity":
+        raise WorkshopError(_("Her City workshops run in a Her City session."))
+    workshop = Workshop(session=session, site_name=site_name.strip(), space=space, latitude=latitude,
+                        longitude=longitude, created_by=facilitator)
+    if not _is_facilitator(facilitator, workshop):
+        raise WorkshopError(_("Only facilitators can start a workshop."))
+    workshop.full_clean()
+    workshop.save()
+    return workshop
+
+
+@transaction.atomic
+def advance(*, facilitator, workshop: Workshop, to_step: int) -> Workshop:
+    """Move to the next step. `to_step` makes a double click idempotent."""
+    if not _is_facilitator(facilitator, workshop):
+        raise WorkshopError(_("Only the facilitator can move the workshop on."))
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if locked.step >= to_step:
+        return locked
+    if to_step != locked.step + 1 or to_step >= Step.DONE:
+        raise WorkshopError(_("Steps go one at a time; finish the workshop to make the proposal."))
+    locked.step = to_step
+    locked.save(update_fields=["step"])
+    return locked
+
+
+def _coord(value, low, high):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise WorkshopError(_("The map point is not a valid location.")) from None
+    if not low <= number <= high:
+        raise WorkshopError(_("The map point is not a valid location."))
+    return number
+
+
+def record_scores(*, user, workshop: Workshop, scores: dict, place: str = "", latitude=None, longitude=None,
+                  note: str = "", photo=None) -> SafetyScore:
+    _check(user, workshop, Step.ASSESS)
+    clean = {}
+    for key in FACTOR_KEYS:
+        try:
+            value = int(scores.get(key))
+        except (TypeError, ValueError):
+            raise WorkshopError(_("Score every factor from 1 to 5.")) from None
+        if not 1 <= value <= 5:
+            raise WorkshopError(_("Score every factor from 1 to 5."))
+        clean[key] = value
+    lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
+    if photo:
+        participation._validate_image(photo)
+    participation.screen_text(f"{place} {note}")
+    with transaction.atomic():
+        row, _created = SafetyScore.objects.update_or_create(
+            workshop=workshop, user=user, place=place.strip()[:100],
+            defaults={"scores": clean, "latitude": lat, "longitude": lon, "note": note.strip()[:300]})
+        if photo:
+            row.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=True)
+        _announce(user, workshop, Step.ASSESS)
+    return row
+
+
+def add_idea(*, user, workshop: Workshop, text: str, photo=None, link: str = "") -> Idea:
+    if workshop.step not in (Step.ENVISION, Step.DESIGN):
+        raise WorkshopError(_("The workshop is not at this step."))
+    _check(user, workshop, workshop.step)
+    text = (text or "").strip()
+    if not text:
+        raise WorkshopError(_("Write your idea first."))
+    if photo:
+        participation._validate_image(photo)
+    participation.screen_text(text)
+    participation.check_rate(user=user, action="comment")
+    with transaction.atomic():
+        idea = Idea(workshop=workshop, user=user, step=workshop.step, text=text[:300], link=link.strip()[:300])
+        idea.full_clean(exclude=["photo"])
+        idea.save()
+        if photo:
+            idea.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=True)
+        _announce(user, workshop, workshop.step)
+    return idea
+
+
+def dot_vote(*, user, workshop: Workshop, idea: Idea) -> bool:
+    _check(user, workshop, Step.PRIORITISE)
+    if idea.workshop_id != workshop.pk:
+        raise WorkshopError(_("This idea is not in this workshop."))
+    with transaction.atomic():
+        # Lock the voter so parallel clicks cannot spend more dots than allowed.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if Dot.objects.filter(user=user, idea__workshop=workshop).count() >= workshop.dots_per_person:
+            raise WorkshopError(_("You have placed all your dots."))
+        try:
+            with transaction.atomic():
+                Dot.objects.create(user=user, idea=idea)
+        except IntegrityError:
+            return False
+        _announce(user, workshop, Step.PRIORITISE)
+    return True
+
+
+def add_action(*, user, workshop: Workshop, what: str, who: str = "", when: str = "") -> ActionItem:
+    _check(user, workshop, Step.ACTION)
+    what = (what or "").strip()
+    if not what:
+        raise WorkshopError(_("Say what should be done."))
+    participation.screen_text(f"{what} {who} {when}")
+    with transaction.atomic():
+        item = ActionItem.objects.create(workshop=workshop, user=user, what=what[:200], who=who[:100], when=when[:100])
+        _announce(user, workshop, Step.ACTION)
+    return item
+
+
+def chart_png(workshop: Workshop) -> ContentFile:
+    """The factor averages as a PNG bar chart, attached to the proposal as evidence."""
+    from PIL import Image, ImageDraw
+
+    averages = factor_averages(workshop)
+    width, row = 520, 26
+    img = Image.new("RGB", (width, row * len(averages) + 20), "white")
+    draw = ImageDraw.Draw(img)
+    for i, (key, _label, avg) in enumerate(averages):
+        y = 10 + i * row
+        draw.text((6, y + 4), key, fill="black")
+        length = int((avg or 0) / 5 * (width - 190))
+        color = (200, 60, 60) if avg and avg < 2.5 else (230, 160, 40) if avg and avg < 3.5 else (60, 150, 80)
+        draw.rectangle([140, y, 140 + length, y + row - 6], fill=color)
+        draw.text((146 + length, y + 4), f"{avg:.1f}" if avg else "-", fill="black")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return ContentFile(buf.getvalue(), name=f"hercity-{workshop.pk}-safety-scores.png")
+
+
+def finish(*, facilitator, workshop: Workshop, title: str, category: str = "safety"):
+    """Turn the results into one proposal with its evidence (chart, photos) via participation."""
+    if not _is_facilitator(facilitator, workshop):
+        raise WorkshopError(_("Only the facilitator can finish the workshop."))
+    if workshop.proposal_id:
+        return workshop.proposal
+    if workshop.step != Step.ACTION:
+        raise WorkshopError(_("Finish the action plan first."))
+    averages = factor_averages(workshop)
+    ideas = top_ideas(workshop, limit=5)
+    lines = [str(_("Her City workshop at %(site)s.") % {"site": workshop.site_name}), "",
+             str(_("Safety walk (1 = feels unsafe, 5 = feels safe):"))]
+    lines += [f"- {label}: {avg:.1f}" for _k, label, avg in averages if avg]
+    lines += ["", str(_("Top ideas (dots):"))] + [f"- {i.text} ({i.dot_count})" for i in ideas]
+    actions = list(workshop.actions.all())
+    if actions:
+        lines += ["", str(_("Action plan:"))] + [f"- {a.what} — {a.who} {a.when}".strip() for a in actions]
+    images = [chart_png(workshop)]
+    for score in workshop.scores.exclude(photo=""):
+        if len(images) >= 5:
+            break
+        score.photo.open("rb")
+        images.append(ContentFile(score.photo.read(), name=score.photo.name.rsplit("/", 1)[-1]))
+    contributors = {s.user for s in workshop.scores.select_related("user")}
+    contributors |= {i.user for i in workshop.ideas.select_related("user")}
+    team = sorted({u.public_name for u in contributors if u.can_appear_publicly})
+    links = [i.link for i in workshop.ideas.exclude(link="")]
+    with transaction.atomic():
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if locked.proposal_id:
+            return locked.proposal
+        proposal = participation.submit_proposal(
+            author=facilitator, title=title or workshop.site_name, body="\n".join(lines), category=category,
+            space=workshop.space, latitude=workshop.latitude, longitude=workshop.longitude, images=images,
+            origin="hercity", origin_url=links[0] if links else "", team_nicknames=team or None)
+        locked.proposal, locked.step = proposal, Step.DONE
+        locked.save(update_fields=["proposal", "step"])
+    workshop.refresh_from_db()
+    return proposal

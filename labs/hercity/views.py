@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from labs.participation.services import ParticipationError
+
+from . import selectors, services
+from .models import FACTORS, Idea, Step
+
+
+def _get(request, workshop_id):
+    workshop = selectors.workshop_for(request.user, workshop_id)
+    if workshop is None:
+        raise Http404
+    return workshop
+
+
+@login_required
+def workshop(request, workshop_id):
+    w = _get(request, workshop_id)
+    return render(request, "hercity/workshop.html", {
+        "w": w, "steps": Step.choices, "factors": FACTORS, "scale": range(1, 6),
+        "facilitator": services._is_facilitator(request.user, w),
+        "chart": mark_safe(selectors.chart_svg(w)),  # built from escaped labels and numbers only
+        "ideas": selectors.top_ideas(w, limit=100), "actions": list(w.actions.all()),
+        "my_scores": w.scores.filter(user=request.user).count(),
+    })
+
+
+@login_required
+@require_POST
+def contribute(request, workshop_id):
+    w = _get(request, workshop_id)
+    p = request.POST
+    try:
+        if w.step == Step.ASSESS:
+            services.record_scores(user=request.user, workshop=w, scores={k: p.get(k) for k, _l in FACTORS},
+                                   place=p.get("place", ""), latitude=p.get("latitude"),
+                                   longitude=p.get("longitude"), note=p.get("note", ""),
+                                   photo=request.FILES.get("photo"))
+        elif w.step in (Step.ENVISION, Step.DESIGN):
+            services.add_idea(user=request.user, workshop=w, text=p.get("text", ""),
+                              photo=request.FILES.get("photo"), link=p.get("link", ""))
+        elif w.step == Step.PRIORITISE:
+            idea = Idea.objects.filter(pk=p.get("idea"), workshop=w).first()
+            if idea is None:
+                raise ParticipationError(_("This idea is not in this workshop."))
+            services.dot_vote(user=request.user, workshop=w, idea=idea)
+        elif w.step == Step.ACTION:
+            services.add_action(user=request.user, workshop=w, what=p.get("what", ""), who=p.get("who", ""),
+                                when=p.get("when", ""))
+        messages.success(request, _("Thank you, saved."))
+    except ParticipationError as exc:
+        messages.error(request, exc.message)
+    return redirect("hercity:workshop", w.pk)
+
+
+@login_required
+@require_POST
+def advance(request, workshop_id):
+    w = _get(request, workshop_id)
+    try:
+        if request.POST.get("finish"):
+            proposal = services.finish(facilitator=request.user, workshop=w, title=request.POST.get("title", ""))
+            return redirect("participation:proposal", proposal.pk)
+        services.advance(facilitator=request.user, workshop=w, to_step=int(request.POST.get("to_step", 0)))
+    except (ParticipationError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", _("Choose a step.")))
+    return redirect("hercity:workshop", w.pk)
+
+
+@login_required
+def chart(request, workshop_id):
+    w = _get(request, workshop_id)
+    return HttpResponse(selectors.chart_svg(w), content_type="image/svg+xml")

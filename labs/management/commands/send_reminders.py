@@ -1,0 +1,18 @@
+"""Daily reminders: session reports due, ambassador certifications about to expire (safe to repeat).
+
+Run it from cron or a scheduler once or a few times a day: each reminder is sent once.
+"""
+
+from django.core.management.base import BaseCommand
+
+from ambassadors.services import warn_expiring
+from labs.services import remind_reports_due
+
+
+class Command(BaseCommand):
+    help = "Remind people of reports due and certifications expiring (each reminder once)."
+
+    def handle(self, *args, **options):
+        reports = remind_reports_due()
+        expiring = warn_expiring()
+        self.stdout.write(f"reports due: {reports}, certifications expiring: {expiring}")

@@ -1,0 +1,433 @@
+"""Writes for participation: one transaction per user action, validated before anything is saved."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cms.services import notify
+
+from . import signals
+from .models import (
+    Block,
+    Call,
+    Category,
+    Comment,
+    ModerationLog,
+    Phase,
+    PhaseKind,
+    Proposal,
+    ProposalFile,
+    Report,
+    Space,
+    State,
+    Support,
+    WomenSpaceMembership,
+)
+from .selectors import can_enter_women_space, is_moderator, is_staff
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_FILES = 6
+RATE_LIMITS = {"proposal": (5, 3600), "comment": (20, 600), "report": (20, 3600)}
+ORIGINS = {"", "hercity", "blockbyblock", "livinglab"}
+# A short screen for abuse in English and Khmer; moderators handle the rest through reports.
+BLOCKED_WORDS = {"fuck", "shit", "bitch", "cunt", "whore", "ចោរម្សៀត", "ឆ្កួត"}
+_URL = re.compile(r"https?://", re.I)
+
+
+class ParticipationError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def _check_not_blocked(user) -> None:
+    if Block.objects.filter(user=user).exists():
+        raise ParticipationError(_("Your account cannot post here at the moment. Ask a moderator."))
+
+
+def check_rate(*, user, action: str) -> None:
+    """A fixed-window counter per person and action in Django's cache (Redis when configured)."""
+    limit, window = RATE_LIMITS[action]
+    key = f"part-rate:{action}:{user.pk}:{int(timezone.now().timestamp()) // window}"
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window)
+        count = 1
+    if count > limit:
+        raise ParticipationError(_("You are posting too fast. Please wait a little and try again."))
+
+
+def screen_text(text: str) -> None:
+    words = set(re.findall(r"\w+", text.lower()))
+    if words & BLOCKED_WORDS:
+        raise ParticipationError(_("Please remove offensive words before posting."))
+    if len(_URL.findall(text)) > 3:
+        raise ParticipationError(_("Too many links: this looks like spam."))
+    if re.search(r"(.)\1{19,}", text):
+        raise ParticipationError(_("This looks like spam (the same character repeated)."))
+
+
+def _validate_image(f) -> None:
+    from PIL import Image
+
+    if f.size > MAX_IMAGE_BYTES:
+        raise ParticipationError(_("Image “%(name)s” is too big (at most 5 MB).") % {"name": f.name})
+    try:
+        f.seek(0)
+        with Image.open(f) as im:
+            im.verify()
+            if im.format not in {"JPEG", "PNG", "GIF", "WEBP"}:
+                raise ValueError
+    except Exception:
+        raise ParticipationError(_("“%(name)s” is not a photo (JPEG, PNG, GIF or WebP).") % {"name": f.name}) from None
+    f.seek(0)
+
+
+def _validate_attachment(f) -> None:
+    if f.size > MAX_ATTACHMENT_BYTES:
+        raise ParticipationError(_("File “%(name)s” is too big (at most 10 MB).") % {"name": f.name}) from None
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(b"%PDF-"):
+        return
+    try:
+        _validate_image(f)
+    except ParticipationError:
+        raise ParticipationError(_("“%(name)s” must be a PDF or a photo.") % {"name": f.name}) from None
+
+
+def _coordinate(value, low, high):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        raise ParticipationError(_("The map point is not a valid location.")) from None
+    if not low <= number <= high:
+        raise ParticipationError(_("The map point is not a valid location."))
+    return number
+
+
+def phase_of(call: Call | None, now=None) -> str | None:
+    if call is None:
+        return None
+    phase = call.current_phase(now)
+    return phase.kind if phase else None
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+def submit_proposal(*, author, title: str, body: str, category: str, call=None, space: str = "public",
+                    latitude=None, longitude=None, images: list = (), attachments: list = (),
+                    origin: str = "", origin_url: str = "", team_nicknames: list[str] | None = None) -> Proposal:
+    """Make a proposal (a person, a group account, or a workshop on behalf of its team)."""
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise ParticipationError(_("A proposal needs a title and a description."))
+    if category not in Category.values:
+        raise ParticipationError(_("Choose a category."))
+    if space not in Space.values:
+        raise ParticipationError(_("Unknown space."))
+    if space == Space.WOMEN and not can_enter_women_space(author):
+        raise ParticipationError(_("Only members of the women and girls space can post there."))
+    if origin not in ORIGINS:
+        raise ParticipationError(_("Unknown origin."))
+    if call is not None and phase_of(call) != PhaseKind.COLLECT:
+        raise ParticipationError(_("This call is not collecting proposals now."))
+    lat = _coordinate(latitude, -90, 90)
+    lon = _coordinate(longitude, -180, 180)
+    if (lat is None) != (lon is None):
+        raise ParticipationError(_("The map point needs both latitude and longitude."))
+    images, attachments = list(images or []), list(attachments or [])
+    if len(images) + len(attachments) > MAX_FILES:
+        raise ParticipationError(_("At most %(n)d files per proposal.") % {"n": MAX_FILES})
+    for f in images:
+        _validate_image(f)
+    for f in attachments:
+        _validate_attachment(f)
+    team = [str(n).strip()[:40] for n in (team_nicknames or []) if str(n).strip()]
+    _check_not_blocked(author)
+    screen_text(f"{title}\n{body}")
+    check_rate(user=author, action="proposal")
+    with transaction.atomic():
+        proposal = Proposal(author=author, title=title, body=body, category=category, call=call, space=space,
+                            latitude=lat, longitude=lon, origin=origin, origin_url=origin_url[:500],
+                            team_nicknames=team)
+        try:
+            proposal.full_clean()
+        except ValidationError as exc:
+            raise ParticipationError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+        proposal.save()
+        for kind, files in ((ProposalFile.Kind.IMAGE, images), (ProposalFile.Kind.ATTACHMENT, attachments)):
+            for f in files:
+                name = (getattr(f, "name", "") or "file").rsplit("/", 1)[-1][:100]
+                pf = ProposalFile(proposal=proposal, kind=kind, name=name)
+                pf.file.save(name, f, save=False)
+                pf.save()
+        transaction.on_commit(lambda: signals.proposal_submitted.send(sender=Proposal, user=author, proposal=proposal))
+    return proposal
+
+
+@transaction.atomic
+def edit_proposal(*, user, proposal: Proposal, title: str, body: str, category: str) -> Proposal:
+    if proposal.author_id != user.pk:
+        raise ParticipationError(_("You can only edit your own proposals."))
+    if proposal.state != State.SUBMITTED:
+        raise ParticipationError(_("The city has started answering this proposal; it can no longer be edited."))
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body or category not in Category.values:
+        raise ParticipationError(_("A proposal needs a title, a description and a category."))
+    screen_text(f"{title}\n{body}")
+    proposal.title, proposal.body, proposal.category = title, body, category
+    proposal.full_clean()
+    proposal.save(update_fields=["title", "body", "category"])
+    return proposal
+
+
+@transaction.atomic
+def carry_to_public(*, user, proposal: Proposal) -> Proposal:
+    """A member carries her women-space proposal to the public side, anonymously."""
+    if proposal.space != Space.WOMEN or proposal.author_id != user.pk or not can_enter_women_space(user):
+        raise ParticipationError(_("You can only carry your own proposals from the women and girls space."))
+    existing = Proposal.objects.filter(carried_from=proposal).first()
+    if existing:
+        return existing
+    public = Proposal(author=user, title=proposal.title, body=proposal.body, category=proposal.category,
+                      latitude=proposal.latitude, longitude=proposal.longitude, anonymous=True,
+                      carried_from=proposal, origin=proposal.origin)
+    public.full_clean()
+    public.save()
+    return public
+
+
+# --- supports -------------------------------------------------------------------------------
+
+def _support_open(proposal: Proposal) -> bool:
+    if proposal.is_hidden or proposal.state in (State.REJECTED, State.IMPLEMENTED):
+        return False
+    if proposal.call_id is None:
+        return True
+    return phase_of(proposal.call) == PhaseKind.PRIORITISE
+
+
+def support(*, user, proposal: Proposal) -> bool:
+    """Support a proposal once. Returns True if a new support was recorded (False on a repeat)."""
+    if not user.is_authenticated:
+        raise ParticipationError(_("Log in to support proposals."))
+    if proposal.space == Space.WOMEN and not can_enter_women_space(user):
+        raise ParticipationError(_("Proposal not found."))
+    if not _support_open(proposal):
+        raise ParticipationError(_("Supporting is closed for this proposal."))
+    with transaction.atomic():
+        if proposal.call_id and proposal.call.support_limit:
+            # Lock this person's row so two parallel supports cannot both pass the limit.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            used = Support.objects.filter(user=user, proposal__call_id=proposal.call_id).count()
+            already = Support.objects.filter(user=user, proposal=proposal).exists()
+            if not already and used >= proposal.call.support_limit:
+                raise ParticipationError(
+                    _("You have used all %(n)d supports in this call. Withdraw one to choose another.")
+                    % {"n": proposal.call.support_limit})
+        try:
+            with transaction.atomic():
+                Support.objects.create(user=user, proposal=proposal)
+        except IntegrityError:
+            return False
+        Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
+        transaction.on_commit(lambda: signals.proposal_supported.send(sender=Proposal, user=user, proposal=proposal))
+    return True
+
+
+def withdraw_support(*, user, proposal: Proposal) -> bool:
+    if not _support_open(proposal):
+        raise ParticipationError(_("Supporting is closed for this proposal; supports can no longer change."))
+    with transaction.atomic():
+        deleted, _rows = Support.objects.filter(user=user, proposal=proposal).delete()
+        if not deleted:
+            return False
+        Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") - 1)
+        transaction.on_commit(lambda: signals.support_withdrawn.send(sender=Proposal, user=user, proposal=proposal))
+    return True
+
+
+# --- comments, reports, moderation ----------------------------------------------------------
+
+def add_comment(*, user, proposal: Proposal, body: str, parent: Comment | None = None) -> Comment:
+    if proposal.space == Space.WOMEN and not can_enter_women_space(user):
+        raise ParticipationError(_("Proposal not found."))
+    if proposal.is_hidden:
+        raise ParticipationError(_("This proposal is hidden; comments are closed."))
+    if parent is not None and (parent.proposal_id != proposal.pk or parent.hidden_at):
+        raise ParticipationError(_("You can only reply to a comment on this proposal."))
+    body = (body or "").strip()
+    if not body:
+        raise ParticipationError(_("Write a comment first."))
+    _check_not_blocked(user)
+    screen_text(body)
+    check_rate(user=user, action="comment")
+    with transaction.atomic():
+        comment = Comment(proposal=proposal, parent=parent, author=user, body=body)
+        comment.full_clean()
+        comment.save()
+        Proposal.objects.filter(pk=proposal.pk).update(comment_count=F("comment_count") + 1)
+    return comment
+
+
+@transaction.atomic
+def report(*, user, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> Report:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ParticipationError(_("Say why you are reporting this."))
+    target = proposal or comment.proposal
+    if target.space == Space.WOMEN and not can_enter_women_space(user):
+        raise ParticipationError(_("Proposal not found."))
+    check_rate(user=user, action="report")
+    existing = Report.objects.filter(reporter=user, proposal=proposal, comment=comment).first()
+    if existing:
+        return existing
+    row = Report(reporter=user, proposal=proposal, comment=comment, reason=reason[:300])
+    row.full_clean()
+    row.save()
+    return row
+
+
+def _require_moderator(user, reason: str) -> str:
+    if not is_moderator(user):
+        raise ParticipationError(_("Only moderators can do this."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ParticipationError(_("Give a public reason."))
+    return reason[:300]
+
+
+@transaction.atomic
+def hide(*, moderator, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> None:
+    reason = _require_moderator(moderator, reason)
+    target = proposal or comment
+    if target.hidden_at:
+        return
+    target.hidden_at, target.hidden_reason = timezone.now(), reason
+    target.save(update_fields=["hidden_at", "hidden_reason"])
+    Report.objects.filter(proposal=proposal, comment=comment, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.HIDE, proposal=proposal,
+                                 comment=comment, reason=reason)
+    author = target.author
+    notify(users=[author], kind="moderation", title=_("A moderator hid your post"),
+           body=_("Reason: %(reason)s"), params={"reason": reason})
+    if proposal is not None:
+        transaction.on_commit(lambda: signals.proposal_hidden.send(sender=Proposal, proposal=proposal))
+
+
+@transaction.atomic
+def restore(*, moderator, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> None:
+    reason = _require_moderator(moderator, reason)
+    target = proposal or comment
+    target.hidden_at, target.hidden_reason = None, ""
+    target.save(update_fields=["hidden_at", "hidden_reason"])
+    ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.RESTORE, proposal=proposal,
+                                 comment=comment, reason=reason)
+
+
+@transaction.atomic
+def block_user(*, moderator, user, reason: str) -> None:
+    reason = _require_moderator(moderator, reason)
+    Block.objects.get_or_create(user=user, defaults={"reason": reason})
+    ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.BLOCK, target_user=user,
+                                 reason=reason)
+
+
+# --- the city's answers ---------------------------------------------------------------------
+
+@transaction.atomic
+def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost: str = "",
+                    timeline: str = "") -> Proposal:
+    if not is_staff(staff):
+        raise ParticipationError(_("Only Innovation Unit staff can answer proposals."))
+    if proposal.space == Space.WOMEN and not can_enter_women_space(staff):
+        raise ParticipationError(_("Proposal not found."))
+    if state not in State.values or state == State.SUBMITTED:
+        raise ParticipationError(_("Choose a state."))
+    answer = (answer or "").strip()
+    if state == State.REJECTED and not answer:
+        raise ParticipationError(_("A rejection needs a reason."))
+    was_accepted = proposal.state in (State.ACCEPTED, State.IN_PROGRESS, State.IMPLEMENTED)
+    proposal.state, proposal.answer = state, answer
+    proposal.cost, proposal.timeline = cost.strip()[:120], timeline.strip()[:120]
+    proposal.answered_at, proposal.answered_by = timezone.now(), staff
+    proposal.full_clean()
+    proposal.save()
+    users = {proposal.author_id: proposal.author}
+    for s in Support.objects.filter(proposal=proposal).select_related("user"):
+        users[s.user_id] = s.user
+    if proposal.space == Space.WOMEN:
+        # Never leak women-space content to a non-member through a notification.
+        users = {k: u for k, u in users.items() if can_enter_women_space(u)}
+    notify(users=list(users.values()), kind="proposal_answer", title=_("The city answered “%(title)s”"),
+           body=_("New state: %(state)s. %(answer)s"),
+           url=f"/en/participate/proposals/{proposal.pk}/",
+           params={"title": proposal.title, "state": proposal.get_state_display(), "answer": answer})
+    if state == State.ACCEPTED and not was_accepted:
+        transaction.on_commit(lambda: signals.proposal_accepted.send(sender=Proposal, proposal=proposal))
+    return proposal
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def open_call(*, staff, title: str, question: str, description: str = "", phases: list[tuple],
+              category: str = "", support_limit: int | None = None, from_proposal: Proposal | None = None,
+              latitude=None, longitude=None, radius_m=None, sessions=()) -> Call:
+    """phases: [(kind, starts_at, ends_at), ...]."""
+    if not is_staff(staff):
+        raise ParticipationError(_("Only Innovation Unit staff can open calls."))
+    if not (title or "").strip() or not (question or "").strip():
+        raise ParticipationError(_("A call needs a title and a question."))
+    call = Call(title=title.strip(), question=question.strip(), description=description, category=category,
+                support_limit=support_limit, from_proposal=from_proposal, created_by=staff,
+                latitude=_coordinate(latitude, -90, 90), longitude=_coordinate(longitude, -180, 180),
+                radius_m=radius_m)
+    call.full_clean()
+    call.save()
+    for kind, starts, ends in phases:
+        if ends <= starts:
+            raise ParticipationError(_("Each phase must end after it starts."))
+        Phase.objects.create(call=call, kind=kind, starts_at=starts, ends_at=ends)
+    if sessions:
+        call.sessions.set(sessions)
+    return call
+
+
+# --- women space membership -----------------------------------------------------------------
+
+@transaction.atomic
+def request_women_space(*, user) -> WomenSpaceMembership:
+    membership, _created = WomenSpaceMembership.objects.get_or_create(user=user)
+    return membership
+
+
+@transaction.atomic
+def confirm_women_space(*, facilitator, user) -> WomenSpaceMembership:
+    from cms.roles import FACILITATOR, has_role
+
+    if not has_role(facilitator, FACILITATOR):
+        raise ParticipationError(_("Only facilitators can confirm members."))
+    membership = WomenSpaceMembership.objects.select_for_update().filter(user=user).first()
+    if membership is None:
+        raise ParticipationError(_("This person has not asked to join."))
+    if membership.confirmed_at is None:
+        membership.confirmed_at, membership.confirmed_by = timezone.now(), facilitator
+        membership.save(update_fields=["confirmed_at", "confirmed_by"])
+    return membership

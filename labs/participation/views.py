@@ -1,0 +1,268 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import AnswerForm, ProposalForm
+from .models import Category, Comment, Space, State
+from .services import ParticipationError
+
+
+def _space(request) -> str:
+    space = request.GET.get("space", Space.PUBLIC)
+    if space == Space.WOMEN and not selectors.can_enter_women_space(request.user):
+        raise Http404
+    return space if space in Space.values else Space.PUBLIC
+
+
+def _filtered(request):
+    return selectors.proposal_list(
+        request.user, space=_space(request), category=request.GET.get("category", ""),
+        call_id=request.GET.get("call") or None, state=request.GET.get("state", ""),
+        q=request.GET.get("q", "").strip()[:100], sort=request.GET.get("sort", "new"))
+
+
+class _Page(list):
+    def __init__(self, rows, number, has_next):
+        super().__init__(rows)
+        self.object_list, self.number, self._next = rows, number, has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_next(self):
+        return self._next
+
+    def has_other_pages(self):
+        return self.has_previous() or self.has_next()
+
+    def previous_page_number(self):
+        return self.number - 1
+
+    def next_page_number(self):
+        return self.number + 1
+
+
+def proposal_list(request):
+    # No COUNT(*) over the whole filtered set: fetch one row more than a page to know if there is a next.
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    rows = list(_filtered(request)[(number - 1) * 20: number * 20 + 1])
+    page = _Page(rows[:20], number, len(rows) > 20)
+    return render(request, "participation/proposal_list.html", {
+        "page": page, "categories": Category.choices, "states": State.choices,
+        "space": _space(request), "can_women": selectors.can_enter_women_space(request.user),
+        "supported": selectors.supported_ids(request.user, page.object_list),
+    })
+
+
+def proposal_csv(request):
+    rows = _filtered(request)[:5000]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["id", "title", "category", "state", "supports", "author", "created"])
+    for p in rows:
+        writer.writerow([p.pk, p.title, p.category, p.state, p.support_count, p.author_label, p.created_at.isoformat()])
+    return response
+
+
+def proposal_api(request):
+    """Open data: the same permission-aware selector as the pages."""
+    rows = _filtered(request)[:200]
+    return JsonResponse({"results": [
+        {"id": p.pk, "title": p.title, "body": p.body, "category": p.category, "state": p.state,
+         "supports": p.support_count, "author": p.author_label, "answer": p.answer,
+         "latitude": float(p.latitude) if p.latitude is not None else None,
+         "longitude": float(p.longitude) if p.longitude is not None else None}
+        for p in rows]})
+
+
+def _get(request, proposal_id):
+    proposal = selectors.proposal_detail(request.user, proposal_id)
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def proposal_detail(request, proposal_id):
+    proposal = _get(request, proposal_id)
+    comments = selectors.comments_for(request.user, proposal)
+    for c in comments:
+        c.visible_replies = [r for r in comments if r.parent_id == c.pk]
+    return render(request, "participation/proposal_detail.html", {
+        "proposal": proposal, "comments": [c for c in comments if c.parent_id is None],
+        "supported": bool(selectors.supported_ids(request.user, [proposal])),
+        "is_staff": selectors.is_staff(request.user), "is_moderator": selectors.is_moderator(request.user),
+        "answer_form": AnswerForm(initial={"state": proposal.state, "answer": proposal.answer}),
+        "files": list(proposal.files.all()),
+    })
+
+
+@login_required
+def proposal_new(request):
+    can_women = selectors.can_enter_women_space(request.user)
+    form = ProposalForm(request.POST or None, request.FILES or None, can_use_women_space=can_women)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            proposal = services.submit_proposal(
+                author=request.user, title=d["title"], body=d["body"], category=d["category"], space=d["space"],
+                latitude=d["latitude"], longitude=d["longitude"],
+                images=[d["images"]] if d["images"] else [], attachments=[d["attachment"]] if d["attachment"] else [])
+        except ParticipationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Thank you: your proposal is published."))
+            return redirect("participation:proposal", proposal.pk)
+    return render(request, "participation/proposal_form.html", {"form": form})
+
+
+def _act(request, proposal_id, action):
+    proposal = _get(request, proposal_id)
+    try:
+        action(proposal)
+    except ParticipationError as exc:
+        messages.error(request, exc.message)
+    return redirect("participation:proposal", proposal.pk)
+
+
+@login_required
+@require_POST
+def support(request, proposal_id):
+    return _act(request, proposal_id, lambda p: services.support(user=request.user, proposal=p))
+
+
+@login_required
+@require_POST
+def withdraw(request, proposal_id):
+    return _act(request, proposal_id, lambda p: services.withdraw_support(user=request.user, proposal=p))
+
+
+@login_required
+@require_POST
+def comment(request, proposal_id):
+    def do(p):
+        parent = None
+        if request.POST.get("parent"):
+            parent = Comment.objects.filter(pk=request.POST["parent"], proposal=p).first()
+            if parent is None:
+                raise ParticipationError(_("You can only reply to a comment on this proposal."))
+        services.add_comment(user=request.user, proposal=p, body=request.POST.get("body", ""), parent=parent)
+    return _act(request, proposal_id, do)
+
+
+@login_required
+@require_POST
+def report(request, proposal_id):
+    def do(p):
+        target = None
+        if request.POST.get("comment"):
+            target = get_object_or_404(Comment, pk=request.POST["comment"], proposal=p)
+        services.report(user=request.user, reason=request.POST.get("reason", ""),
+                        proposal=None if target else p, comment=target)
+        messages.success(request, _("Thank you. A moderator will look at it."))
+    return _act(request, proposal_id, do)
+
+
+@login_required
+@require_POST
+def moderate(request, proposal_id):
+    def do(p):
+        target = None
+        if request.POST.get("comment"):
+            target = get_object_or_404(Comment, pk=request.POST["comment"], proposal=p)
+        fn = services.hide if request.POST.get("action") == "hide" else services.restore
+        fn(moderator=request.user, reason=request.POST.get("reason", ""),
+           proposal=None if target else p, comment=target)
+    return _act(request, proposal_id, do)
+
+
+@login_required
+@require_POST
+def answer(request, proposal_id):
+    form = AnswerForm(request.POST)
+
+    def do(p):
+        if not form.is_valid():
+            raise ParticipationError(_("Choose a state."))
+        services.answer_proposal(staff=request.user, proposal=p, **form.cleaned_data)
+        messages.success(request, _("Answer published."))
+    return _act(request, proposal_id, do)
+
+
+@login_required
+@require_POST
+def carry(request, proposal_id):
+    proposal = _get(request, proposal_id)
+    try:
+        public = services.carry_to_public(user=request.user, proposal=proposal)
+    except ParticipationError as exc:
+        messages.error(request, exc.message)
+        return redirect("participation:proposal", proposal.pk)
+    return redirect("participation:proposal", public.pk)
+
+
+def call_list(request):
+    return render(request, "participation/call_list.html", {"calls": selectors.calls()})
+
+
+def call_detail(request, call_id):
+    call = get_object_or_404(selectors.calls(), pk=call_id)
+    proposals = selectors.proposal_list(request.user, call_id=call.pk, sort=request.GET.get("sort", "top"))[:100]
+    return render(request, "participation/call_detail.html", {
+        "call": call, "phase": call.current_phase(), "proposals": proposals,
+        "supported": selectors.supported_ids(request.user, proposals)})
+
+
+def accountability(request):
+    return render(request, "participation/accountability.html", {
+        "rows": selectors.accountability(), "answered": selectors.answered_proposals()[:50]})
+
+
+@login_required
+def women_space(request):
+    if request.method == "POST":
+        services.request_women_space(user=request.user)
+        messages.success(request, _("Thank you. A facilitator will confirm your membership."))
+        return redirect("participation:women")
+    from .models import WomenSpaceMembership
+
+    membership = WomenSpaceMembership.objects.filter(user=request.user).first()
+    return render(request, "participation/women.html", {
+        "membership": membership, "member": selectors.can_enter_women_space(request.user)})
+
+
+def _map_data(request):
+    from labs.hercity.selectors import unsafe_places
+
+    from .maps import proposal_points
+
+    return proposal_points(request.user), unsafe_places(request.user)
+
+
+def map_view(request):
+    from django.conf import settings
+
+    points, unsafe = _map_data(request)
+    return render(request, "participation/map.html", {
+        "points": points, "unsafe": unsafe,
+        "map_json": {"points": points, "unsafe": unsafe, "tiles": settings.MAP_TILE_URL,
+                     "attribution": settings.MAP_TILE_ATTRIBUTION, "center": settings.MAP_CENTER},
+    })
+
+
+def map_svg(request):
+    from .maps import plan_svg
+
+    points, unsafe = _map_data(request)
+    response = HttpResponse(plan_svg(points, unsafe), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response

@@ -1,0 +1,179 @@
+"""Reads for neighborhood centers, sessions, attendance and the Innovation Unit dashboard."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from cms.models import YOUTH_AGE_BANDS, Gender
+from cms.roles import FACILITATOR, has_role, is_city_staff
+from labs.models import Attendance, Center, Registration, RegistrationStatus, Session
+
+
+def centers_for(user):
+    """The centers whose learners this person may see: all for city staff, their own otherwise."""
+    if is_city_staff(user):
+        return Center.objects.all()
+    if not user.is_authenticated:
+        return Center.objects.none()
+    return Center.objects.filter(facilitators=user)
+
+
+def center_pages(*, index):
+    from labs.models import CenterPage
+
+    return list(CenterPage.objects.child_of(index).live().select_related("center").order_by("title"))
+
+
+def visible_sessions(*, user):
+    """Sessions a person may see listed: all of them (times and places are public); who takes part in
+    a women-and-girls-only session is never shown, and taking part is refused on the server."""
+    return Session.objects.all()
+
+
+def week_bounds(today: date | None = None) -> tuple[datetime, datetime]:
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    start = timezone.make_aware(datetime.combine(monday, time.min))
+    return start, start + timedelta(days=7)
+
+
+def sessions_this_week(*, center: Center, user, today: date | None = None) -> list[Session]:
+    start, end = week_bounds(today)
+    return list(_with_places(visible_sessions(user=user).filter(center=center, starts_at__gte=start,
+                                                                  starts_at__lt=end), user)
+                .order_by("starts_at"))
+
+
+def upcoming_sessions(*, user, center_id: int | None = None, now: datetime | None = None, limit: int = 50):
+    now = now or timezone.now()
+    sessions = visible_sessions(user=user).filter(ends_at__gte=now, cancelled_at__isnull=True)
+    if center_id:
+        sessions = sessions.filter(center_id=center_id)
+    return list(_with_places(sessions, user).order_by("starts_at")[:limit])
+
+
+def _with_places(sessions, user):
+    sessions = sessions.select_related("center").annotate(
+        taken=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED), distinct=True))
+    if user.is_authenticated:
+        sessions = sessions.annotate(my_status=_my_status(user))
+    return sessions
+
+
+def _my_status(user):
+    from django.db.models import Subquery
+
+    return Subquery(Registration.objects.filter(session=OuterRef("pk"), user=user).values("status")[:1])
+
+
+def session_for_viewer(*, user, session_id: int) -> Session | None:
+    return _with_places(visible_sessions(user=user).filter(pk=session_id), user).first()
+
+
+@dataclass
+class RosterRow:
+    user_id: int
+    name: str
+    age_band: str
+    status: str
+    attendance_id: int | None
+
+
+def roster(*, session: Session) -> dict:
+    """Registered people (ticked or not), everyone present, and the waiting list, in two queries."""
+    registrations = list(Registration.objects.filter(session=session).exclude(status=RegistrationStatus.CANCELLED)
+                         .select_related("user").order_by("created_at", "pk"))
+    present = list(Attendance.objects.filter(session=session).select_related("user").order_by("recorded_at", "pk"))
+    by_user = {a.user_id: a for a in present if a.user_id}
+    rows = [RosterRow(user_id=r.user_id, name=r.user.public_name, age_band=r.user.get_age_band_display(),
+                      status=r.status, attendance_id=by_user[r.user_id].pk if r.user_id in by_user else None)
+            for r in registrations]
+    registered_ids = {r.user_id for r in registrations}
+    others = [a for a in present if a.user_id not in registered_ids]
+    return {"rows": rows, "others": others, "present_count": len(present)}
+
+
+def sessions_run_by(*, user, now: datetime | None = None):
+    now = now or timezone.now()
+    q = Q(ambassadors=user) | Q(lead=user) | Q(facilitators=user)
+    if has_role(user, FACILITATOR):
+        q |= Q(center__facilitators=user)
+    if is_city_staff(user):
+        q = Q()
+    return (Session.objects.filter(q, ends_at__gte=now - timedelta(days=14)).distinct().select_related("center")
+            .order_by("starts_at")[:100])
+
+
+# --- Innovation Unit dashboard ---------------------------------------------------------------------
+
+@dataclass
+class CenterFigures:
+    center: Center
+    sessions_held: int = 0
+    unique_learners: int = 0
+    attendance: int = 0
+    course_completions: int = 0
+    women_share: float = 0.0
+    youth_share: float = 0.0
+    ambassadors_active: int = 0
+
+    @property
+    def women_percent(self) -> int:
+        return round(self.women_share * 100)
+
+    @property
+    def youth_percent(self) -> int:
+        return round(self.youth_share * 100)
+
+
+def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
+    """Per center, for sessions that started in [start, end). A fixed number of queries."""
+    from courses.models import Enrolment
+
+    centers = list(centers_for(viewer).order_by("name"))
+    ids = [c.pk for c in centers]
+    figures = {c.pk: CenterFigures(center=c) for c in centers}
+    held = Session.objects.filter(center_id__in=ids, starts_at__gte=start, starts_at__lt=end,
+                                  cancelled_at__isnull=True)
+    for row in held.values("center_id").annotate(n=Count("pk")):
+        figures[row["center_id"]].sessions_held = row["n"]
+    present = Attendance.objects.filter(session__in=held.values("pk"))
+    for row in present.values("session__center_id").annotate(
+        total=Count("pk"),
+        people=Count("user_id", distinct=True),
+        walk_ins=Count("pk", filter=Q(user__isnull=True)),
+        women=Count("pk", filter=Q(gender=Gender.WOMAN)),
+        youth=Count("pk", filter=Q(age_band__in=list(YOUTH_AGE_BANDS))),
+    ):
+        f = figures[row["session__center_id"]]
+        f.attendance = row["total"]
+        f.unique_learners = row["people"] + row["walk_ins"]
+        f.women_share = row["women"] / row["total"] if row["total"] else 0.0
+        f.youth_share = row["youth"] / row["total"] if row["total"] else 0.0
+    for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end, user__home_center_id__in=ids)
+                .values("user__home_center_id").annotate(n=Count("pk"))):
+        figures[row["user__home_center_id"]].course_completions = row["n"]
+    through = Session.ambassadors.through
+    for row in (through.objects.filter(session__in=held.values("pk")).values("session__center_id")
+                .annotate(n=Count("user_id", distinct=True))):
+        figures[row["session__center_id"]].ambassadors_active = row["n"]
+    return [figures[c.pk] for c in centers]
+
+
+def totals(rows: list[CenterFigures]) -> dict:
+    attendance = sum(r.attendance for r in rows)
+    return {
+        "sessions_held": sum(r.sessions_held for r in rows),
+        "unique_learners": sum(r.unique_learners for r in rows),
+        "attendance": attendance,
+        "course_completions": sum(r.course_completions for r in rows),
+        "women_percent": round(100 * sum(r.women_share * r.attendance for r in rows) / attendance) if attendance else 0,
+        "youth_percent": round(100 * sum(r.youth_share * r.attendance for r in rows) / attendance) if attendance else 0,
+        "ambassadors_active": sum(r.ambassadors_active for r in rows),
+    }
+
+
+def attendance_exists(session_id) -> Exists:
+    return Exists(Attendance.objects.filter(session_id=session_id))

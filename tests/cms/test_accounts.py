@@ -1,0 +1,111 @@
+"""Sign-up and login by username or phone, staff password resets, the language switch."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def signup_data(**overrides):
+    data = {
+        "username": "sokha", "nickname": "Sokha", "display_name": "Sok Sokha", "phone": "012 345 678",
+        "age_band": "18-24", "gender": "woman", "home_center": "", "preferred_language": "km",
+        "password1": "river-mango-bicycle", "password2": "river-mango-bicycle",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_signing_up_makes_a_learner_and_logs_them_in(client, center):
+    response = client.post(reverse("signup"), signup_data(home_center=center.pk))
+    assert response.status_code == 302 and response["Location"].startswith("/km/")
+    user = User.objects.get(username="sokha")
+    assert user.phone == "+85512345678"
+    assert user.groups.filter(name="learner").exists()
+    assert user.home_center == center
+    assert client.get("/en/").context["user"] == user
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("username", "TAKEN", "This username is taken"),
+    ("phone", "012 999 888", "Another account already uses this phone number"),
+    ("phone", "12", "not a phone number we recognise"),
+    ("password2", "something-else", "The two passwords are not the same"),
+    ("password1", "123", "too short"),
+    ("age_band", "", "This field is required"),
+])
+def test_a_bad_sign_up_says_why_and_creates_nothing(client, field, value, message):
+    UserFactory(username="taken", phone="+85512999888")
+    before = User.objects.count()
+    data = signup_data(**{field: value})
+    if field == "password1":
+        data["password2"] = value
+    response = client.post(reverse("signup"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert User.objects.count() == before
+
+
+@pytest.mark.parametrize("login_as", ["walker", "WALKER", "012 345 678", "+855 12 345 678", "85512345678"])
+def test_people_log_in_with_their_username_or_phone(client, login_as):
+    UserFactory(username="walker", phone="+85512345678")
+    response = client.post(reverse("login"), {"username": login_as, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(client):
+    UserFactory(username="walker")
+    response = client.post(reverse("login"), {"username": "walker", "password": "wrong"})
+    assert response.status_code == 200
+    assert "do not match" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_takes_people_to_their_own_language(client):
+    UserFactory(username="walker", preferred_language="km")
+    response = client.post(reverse("login"), {"username": "walker", "password": PASSWORD})
+    assert response["Location"].startswith("/km/")
+
+
+def test_the_language_switch_remembers_the_choice(client, learner):
+    client.force_login(learner)
+    response = client.post(reverse("set_language"), {"language": "km", "next": "/en/learn/"})
+    assert response["Location"] == "/km/learn/"
+    learner.refresh_from_db()
+    assert learner.preferred_language == "km"
+
+
+def test_the_language_switch_is_a_plain_link(client, learner):
+    client.force_login(learner)
+    response = client.get(reverse("set_language"), {"language": "km", "next": "/en/courses/"})
+    assert response["Location"] == "/km/courses/"
+    learner.refresh_from_db()
+    assert learner.preferred_language == "km"
+
+
+def test_the_language_switch_refuses_unknown_languages_and_outside_links(client, learner):
+    client.force_login(learner)
+    client.post(reverse("set_language"), {"language": "xx", "next": "/en/"})
+    learner.refresh_from_db()
+    assert learner.preferred_language == "en"
+    response = client.post(reverse("set_language"), {"language": "km", "next": "https://evil.example/"})
+    assert response["Location"] == "/km/"
+
+
+def test_a_minor_appears_publicly_only_after_guardian_consent():
+    minor = UserFactory(age_band="13-17")
+    assert minor.is_minor and not minor.can_appear_publicly
+    minor.guardian_consent = True
+    assert minor.can_appear_publicly
+    assert UserFactory(age_band="25-59").can_appear_publicly
+
+
+def test_the_profile_never_shows_private_fields_of_others(client, learner):
+    UserFactory(display_name="Private Person", phone="+85512000111")
+    client.force_login(learner)
+    body = client.get(reverse("profile")).content.decode()
+    assert "Private Person" not in body and "12000111" not in body
