@@ -9,6 +9,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from ambassadors import urls as ambassadors_urls
 from cms import views as cms_views
 from courses import urls as courses_urls
+from games import openbadges_urls
+from games import urls as games_urls
 from labs import urls as labs_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
@@ -19,6 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", cms_views.set_language, name="set_language"),
     path("health/", cms_views.health, name="health"),
     path("api/participation/", include(participation_urls.api_urlpatterns)),
+    path("openbadges/", include((openbadges_urls.api_urlpatterns, "openbadges_api"))),
 ]
 
 urlpatterns += i18n_patterns(
@@ -38,6 +41,7 @@ urlpatterns += i18n_patterns(
         cms_views.set_guardian_consent, name="set_guardian_consent",
     ),
     path("participate/", include(participation_urls)),
+    path("", include(games_urls)),
     path("participate/hercity/", include(hercity_urls)),
     path("", include(courses_urls)),
     path("", include(labs_urls)),

@@ -38,8 +38,11 @@ def _forget_process_memos():
     from cms.middleware import SiteLookupCacheMiddleware
     from courses.selectors import forget_locales
 
+    from games.services import forget_definitions
+
     SiteLookupCacheMiddleware.forget()
     forget_locales()
+    forget_definitions()
 
 
 @pytest.fixture

@@ -10,8 +10,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(_django_db_marker):
+    # Function-scoped, after the database fixture: Playwright runs an event loop in this thread, and
+    # with a loop running Django hands out other connection objects, so a serialized rollback would
+    # silently skip restoring the database (the Wagtail root page, default rules) for this test.
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail("Debian's chromium is missing: `make test` installs it (make browser-deps)")
     # Playwright's sync API runs an event loop; Django's ORM calls in the test thread are still sync.

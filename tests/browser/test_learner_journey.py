@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 @pytest.fixture
-def demo(transactional_db, tmp_path):
+def demo(tmp_path):
     call_command("seed_demo", credentials_file=str(tmp_path / "credentials.txt"), verbosity=0)
 
 

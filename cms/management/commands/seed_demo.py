@@ -57,6 +57,9 @@ class Command(BaseCommand):
             build_curriculum(home=home, home_km=home_km)
             centers = self._centers()
             credentials = self._users(centers, reset_passwords)
+        from games.demo import seed_games_demo
+
+        seed_games_demo()
         self._practice(centers)
         from labs.participation.demo import seed_participation
 

@@ -1,0 +1,114 @@
+"""Games listens to the other apps' signals and turns them into events (and the ambassador badge).
+
+Each receiver names its source so that replays award nothing more."""
+
+from django.dispatch import receiver
+
+from ambassadors.signals import ambassador_certified, certification_renewed, certification_revoked
+from courses.signals import course_completed, lesson_completed, quiz_passed
+from games.models import EventKind
+from labs.participation.signals import (
+    hercity_step_contributed,
+    proposal_accepted,
+    proposal_hidden,
+    proposal_submitted,
+    proposal_supported,
+    support_withdrawn,
+)
+from labs.signals import session_attended, session_facilitated
+
+AMBASSADOR_BADGE = "digital-city-ambassador"
+
+
+def _record(user, kind, source, course_key=None):
+    from games.services import record_event
+
+    record_event(user=user, kind=kind, source=source, course_key=course_key)
+
+
+def _course_key_of_lesson(lesson):
+    parent = lesson.get_parent()
+    return parent.translation_key if parent else None
+
+
+@receiver(lesson_completed, dispatch_uid="games.lesson_completed")
+def on_lesson_completed(sender, user, lesson, **kwargs):
+    _record(user, EventKind.LESSON_COMPLETED, f"courses.lesson:{lesson.translation_key}",
+            _course_key_of_lesson(lesson))
+
+
+@receiver(quiz_passed, dispatch_uid="games.quiz_passed")
+def on_quiz_passed(sender, user, lesson, quiz_id, **kwargs):
+    _record(user, EventKind.QUIZ_PASSED, f"courses.quiz:{lesson.translation_key}:{quiz_id}",
+            _course_key_of_lesson(lesson))
+
+
+@receiver(course_completed, dispatch_uid="games.course_completed")
+def on_course_completed(sender, user, course, **kwargs):
+    _record(user, EventKind.COURSE_COMPLETED, f"courses.course:{course.translation_key}", course.translation_key)
+
+
+@receiver(session_attended, dispatch_uid="games.session_attended")
+def on_session_attended(sender, user, session, **kwargs):
+    _record(user, EventKind.SESSION_ATTENDED, f"labs.session:{session.pk}", session.course_key)
+
+
+@receiver(session_facilitated, dispatch_uid="games.session_facilitated")
+def on_session_facilitated(sender, user, session, **kwargs):
+    _record(user, EventKind.SESSION_FACILITATED, f"labs.session:{session.pk}")
+
+
+@receiver(proposal_submitted, dispatch_uid="games.proposal_submitted")
+def on_proposal_submitted(sender, user, proposal, **kwargs):
+    _record(user, EventKind.PROPOSAL_SUBMITTED, f"labs.proposal:{proposal.pk}")
+
+
+@receiver(proposal_supported, dispatch_uid="games.proposal_supported")
+def on_proposal_supported(sender, user, proposal, **kwargs):
+    _record(user, EventKind.PROPOSAL_SUPPORTED, f"labs.proposal:{proposal.pk}")
+
+
+@receiver(support_withdrawn, dispatch_uid="games.support_withdrawn")
+def on_support_withdrawn(sender, user, proposal, **kwargs):
+    from games.services import revoke_event
+
+    revoke_event(user=user, kind=EventKind.PROPOSAL_SUPPORTED, source=f"labs.proposal:{proposal.pk}")
+
+
+@receiver(proposal_accepted, dispatch_uid="games.proposal_accepted")
+def on_proposal_accepted(sender, proposal, **kwargs):
+    _record(proposal.author, EventKind.PROPOSAL_ACCEPTED, f"labs.proposal:{proposal.pk}")
+
+
+@receiver(proposal_hidden, dispatch_uid="games.proposal_hidden")
+def on_proposal_hidden(sender, proposal, **kwargs):
+    from games.services import revoke_event
+
+    source = f"labs.proposal:{proposal.pk}"
+    for kind in (EventKind.PROPOSAL_SUBMITTED, EventKind.PROPOSAL_ACCEPTED):
+        revoke_event(user=proposal.author, kind=kind, source=source)
+
+
+@receiver(hercity_step_contributed, dispatch_uid="games.hercity_step")
+def on_hercity_step(sender, user, workshop, step, **kwargs):
+    step_key = getattr(step, "pk", None) or getattr(step, "key", None) or step
+    _record(user, EventKind.HERCITY_STEP_CONTRIBUTED, f"labs.hercity:{workshop.pk}:{step_key}")
+
+
+@receiver(ambassador_certified, dispatch_uid="games.ambassador_certified")
+@receiver(certification_renewed, dispatch_uid="games.certification_renewed")
+def on_certified(sender, user, certification, **kwargs):
+    from games.services import issue_badge
+
+    issue_badge(user=user, slug=AMBASSADOR_BADGE,
+                evidence=f"ambassadors.certification:{certification.pk}", expires_at=certification.expires_at)
+
+
+@receiver(certification_revoked, dispatch_uid="games.certification_revoked")
+def on_certification_revoked(sender, user, certification, **kwargs):
+    from django.utils.translation import gettext
+
+    from games.services import revoke_badge_of
+
+    revoke_badge_of(user=user, slug=AMBASSADOR_BADGE,
+                    reason=gettext("The ambassador certification was withdrawn."))

@@ -1,0 +1,63 @@
+"""Thin views: the trophy page and the leaderboards."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from games import selectors, services
+from games.forms import LeaderboardVisibilityForm
+
+SCOPES = ("overall", "center", "course")
+PERIODS = ("week", "all")
+
+
+@login_required
+def trophies(request):
+    context = {
+        "trophies": selectors.trophies(user=request.user),
+        "visibility_form": LeaderboardVisibilityForm(
+            user=request.user, initial={"leaderboard": selectors.leaderboard_preference(user=request.user)}),
+    }
+    return render(request, "games/trophies.html", context)
+
+
+@login_required
+@require_POST
+def leaderboard_visibility(request):
+    form = LeaderboardVisibilityForm(request.POST, user=request.user)
+    if form.is_valid():
+        services.set_leaderboard_preference(user=request.user, choice=form.cleaned_data["leaderboard"])
+        messages.success(request, _("Saved. Leaderboards show you as you chose."))
+    else:
+        messages.error(request, _("Choose one of the options."))
+    return redirect("games:trophies")
+
+
+def _course_key(raw: str):
+    try:
+        return UUID(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def leaderboards(request):
+    scope = request.GET.get("scope") if request.GET.get("scope") in SCOPES else "center"
+    period = request.GET.get("period") if request.GET.get("period") in PERIODS else "week"
+    courses = selectors.leaderboard_courses()
+    course_key = _course_key(request.GET.get("course", ""))
+    if scope == "course" and course_key not in {c.translation_key for c in courses}:
+        course_key = courses[0].translation_key if courses else None
+    center = request.user.home_center
+    if scope == "center" and center is None:
+        scope = "overall"
+    board = selectors.leaderboard(viewer=request.user, scope=scope, period=period,
+                                  center_id=center.pk if center else None, course_key=course_key)
+    return render(request, "games/leaderboards.html", {
+        "board": board, "scope": scope, "period": period, "center": center, "courses": courses,
+        "course_key": course_key, "scopes": SCOPES, "periods": PERIODS,
+    })
