@@ -55,6 +55,7 @@ bench-deps:
 	@command -v wrk >/dev/null || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq wrk; }
 
 bench: install system-deps bench-deps messages
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
 
 lint: install

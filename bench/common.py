@@ -39,9 +39,9 @@ def database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-def redis_url() -> str:
+def redis_url(default: str = "redis://127.0.0.1:6379/2") -> str:
     """Production runs with Redis: use the local one when it answers (BENCH_REDIS_URL overrides)."""
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+    url = os.environ.get("BENCH_REDIS_URL", default)
     host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
     try:
         with socket.create_connection((host, int(port)), timeout=1):

@@ -86,7 +86,8 @@ class Event(models.Model):
 class Award(models.Model):
     """A ledger row: points a rule gave for one source. The unique constraint makes awarding idempotent."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="awards")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="awards",
+                             db_index=False)  # the unique (user, rule, source) index serves lookups
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="awards")
     source = models.CharField(max_length=200)
     points = models.PositiveSmallIntegerField()
@@ -108,7 +109,8 @@ class Score(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
                                 related_name="score")
     points = models.PositiveIntegerField(default=0)
-    center = models.ForeignKey("labs.Center", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    center = models.ForeignKey("labs.Center", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)  # score_center_rank starts with it
     last_active_week = models.DateField(null=True, blank=True)
     streak_weeks = models.PositiveSmallIntegerField(default=0)
     best_streak_weeks = models.PositiveSmallIntegerField(default=0)
@@ -274,6 +276,9 @@ class BadgeDefinition(ClusterableModel):
 
 class BadgeAward(models.Model):
     """A badge earned by one person: an Open Badges 2.0 Assertion, hosted at a URL built from `uid`."""
+
+    # Listed in the admin, but nothing references it: skip Wagtail's reference index on every award.
+    wagtail_reference_index_ignore = True
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_awards")
