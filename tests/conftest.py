@@ -37,7 +37,6 @@ def _forget_process_memos():
     """Rolled-back test data sends no delete signals: clear what processes remember between tests."""
     from cms.middleware import SiteLookupCacheMiddleware
     from courses.selectors import forget_locales
-
     from games.services import forget_definitions
 
     SiteLookupCacheMiddleware.forget()
