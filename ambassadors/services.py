@@ -51,7 +51,7 @@ def apply(*, user, center, motivation: str, availability: str) -> Application:
     except IntegrityError:
         raise TrackError(_("You have already applied.")) from None
     notify(users=_staff(user), kind="ambassador-application", title=_("New ambassador application from %(name)s"),
-           url=reverse("ambassador_review"), params={"name": user.public_name})
+           url=lambda: reverse("ambassador_review"), params={"name": user.public_name})
     return application
 
 
@@ -77,7 +77,7 @@ def accept(*, by, application: Application) -> Application:
     notify(users=[application.user], kind="ambassador-accepted",
            title=_("Welcome to the Digital City Ambassador training!"),
            body=_("Start with the required courses, then co-facilitate sessions at your center."),
-           url=reverse("ambassador_track"))
+           url=lambda: reverse("ambassador_track"))
     return application
 
 
@@ -97,7 +97,7 @@ def decline(*, by, application: Application, reason: str) -> Application:
     application.save()
     notify(users=[application.user], kind="ambassador-declined",
            title=_("Your ambassador application was not accepted this time"), body=_("Reason: %(reason)s"),
-           url=reverse("ambassador_track"), params={"reason": reason})
+           url=lambda: reverse("ambassador_track"), params={"reason": reason})
     return application
 
 
@@ -138,7 +138,7 @@ def certify(*, by, user, now: datetime | None = None) -> Certification:
     certification.save()
     user.groups.add(Group.objects.get_or_create(name=AMBASSADOR)[0])
     notify(users=[user], kind="ambassador-certified", title=_("You are a certified Digital City Ambassador!"),
-           body=_("Your certificate is valid until %(until)s."), url=certificate_url(certification),
+           body=_("Your certificate is valid until %(until)s."), url=lambda: certificate_url(certification),
            params={"until": certification.expires_at.strftime("%Y-%m-%d")})
     # games connects a receiver here that issues the "digital-city-ambassador" Open Badge.
     signals.ambassador_certified.send(sender=Certification, user=user, certification=certification)
@@ -166,7 +166,7 @@ def renew_if_refreshed(*, user, now: datetime | None = None) -> Certification | 
     certification.expiry_warned_at = None
     certification.save(update_fields=["expires_at", "renewed_at", "expiry_warned_at"])
     notify(users=[user], kind="ambassador-renewed", title=_("Your ambassador certification was renewed"),
-           body=_("It is now valid until %(until)s."), url=certificate_url(certification),
+           body=_("It is now valid until %(until)s."), url=lambda: certificate_url(certification),
            params={"until": certification.expires_at.strftime("%Y-%m-%d")})
     signals.certification_renewed.send(sender=Certification, user=user, certification=certification)
     return certification
@@ -193,7 +193,7 @@ def warn_expiring(*, now: datetime | None = None) -> int:
     for certification in expiring:
         notify(users=[certification.user], kind="certification-expiring",
                title=_("Your ambassador certification ends on %(until)s"),
-               body=_("Complete the refresher course to keep leading sessions."), url=reverse("ambassador_track"),
+               body=_("Complete the refresher course to keep leading sessions."), url=lambda: reverse("ambassador_track"),
                params={"until": certification.expires_at.strftime("%Y-%m-%d")})
         certification.expiry_warned_at = now
         certification.save(update_fields=["expiry_warned_at"])

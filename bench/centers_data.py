@@ -13,7 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from labs.models import Attendance, Center, Session
+from labs.models import Attendance, Center, Session, SessionTally
+from labs.rollup import rebuild
 
 CENTERS, SESSIONS, PER_SESSION, LEARNERS = 20, 5000, 40, 4000
 
@@ -22,6 +23,8 @@ CENTERS, SESSIONS, PER_SESSION, LEARNERS = 20, 5000, 40, 4000
 def build():
     User = get_user_model()
     if Attendance.objects.filter(session__title__startswith="bench ").count() >= SESSIONS * PER_SESSION:
+        if not SessionTally.objects.exists():  # data loaded before the rollup existed
+            rebuild()
         return
     centers = [Center.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"Bench center {i:02d}"})[0]
                for i in range(CENTERS)]
@@ -66,7 +69,11 @@ def build():
             JOIN cms_user u ON u.username = 'bench-learner-' || ((s.id * 7 + k) %% %s)
             WHERE s.title LIKE 'bench %%'
         """, [PER_SESSION - 1, LEARNERS])
-        cursor.execute("ANALYZE labs_attendance; ANALYZE labs_session; ANALYZE cms_user")
+    # The rows above were written in SQL, which the rollup's receivers never see.
+    rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE labs_attendance; ANALYZE labs_session; ANALYZE cms_user; "
+                       "ANALYZE labs_sessiontally; ANALYZE labs_learnerdays")
 
 
 def cookie(user) -> str:
@@ -86,15 +93,17 @@ def main():
     for center in Center.objects.filter(slug__startswith="bench-").order_by("pk")[:5]:
         center.facilitators.add(facilitator)
     counts = {}
-    for label, user, query in (("staff-30d", staff, ""), ("staff-year", staff, YEAR), ("facilitator-year", facilitator, YEAR)):
+    for label, user, query in (("staff-30d", staff, ""), ("staff-year", staff, YEAR),
+                               ("facilitator-30d", facilitator, ""), ("facilitator-year", facilitator, YEAR)):
         client = Client()
         client.force_login(user)
+        client.get("/en/centers/dashboard/" + query, HTTP_HOST="127.0.0.1")  # warm, as a second view
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/en/centers/dashboard/" + query, HTTP_HOST="127.0.0.1")
         assert response.status_code == 200, response.status_code
         counts[label] = len(queries.captured_queries)
     print("COOKIES", cookie(staff), cookie(facilitator))
-    print("QUERIES", counts["staff-30d"], counts["staff-year"], counts["facilitator-year"])
+    print("QUERIES", counts["staff-30d"], counts["staff-year"], counts["facilitator-30d"], counts["facilitator-year"])
     print("PERIOD", YEAR)
     print("ROWS", Attendance.objects.count(), Session.objects.count(), Center.objects.count())
 

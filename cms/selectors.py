@@ -19,6 +19,8 @@ def navigation_flags(*, user) -> dict:
         # The roles that get Wagtail admin access (cms.services.ensure_roles); read from the
         # role names already loaded for this request rather than a permission query.
         "can_edit_content": has_role(user, INNOVATION_UNIT, MODERATOR),
+        "is_city_staff": has_role(user, INNOVATION_UNIT),
+        "can_moderate": has_role(user, MODERATOR),
     }
 
 

@@ -114,11 +114,12 @@ def ensure_roles(**_kwargs) -> None:
         staff.permissions.add(*Permission.objects.filter(content_type__app_label=app, content_type__model=model))
 
 
-def notify(*, users, kind: str, title, body="", url: str = "", params: dict | None = None) -> int:
+def notify(*, users, kind: str, title, body="", url="", params: dict | None = None) -> int:
     """Send a notification to each person, in their own language; returns how many were stored.
 
     `title` and `body` are lazily translated strings with optional %(name)s placeholders filled
-    from `params`. The inbox rows are written in the caller's transaction; other channels
+    from `params`. `url` is a path, or a function of no arguments (say `lambda: reverse(...)`)
+    called in each recipient's language so the stored link opens in it (/km/... for Khmer). The inbox rows are written in the caller's transaction; other channels
     (SMS, email) run only once it commits, so a rolled-back action notifies nobody.
     """
     from django.utils import translation
@@ -132,7 +133,7 @@ def notify(*, users, kind: str, title, body="", url: str = "", params: dict | No
         with translation.override(user.preferred_language or "en"):
             rows.append(Notification(
                 user=user, kind=kind, title=(str(title) % params)[:200],
-                body=str(body) % params if body else "", url=url,
+                body=str(body) % params if body else "", url=url() if callable(url) else url,
             ))
     created = Notification.objects.bulk_create(rows)
     channels = configured_channels()

@@ -6,3 +6,8 @@ class LabsConfig(AppConfig):
     name = "labs"
     verbose_name = _("Neighborhood centers and participation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from labs import rollup
+
+        rollup.connect()

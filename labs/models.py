@@ -304,3 +304,85 @@ class CenterPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = sessions_this_week(center=self.center, user=request.user)
         return context
+
+
+# --- Dashboard rollup (kept by labs.rollup in the transaction that changes attendance or a session) -----
+
+class DaySetField(models.TextField):
+    """A set of calendar days. PostgreSQL stores it as a `datemultirange` (indexable, `&&` in SQL);
+    other databases as the same text. The Python value is always the canonical PostgreSQL text
+    form, e.g. "{[2026-01-05,2026-01-07),[2026-02-01,2026-02-02)}" (consecutive days merged)."""
+
+    def db_type(self, connection):
+        return "datemultirange" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, str):
+            return value
+        # psycopg hands back a Multirange of half-open date ranges.
+        return "{" + ",".join(f"[{r.lower.isoformat()},{r.upper.isoformat()})" for r in value) + "}"
+
+
+class SessionTally(models.Model):
+    """Attendance counts of one session, so the dashboard sums a row per session, not per presence.
+
+    Summable figures only (people present, walk-ins without an account, women and girls, youth):
+    unique learners with an account cannot be summed and come from LearnerDays.
+    """
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="tally")
+    attendance = models.PositiveIntegerField(default=0)
+    walk_ins = models.PositiveIntegerField(default=0)
+    women = models.PositiveIntegerField(default=0)
+    youth = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("session tally")
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.attendance}"
+
+
+class LearnerDays(models.Model):
+    """The days a person with an account came to a center's (not cancelled) sessions.
+
+    One row per center and person, so "unique learners in a period" is a count of rows whose days
+    touch the period: exact for any period of whole days, without reading every presence.
+    """
+
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    days = DaySetField()
+
+    class Meta:
+        verbose_name = _("learner days")
+        verbose_name_plural = _("learner days")
+        constraints = [
+            models.UniqueConstraint(fields=["center", "user"], name="learner_days_once"),
+            models.CheckConstraint(condition=models.Q(first_day__lte=models.F("last_day")),
+                                   name="learner_days_ordered"),
+        ]
+        # Covers "first and last day inside the period": most learners of a period, counted from the index.
+        indexes = [models.Index(fields=["center", "last_day", "first_day"], name="learner_days_span")]
+
+    def __str__(self) -> str:
+        return f"{self.center_id}/{self.user_id}: {self.days}"
+
+
+@DaySetField.register_lookup
+class TouchesDays(models.Lookup):
+    """`days__touches=(first, last)`: the set has a day in [first, last]. PostgreSQL only (`&&`, GiST)."""
+
+    lookup_name = "touches"
+
+    def get_prep_lookup(self):
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("days__touches needs PostgreSQL; labs.rollup.touches() is the fallback")
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        first, last = self.rhs
+        return f"{lhs} && daterange(%s, %s, '[]')", [*lhs_params, first, last]

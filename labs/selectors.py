@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from cms.models import YOUTH_AGE_BANDS, Gender
 from cms.roles import FACILITATOR, has_role, is_city_staff
 from labs.models import Attendance, Center, Registration, RegistrationStatus, Session
 
@@ -129,7 +128,13 @@ class CenterFigures:
 
 
 def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
-    """Per center, for sessions that started in [start, end). A fixed number of queries."""
+    """Per center, for sessions that started in [start, end). A fixed number of queries.
+
+    Reads the rollup (labs.rollup): one tally row per session and one row per center and learner,
+    never every presence. Each walk-in without an account counts as one person.
+    """
+    from django.db.models import Sum
+
     from courses.models import Enrolment
 
     centers = list(centers_for(viewer).order_by("name"))
@@ -137,21 +142,18 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
     figures = {c.pk: CenterFigures(center=c) for c in centers}
     held = Session.objects.filter(center_id__in=ids, starts_at__gte=start, starts_at__lt=end,
                                   cancelled_at__isnull=True)
-    for row in held.values("center_id").annotate(n=Count("pk")):
-        figures[row["center_id"]].sessions_held = row["n"]
-    present = Attendance.objects.filter(session__in=held.values("pk"))
-    for row in present.values("session__center_id").annotate(
-        total=Count("pk"),
-        people=Count("user_id", distinct=True),
-        walk_ins=Count("pk", filter=Q(user__isnull=True)),
-        women=Count("pk", filter=Q(gender=Gender.WOMAN)),
-        youth=Count("pk", filter=Q(age_band__in=list(YOUTH_AGE_BANDS))),
+    for row in held.values("center_id").order_by().annotate(
+        n=Count("pk"), total=Sum("tally__attendance"), walk_ins=Sum("tally__walk_ins"), women=Sum("tally__women"),
+        youth=Sum("tally__youth"),
     ):
-        f = figures[row["session__center_id"]]
-        f.attendance = row["total"]
-        f.unique_learners = row["people"] + row["walk_ins"]
-        f.women_share = row["women"] / row["total"] if row["total"] else 0.0
-        f.youth_share = row["youth"] / row["total"] if row["total"] else 0.0
+        f = figures[row["center_id"]]
+        f.sessions_held = row["n"]
+        f.attendance = row["total"] or 0
+        f.unique_learners += row["walk_ins"] or 0
+        f.women_share = (row["women"] or 0) / f.attendance if f.attendance else 0.0
+        f.youth_share = (row["youth"] or 0) / f.attendance if f.attendance else 0.0
+    for center_id, people in _learners_with_account(ids, start, end):
+        figures[center_id].unique_learners += people
     for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end, user__home_center_id__in=ids)
                 .values("user__home_center_id").annotate(n=Count("pk"))):
         figures[row["user__home_center_id"]].course_completions = row["n"]
@@ -160,6 +162,44 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
                 .annotate(n=Count("user_id", distinct=True))):
         figures[row["session__center_id"]].ambassadors_active = row["n"]
     return [figures[c.pk] for c in centers]
+
+
+def _learners_with_account(ids: list[int], start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """(center id, distinct people with an account who came) for sessions that started in [start, end).
+
+    Whole local days (what the dashboard asks for) read the per-(center, person) rollup: a person is
+    counted once however many sessions they came to. Other periods count from attendance itself.
+    """
+    from django.db import connection
+
+    from labs.models import LearnerDays
+    from labs.rollup import touches
+
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    if local_start.time() != time.min or local_end.time() != time.min or not ids:
+        rows = (Attendance.objects.filter(user__isnull=False, session__center_id__in=ids,
+                                          session__starts_at__gte=start, session__starts_at__lt=end,
+                                          session__cancelled_at__isnull=True)
+                .values("session__center_id").order_by().annotate(n=Count("user_id", distinct=True)))
+        return [(row["session__center_id"], row["n"]) for row in rows]
+    first, last = local_start.date(), local_end.date() - timedelta(days=1)
+    window = LearnerDays.objects.filter(center_id__in=ids, first_day__lte=last, last_day__gte=first)
+    if connection.vendor != "postgresql":
+        counts: dict[int, int] = {}
+        for center_id, days in window.values_list("center_id", "days"):
+            if touches(days, first, last):
+                counts[center_id] = counts.get(center_id, 0) + 1
+        return list(counts.items())
+    # People whose first and last days both fall in the period came in it: counted from the index
+    # alone. Only those who also came before or after it need their days looked at (`&&`).
+    inside = window.filter(first_day__gte=first, last_day__lte=last)
+    across = window.filter(Q(first_day__lt=first) | Q(last_day__gt=last), days__touches=(first, last))
+    rows = (inside.values("center_id").order_by().annotate(n=Count("pk"))
+            .union(across.values("center_id").order_by().annotate(n=Count("pk")), all=True))
+    counts = {}
+    for row in rows:
+        counts[row["center_id"]] = counts.get(row["center_id"], 0) + row["n"]
+    return list(counts.items())
 
 
 def totals(rows: list[CenterFigures]) -> dict:

@@ -103,11 +103,11 @@ def register(*, user, session: Session, now: datetime | None = None) -> Registra
     registration.save()
     if status == RegistrationStatus.REGISTERED:
         notify(users=[user], kind="session-registered", title=_("You have a place at %(session)s"),
-               body=_("%(when)s at %(center)s."), url=session_url(session),
+               body=_("%(when)s at %(center)s."), url=lambda: session_url(session),
                params=_session_params(session))
     else:
         notify(users=[user], kind="session-waiting", title=_("You are on the waiting list for %(session)s"),
-               body=_("We will tell you if a place opens."), url=session_url(session),
+               body=_("We will tell you if a place opens."), url=lambda: session_url(session),
                params=_session_params(session))
     return registration
 
@@ -140,7 +140,7 @@ def _promote_waiting(session: Session) -> None:
     if promoted:
         notify(users=[r.user for r in promoted], kind="session-place-opened",
                title=_("A place opened for you at %(session)s"), body=_("%(when)s at %(center)s."),
-               url=session_url(session), params=_session_params(session))
+               url=lambda: session_url(session), params=_session_params(session))
 
 
 @transaction.atomic
@@ -159,7 +159,7 @@ def cancel_session(*, by, session: Session, reason: str) -> Session:
     people = [r.user for r in Registration.objects.filter(session=session).exclude(
         status=RegistrationStatus.CANCELLED).select_related("user")]
     notify(users=people, kind="session-cancelled", title=_("Cancelled: %(session)s"),
-           body=_("%(when)s at %(center)s. Reason: %(reason)s"), url=session_url(session),
+           body=_("%(when)s at %(center)s. Reason: %(reason)s"), url=lambda: session_url(session),
            params={**_session_params(session), "reason": session.cancel_reason})
     return session
 
@@ -448,7 +448,7 @@ def remind_reports_due(*, now: datetime | None = None) -> int:
             people[session.lead.pk] = session.lead
         notify(users=list(people.values()), kind="report-due", title=_("Report due: %(session)s"),
                body=_("Please file the report of the session on %(when)s at %(center)s."),
-               url=session_url(session, "report"), params=_session_params(session))
+               url=lambda session=session: session_url(session, "report"), params=_session_params(session))
         session.report_reminded_at = now
         session.save(update_fields=["report_reminded_at"])
     return len(due)

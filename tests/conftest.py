@@ -39,9 +39,14 @@ def _forget_process_memos():
     from courses.selectors import forget_locales
     from games.services import forget_definitions
 
+    from django.core.cache import cache
+
     SiteLookupCacheMiddleware.forget()
     forget_locales()
     forget_definitions()
+    # The test cache is this process's own (pytest_configure); SQLite reuses rolled-back ids, so a
+    # rate-limit counter of an earlier test's user would otherwise count against a new one.
+    cache.clear()
 
 
 @pytest.fixture

@@ -59,3 +59,40 @@ def unsafe_places(user, *, below: float = 2.5, limit: int = 500) -> list[dict]:
             out.append({"lat": float(s.latitude), "lon": float(s.longitude), "place": s.place,
                         "score": round(s.average, 1)})
     return out
+
+
+def hercity_sessions_for(user):
+    """Her City sessions a facilitator may start a workshop in: their centers' or their own, not cancelled."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from cms.roles import FACILITATOR, has_role
+    from labs.models import Session
+    from labs.selectors import centers_for
+
+    if not user.is_authenticated:
+        return Session.objects.none()
+    mine = Q(facilitators=user)
+    if has_role(user, FACILITATOR):
+        mine |= Q(center__in=centers_for(user))
+    recent = timezone.now() - timedelta(days=30)
+    return (Session.objects.filter(mine, kind="hercity", cancelled_at__isnull=True, ends_at__gte=recent)
+            .select_related("center").distinct().order_by("starts_at"))
+
+
+def workshops_run_by(user) -> list[Workshop]:
+    """Workshops at this person's centers and sessions (or started by them), newest first."""
+    from django.db.models import Q
+
+    from cms.roles import FACILITATOR, has_role
+    from labs.selectors import centers_for
+
+    if not user.is_authenticated:
+        return []
+    mine = Q(session__facilitators=user) | Q(created_by=user)
+    if has_role(user, FACILITATOR):
+        mine |= Q(session__center__in=centers_for(user))
+    return list(Workshop.objects.filter(mine).select_related("session__center", "proposal").distinct()
+                .order_by("-created_at")[:100])

@@ -26,6 +26,17 @@ def _is_facilitator(user, workshop) -> bool:
     return has_role(user, FACILITATOR) or workshop.session.facilitators.filter(pk=user.pk).exists()
 
 
+def can_start_workshop(user, session) -> bool:
+    """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
+    from labs.selectors import centers_for
+
+    if not user.is_authenticated:
+        return False
+    if session.facilitators.filter(pk=user.pk).exists():
+        return True
+    return has_role(user, FACILITATOR) and centers_for(user).filter(pk=session.center_id).exists()
+
+
 def can_take_part(user, workshop) -> bool:
     if not user.is_authenticated:
         return False
@@ -50,10 +61,20 @@ def create_workshop(*, facilitator, session, site_name: str, space: str = "publi
                     longitude=None) -> Workshop:
     if session.kind != "hercity":
         raise WorkshopError(_("Her City workshops run in a Her City session."))
-    workshop = Workshop(session=session, site_name=site_name.strip(), space=space, latitude=latitude,
-                        longitude=longitude, created_by=facilitator)
-    if not _is_facilitator(facilitator, workshop):
-        raise WorkshopError(_("Only facilitators can start a workshop."))
+    if not can_start_workshop(facilitator, session):
+        raise WorkshopError(_("Only facilitators of this session's center can start a workshop."))
+    if session.cancelled_at is not None:
+        raise WorkshopError(_("This session is cancelled."))
+    site_name = (site_name or "").strip()
+    if not site_name:
+        raise WorkshopError(_("Name the site of the workshop."))
+    if space not in ("public", "women"):
+        raise WorkshopError(_("Choose where the result goes."))
+    lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
+    if (lat is None) != (lon is None):
+        raise WorkshopError(_("The map point needs both latitude and longitude."))
+    workshop = Workshop(session=session, site_name=site_name, space=space, latitude=lat,
+                        longitude=lon, created_by=facilitator)
     workshop.full_clean()
     workshop.save()
     return workshop

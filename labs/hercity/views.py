@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from labs.participation.services import ParticipationError
 
 from . import selectors, services
+from .forms import WorkshopForm
 from .models import FACTORS, Idea, Step
 
 
@@ -77,3 +78,32 @@ def advance(request, workshop_id):
 def chart(request, workshop_id):
     w = _get(request, workshop_id)
     return HttpResponse(selectors.chart_svg(w), content_type="image/svg+xml")
+
+
+def _require_starter(request) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from cms.roles import FACILITATOR, has_role
+
+    if not (has_role(request.user, FACILITATOR) or request.user.facilitated_sessions.exists()):
+        raise PermissionDenied(_("Only facilitators can start Her City workshops."))
+
+
+@login_required
+def workshop_list(request):
+    """The facilitator's workshops and the form to start one for a session of their centers."""
+    _require_starter(request)
+    sessions = selectors.hercity_sessions_for(request.user)
+    form = WorkshopForm(request.POST or None, sessions=sessions)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            w = services.create_workshop(facilitator=request.user, session=d["session"], site_name=d["site_name"],
+                                         space=d["space"], latitude=d["latitude"], longitude=d["longitude"])
+        except ParticipationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The workshop is ready: share this page with the participants."))
+            return redirect("hercity:workshop", w.pk)
+    return render(request, "hercity/workshop_list.html", {
+        "form": form, "workshops": selectors.workshops_run_by(request.user), "has_sessions": sessions.exists()})

@@ -107,3 +107,121 @@ def accountability(*, call_id=None) -> list[dict]:
 def answered_proposals() -> QuerySet:
     return (Proposal.objects.filter(space=Space.PUBLIC, hidden_at__isnull=True, answered_at__isnull=False)
             .select_related("call").order_by("-answered_at"))
+
+
+# --- staff pages: the city desk, the moderator queue, women-space requests ---------------------
+
+def desk_calls() -> list[Call]:
+    """Every call with its phases, newest first, for the city desk (staff see all calls)."""
+    return list(Call.objects.prefetch_related("phases").order_by("-created_at")[:100])
+
+
+def awaiting_evaluation(user, *, limit: int = 50) -> list[Proposal]:
+    """Proposals the city has not answered yet, oldest first, in the spaces this person may read."""
+    from django.db.models import Count
+
+    return list(proposals_for(user).filter(state__in=["submitted", "evaluating"])
+                .annotate(calls_count=Count("calls_opened")).order_by("created_at")[:limit])
+
+
+def call_source(user, proposal_id) -> Proposal | None:
+    """A proposal staff may open a call from: visible to them, public, bottom-up (not in a call)."""
+    if not str(proposal_id or "").isdigit():
+        return None
+    return proposals_for(user, space=Space.PUBLIC).filter(pk=proposal_id, call__isnull=True).first()
+
+
+def _moderated_spaces(user) -> list[str]:
+    return visible_spaces(user) if is_moderator(user) else []
+
+
+def open_reports(user, *, limit: int = 100) -> list[dict]:
+    """Open reports grouped by post, oldest first; women-space posts only for moderators allowed in it."""
+    from django.db.models import Count, Min
+
+    from .models import Report
+
+    spaces = _moderated_spaces(user)
+    if not spaces:
+        return []
+    groups = list(Report.objects.filter(resolved_at__isnull=True)
+                  .filter(Q(proposal__space__in=spaces) | Q(comment__proposal__space__in=spaces))
+                  .values("proposal_id", "comment_id")
+                  .annotate(reporters=Count("id"), oldest=Min("created_at")).order_by("oldest")[:limit])
+    proposal_ids = {g["proposal_id"] for g in groups if g["proposal_id"]}
+    comment_ids = {g["comment_id"] for g in groups if g["comment_id"]}
+    proposals = Proposal.objects.select_related("author").in_bulk(proposal_ids)
+    comments = Comment.objects.select_related("author", "proposal").in_bulk(comment_ids)
+    reasons: dict[tuple, list[str]] = {}
+    for r in (Report.objects.filter(resolved_at__isnull=True)
+              .filter(Q(proposal_id__in=proposal_ids) | Q(comment_id__in=comment_ids))
+              .order_by("created_at").values("proposal_id", "comment_id", "reason")):
+        reasons.setdefault((r["proposal_id"], r["comment_id"]), []).append(r["reason"])
+    rows = []
+    for g in groups:
+        key = (g["proposal_id"], g["comment_id"])
+        target = proposals.get(g["proposal_id"]) if g["proposal_id"] else comments.get(g["comment_id"])
+        if target is None:
+            continue
+        rows.append({"kind": "proposal" if g["proposal_id"] else "comment", "target": target,
+                     "proposal": target if g["proposal_id"] else target.proposal,
+                     "reporters": g["reporters"], "oldest": g["oldest"], "reasons": reasons.get(key, [])[:5]})
+    return rows
+
+
+def moderation_target(user, *, kind: str, target_id) -> Proposal | Comment | None:
+    """A proposal or comment this moderator may act on; None for a forged id or a space not theirs."""
+    spaces = _moderated_spaces(user)
+    if not spaces or not str(target_id or "").isdigit():
+        return None
+    if kind == "proposal":
+        return Proposal.objects.select_related("author").filter(pk=target_id, space__in=spaces).first()
+    if kind == "comment":
+        return (Comment.objects.select_related("author", "proposal")
+                .filter(pk=target_id, proposal__space__in=spaces).first())
+    return None
+
+
+def moderation_log(user, *, limit: int = 200) -> list:
+    """The moderation log for moderators; entries about a space they may not enter are left out."""
+    from .models import ModerationLog
+
+    spaces = _moderated_spaces(user)
+    if not spaces:
+        return []
+    qs = (ModerationLog.objects.select_related("moderator", "target_user", "proposal", "comment__proposal")
+          .filter(Q(proposal__isnull=True) | Q(proposal__space__in=spaces))
+          .filter(Q(comment__isnull=True) | Q(comment__proposal__space__in=spaces)))
+    return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def blocked_people(user) -> list:
+    from .models import Block
+
+    if not is_moderator(user):
+        return []
+    return list(Block.objects.select_related("user").order_by("-created_at")[:200])
+
+
+def _memberships_of_centers(facilitator) -> QuerySet:
+    from cms.roles import FACILITATOR, has_role
+    from labs.selectors import centers_for
+
+    if not has_role(facilitator, FACILITATOR):
+        return WomenSpaceMembership.objects.none()
+    return (WomenSpaceMembership.objects.filter(user__home_center__in=centers_for(facilitator))
+            .select_related("user", "user__home_center", "confirmed_by"))
+
+
+def membership_requests(facilitator) -> list[WomenSpaceMembership]:
+    """Requests and members whose home center this facilitator runs; nobody else's."""
+    from django.db.models import F
+
+    pending_first = F("confirmed_at").asc(nulls_first=True)
+    return list(_memberships_of_centers(facilitator).order_by(pending_first, "requested_at")[:500])
+
+
+def membership_for(facilitator, membership_id) -> WomenSpaceMembership | None:
+    if not str(membership_id or "").isdigit():
+        return None
+    return _memberships_of_centers(facilitator).filter(pk=membership_id).first()

@@ -1,6 +1,7 @@
 """Writes for participation: one transaction per user action, validated before anything is saved."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -377,8 +379,9 @@ def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost:
         users = {k: u for k, u in users.items() if can_enter_women_space(u)}
     notify(users=list(users.values()), kind="proposal_answer", title=_("The city answered “%(title)s”"),
            body=_("New state: %(state)s. %(answer)s"),
-           url=f"/en/participate/proposals/{proposal.pk}/",
-           params={"title": proposal.title, "state": proposal.get_state_display(), "answer": answer})
+           url=lambda: reverse("participation:proposal", args=[proposal.pk]),
+           # The lazy label is translated in each recipient's language when notify formats the body.
+           params={"title": proposal.title, "state": State(proposal.state).label, "answer": answer})
     if state == State.ACCEPTED and not was_accepted:
         transaction.on_commit(lambda: signals.proposal_accepted.send(sender=Proposal, proposal=proposal))
     return proposal
@@ -419,11 +422,8 @@ def request_women_space(*, user) -> WomenSpaceMembership:
 
 
 @transaction.atomic
-def confirm_women_space(*, facilitator, user) -> WomenSpaceMembership:
-    from cms.roles import FACILITATOR, has_role
-
-    if not has_role(facilitator, FACILITATOR):
-        raise ParticipationError(_("Only facilitators can confirm members."))
+def _mark_confirmed(*, facilitator, user) -> WomenSpaceMembership:
+    """Confirm a pending request; callers check first that `facilitator` may decide (confirm_member)."""
     membership = WomenSpaceMembership.objects.select_for_update().filter(user=user).first()
     if membership is None:
         raise ParticipationError(_("This person has not asked to join."))
@@ -431,3 +431,154 @@ def confirm_women_space(*, facilitator, user) -> WomenSpaceMembership:
         membership.confirmed_at, membership.confirmed_by = timezone.now(), facilitator
         membership.save(update_fields=["confirmed_at", "confirmed_by"])
     return membership
+
+
+# --- staff pages: editing calls, moving phases, the moderator queue, confirming members --------
+
+def _require_staff(user) -> None:
+    if not is_staff(user):
+        raise ParticipationError(_("Only Innovation Unit staff can manage calls."))
+
+
+def _clean_phases(phases: list[tuple]) -> list[tuple]:
+    """Known kinds, each once, each ending after it starts, in order without overlap."""
+    if not phases:
+        raise ParticipationError(_("A call needs at least one phase with dates."))
+    kinds = [kind for kind, _s, _e in phases]
+    if any(kind not in PhaseKind.values for kind in kinds) or len(set(kinds)) != len(kinds):
+        raise ParticipationError(_("Each phase can appear once."))
+    ordered = sorted(phases, key=lambda p: p[1])
+    for _kind, starts, ends in ordered:
+        if ends <= starts:
+            raise ParticipationError(_("Each phase must end after it starts."))
+    for (_k1, _s1, end1), (_k2, start2, _e2) in zip(ordered, ordered[1:], strict=False):
+        if start2 < end1:
+            raise ParticipationError(_("Phases must not overlap: each starts after the one before ends."))
+    return ordered
+
+
+@transaction.atomic
+def update_call(*, staff, call: Call, title: str, question: str, description: str = "", phases: list[tuple],
+                category: str = "", support_limit: int | None = None, latitude=None, longitude=None,
+                radius_m=None, sessions=()) -> Call:
+    """Edit a call and replace its phases in one step; proposals and supports stay as they are."""
+    _require_staff(staff)
+    if not (title or "").strip() or not (question or "").strip():
+        raise ParticipationError(_("A call needs a title and a question."))
+    if category and category not in Category.values:
+        raise ParticipationError(_("Choose a category."))
+    phases = _clean_phases(phases)
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    call.title, call.question, call.description = title.strip(), question.strip(), description or ""
+    call.category, call.support_limit, call.radius_m = category, support_limit, radius_m
+    call.latitude, call.longitude = _coordinate(latitude, -90, 90), _coordinate(longitude, -180, 180)
+    if (call.latitude is None) != (call.longitude is None):
+        raise ParticipationError(_("The map point needs both latitude and longitude."))
+    call.full_clean()
+    call.save()
+    call.phases.all().delete()
+    Phase.objects.bulk_create([Phase(call=call, kind=k, starts_at=s, ends_at=e) for k, s, e in phases])
+    call.sessions.set(sessions)
+    return call
+
+
+def open_call_checked(*, staff, phases: list[tuple], from_proposal: Proposal | None = None, **fields) -> Call:
+    """open_call with the checks the staff form needs (phase order, a bottom-up public source)."""
+    _require_staff(staff)
+    if fields.get("category") and fields["category"] not in Category.values:
+        raise ParticipationError(_("Choose a category."))
+    if from_proposal is not None and (from_proposal.space != Space.PUBLIC or from_proposal.call_id
+                                      or from_proposal.is_hidden):
+        raise ParticipationError(_("A call can only be opened from a visible bottom-up proposal."))
+    lat, lon = fields.get("latitude"), fields.get("longitude")
+    if (lat in (None, "")) != (lon in (None, "")):
+        raise ParticipationError(_("The map point needs both latitude and longitude."))
+    return open_call(staff=staff, phases=_clean_phases(phases), from_proposal=from_proposal, **fields)
+
+
+@transaction.atomic
+def advance_phase(*, staff, call: Call, now=None) -> Phase:
+    """End the current phase now and start the next one now (it keeps its end date if still ahead)."""
+    _require_staff(staff)
+    now = now or timezone.now()
+    phases = list(Phase.objects.select_for_update().filter(call=call).order_by("starts_at"))
+    current = next((p for p in phases if p.starts_at <= now < p.ends_at), None)
+    following = [p for p in phases if p.starts_at > now]
+    if not following:
+        raise ParticipationError(_("This is the last phase; close it instead."))
+    upcoming = following[0]
+    if current is not None:
+        current.ends_at = max(now, current.starts_at + timedelta(seconds=1))
+        current.save(update_fields=["ends_at"])
+        now = current.ends_at
+    upcoming.starts_at = now
+    upcoming.save(update_fields=["starts_at"])
+    return upcoming
+
+
+@transaction.atomic
+def close_phase(*, staff, call: Call, now=None) -> Phase:
+    """End the current phase now, so nothing runs until the next phase's start date."""
+    _require_staff(staff)
+    now = now or timezone.now()
+    current = Phase.objects.select_for_update().filter(call=call, starts_at__lte=now, ends_at__gt=now).first()
+    if current is None:
+        raise ParticipationError(_("No phase is running now."))
+    current.ends_at = max(now, current.starts_at + timedelta(seconds=1))
+    current.save(update_fields=["ends_at"])
+    return current
+
+
+# Logged with the same table as hide/restore; the value is not among ModerationLog.Action's choices
+# yet because adding it needs a migration (see docs/decisions.md).
+DISMISS = ModerationLog.Action.DISMISS
+
+
+@transaction.atomic
+def dismiss_reports(*, moderator, reason: str, proposal: Proposal | None = None,
+                    comment: Comment | None = None) -> int:
+    """The reported post stays visible: close its open reports and log why."""
+    reason = _require_moderator(moderator, reason)
+    closed = Report.objects.filter(proposal=proposal, comment=comment, resolved_at__isnull=True).update(
+        resolved_at=timezone.now())
+    if not closed:
+        raise ParticipationError(_("There is no open report on this post."))
+    ModerationLog.objects.create(moderator=moderator, action=DISMISS, proposal=proposal, comment=comment,
+                                 reason=reason)
+    return closed
+
+
+@transaction.atomic
+def unblock_user(*, moderator, user, reason: str) -> None:
+    reason = _require_moderator(moderator, reason)
+    deleted, _rows = Block.objects.filter(user=user).delete()
+    if not deleted:
+        raise ParticipationError(_("This person is not blocked."))
+    ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.UNBLOCK, target_user=user,
+                                 reason=reason)
+
+
+def _require_member_facilitator(facilitator, user) -> None:
+    """Only a facilitator of the person's home center decides on her membership."""
+    from cms.roles import FACILITATOR, has_role
+    from labs.selectors import centers_for
+
+    if not has_role(facilitator, FACILITATOR) or user.home_center_id is None or \
+            not centers_for(facilitator).filter(pk=user.home_center_id).exists():
+        raise ParticipationError(_("Only a facilitator of this person's center can decide on her membership."))
+
+
+@transaction.atomic
+def confirm_member(*, facilitator, user) -> WomenSpaceMembership:
+    _require_member_facilitator(facilitator, user)
+    return _mark_confirmed(facilitator=facilitator, user=user)
+
+
+@transaction.atomic
+def decline_member(*, facilitator, user) -> None:
+    """Decline a pending request or revoke a confirmed membership: the person leaves the space."""
+    _require_member_facilitator(facilitator, user)
+    deleted, _rows = WomenSpaceMembership.objects.filter(user=user).delete()
+    if not deleted:
+        raise ParticipationError(_("This person has not asked to join."))
+    user._women_space_member = False

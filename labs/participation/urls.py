@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "participation"
 
@@ -22,6 +22,16 @@ urlpatterns = [
     path("women/", views.women_space, name="women"),
     path("map/", views.map_view, name="map"),
     path("map.svg", views.map_svg, name="map_svg"),
+    # Staff pages: the city desk, the moderator queue, confirming women-space members.
+    path("desk/", staff_views.desk, name="desk"),
+    path("desk/calls/new/", staff_views.call_new, name="call_new"),
+    path("desk/calls/<int:call_id>/edit/", staff_views.call_edit, name="call_edit"),
+    path("desk/calls/<int:call_id>/phase/", staff_views.call_phase, name="call_phase"),
+    path("moderation/", staff_views.moderation_queue, name="moderation"),
+    path("moderation/act/", staff_views.moderation_act, name="moderation_act"),
+    path("moderation/log/", staff_views.moderation_log, name="moderation_log"),
+    path("women/requests/", staff_views.women_requests, name="women_requests"),
+    path("women/requests/<int:membership_id>/", staff_views.women_decide, name="women_decide"),
 ]
 
 api_urlpatterns = [

@@ -219,7 +219,7 @@ def call_detail(request, call_id):
     proposals = selectors.proposal_list(request.user, call_id=call.pk, sort=request.GET.get("sort", "top"))[:100]
     return render(request, "participation/call_detail.html", {
         "call": call, "phase": call.current_phase(), "proposals": proposals,
-        "supported": selectors.supported_ids(request.user, proposals)})
+        "supported": selectors.supported_ids(request.user, proposals), "is_staff": selectors.is_staff(request.user)})
 
 
 def accountability(request):

@@ -95,12 +95,12 @@ def test_answer_notification_skips_non_members(moderator, member, women_proposal
     assert list(Notification.objects.values_list("user_id", flat=True)) == [member.pk]
 
 
-def test_membership_needs_facilitator_confirmation(client, facilitator, women_proposal):
-    user = UserFactory(gender="woman")
+def test_membership_needs_facilitator_confirmation(client, facilitator, center, women_proposal):
+    user = UserFactory(gender="woman", home_center=center)
     services.request_women_space(user=user)
     client.force_login(user)
     assert client.get(reverse("participation:proposal", args=[women_proposal.pk])).status_code == 404
-    services.confirm_women_space(facilitator=facilitator, user=user)
+    services.confirm_member(facilitator=facilitator, user=user)
     user = type(user).objects.get(pk=user.pk)
     client.force_login(user)
     assert client.get(reverse("participation:proposal", args=[women_proposal.pk])).status_code == 200
