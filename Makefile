@@ -9,9 +9,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: map-deps run install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps
+.PHONY: map-deps h5p-deps run install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
 
-run: install map-deps migrate messages seed
+run: install map-deps h5p-deps migrate messages seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 install: $(STAMP)
@@ -37,10 +37,10 @@ messages: install system-deps
 seed: install
 	$(PY) manage.py seed_demo
 
-test: install system-deps browser-deps messages map-deps
+test: install system-deps browser-deps messages map-deps h5p-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile
 
-test-fast: install messages map-deps
+test-fast: install messages map-deps h5p-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile -m "not browser"
 
 translations: install system-deps
@@ -51,10 +51,29 @@ translations: install system-deps
 map-deps:
 	@test -f var/npm/node_modules/leaflet/dist/leaflet.js || npm install --no-audit --no-fund --prefix var/npm leaflet@1.9.4
 
+# H5P player (h5p-standalone, pinned) from npm, served as static files under /static/h5p-standalone/.
+# --ignore-scripts: its preinstall script fails outside its own repository, and the dist needs no build.
+h5p-deps:
+	@test -f var/npm/node_modules/h5p-standalone/dist/main.bundle.js || npm install --no-audit --no-fund --ignore-scripts --save-exact --prefix var/npm h5p-standalone@3.8.2
+
+# Live sessions on Minetest: the headless server, minetest_game (minetest-data: the default:,
+# wool:, stairs: nodes) and luasocket for Sangkat's mcpi mod. The bridge tests need them too.
+MINETEST_PORT ?= 4711
+MINETEST_GAME_PORT ?= 30000
+minetest-server:
+	@{ test -x /usr/games/minetestserver && test -d /usr/share/games/minetest/games/minetest_game && test -f /usr/share/lua/5.1/socket.lua; } || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq minetest-server minetest-data lua-socket; }
+
+# A headless server in var/minetest (world kept between runs), mcpi on 127.0.0.1:$(MINETEST_PORT).
+minetest-start: install minetest-server
+	$(PY) -m games.minecraft.bridge.minetest_server start --dir var/minetest --port $(MINETEST_PORT) --game-port $(MINETEST_GAME_PORT)
+
+minetest-stop:
+	$(PY) -m games.minecraft.bridge.minetest_server stop --dir var/minetest
+
 bench-deps:
 	@command -v wrk >/dev/null || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq wrk; }
 
-bench: install system-deps bench-deps messages
+bench: install system-deps bench-deps messages minetest-server
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
 

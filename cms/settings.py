@@ -57,10 +57,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Sangkat (cms last: its post-migrate step needs every other app's permissions)
     "courses",
+    "courses.h5p.apps.H5PConfig",
+    "courses.xapi",
     "labs",
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",
     "games",
+    "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
     "cms",
 ]
@@ -210,6 +213,17 @@ SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS = int(os.environ.get("ANONYMOUS_PAGE_CACHE_
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# xAPI statement store (courses/xapi): request body cap, page size, learner rate limit, and an
+# optional outside LRS that receives a copy of every statement (forwarded in the background).
+SANGKAT_XAPI_MAX_BODY_BYTES = int(os.environ.get("XAPI_MAX_BODY_BYTES", str(1024 * 1024)))
+SANGKAT_XAPI_PAGE_SIZE = 100
+SANGKAT_XAPI_LEARNER_REQUESTS_PER_MINUTE = int(os.environ.get("XAPI_LEARNER_REQUESTS_PER_MINUTE", "240"))
+SANGKAT_XAPI_FORWARD_URL = os.environ.get("SANGKAT_XAPI_FORWARD_URL", "")
+SANGKAT_XAPI_FORWARD_USER = os.environ.get("SANGKAT_XAPI_FORWARD_USER", "")
+SANGKAT_XAPI_FORWARD_PASSWORD = os.environ.get("SANGKAT_XAPI_FORWARD_PASSWORD", "")
+# Outgoing HTTP (courses/httpclient.py): (connect, read) seconds.
+SANGKAT_HTTP_TIMEOUT = (5.0, 30.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -233,3 +247,8 @@ MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 MAP_CENTER = (10.6275, 103.5220)  # Sihanoukville
 STATICFILES_DIRS = [*globals().get("STATICFILES_DIRS", []), ("leaflet", BASE_DIR / "var" / "npm" / "node_modules" / "leaflet" / "dist")]
+# H5P (courses/h5p): h5p-standalone from `make h5p-deps`; caps on uploaded packages (zip bombs).
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("h5p-standalone", BASE_DIR / "var" / "npm" / "node_modules" / "h5p-standalone" / "dist")]
+H5P_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("H5P_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
+H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "2000"))
+H5P_MAX_COMPRESSION_RATIO = int(os.environ.get("H5P_MAX_COMPRESSION_RATIO", "100"))

@@ -9,8 +9,10 @@ from wagtail.documents import urls as wagtaildocs_urls
 from ambassadors import urls as ambassadors_urls
 from cms import views as cms_views
 from courses import urls as courses_urls
+from courses.xapi import urls as xapi_urls
 from games import openbadges_urls
 from games import urls as games_urls
+from games.minecraft import urls as minecraft_urls
 from labs import urls as labs_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
@@ -22,6 +24,8 @@ urlpatterns = [
     path("health/", cms_views.health, name="health"),
     path("api/participation/", include(participation_urls.api_urlpatterns)),
     path("openbadges/", include((openbadges_urls.api_urlpatterns, "openbadges_api"))),
+    path("xapi/", include(xapi_urls)),
+    path("h5p/", include("courses.h5p.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -41,6 +45,7 @@ urlpatterns += i18n_patterns(
         cms_views.set_guardian_consent, name="set_guardian_consent",
     ),
     path("participate/", include(participation_urls)),
+    path("codesign/", include(minecraft_urls)),
     path("", include(games_urls)),
     path("participate/hercity/", include(hercity_urls)),
     path("", include(courses_urls)),

@@ -1,4 +1,4 @@
-"""StreamField blocks for lessons: text, images with alt text, video, callouts and quizzes."""
+"""StreamField blocks for lessons: text, images with alt text, video, callouts, quizzes and H5P activities."""
 
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
@@ -7,6 +7,7 @@ from wagtail import blocks
 from wagtail.blocks import StructBlockValidationError
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
 
@@ -101,9 +102,40 @@ class QuizBlock(blocks.StructBlock):
         label = _("Quiz")
 
 
+H5P_COMPLETION = [
+    ("completed", _("When the learner completes it")),
+    ("passed", _("When the learner passes it")),
+    ("score", _("When the score reaches the pass mark")),
+]
+
+
+class H5PActivityBlock(blocks.StructBlock):
+    """An H5P package played in a sandboxed frame; its xAPI statements update lesson progress.
+
+    The statement store (courses/xapi) reads `package`, `completion` and `pass_mark` by these names.
+    """
+
+    package = SnippetChooserBlock("h5p.H5PPackage", label=_("H5P activity"))
+    title = blocks.CharBlock(
+        label=_("title"), max_length=150,
+        help_text=_("Said by screen readers and shown while the activity loads."),
+    )
+    completion = blocks.ChoiceBlock(label=_("the activity is done"), choices=H5P_COMPLETION, default="completed")
+    pass_mark = blocks.IntegerBlock(
+        label=_("pass mark (%)"), min_value=1, max_value=100, default=60,
+        help_text=_("Used when the activity is done at a score."),
+    )
+
+    class Meta:
+        icon = "pick"
+        label = _("H5P activity")
+        template = "courses/blocks/h5p.html"
+
+
 class LessonStreamBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(label=_("Text"), features=TEXT_FEATURES, template="courses/blocks/text.html")
     image = ImageBlock()
     video = VideoBlock()
     callout = CalloutBlock()
     quiz = QuizBlock()
+    h5p = H5PActivityBlock()

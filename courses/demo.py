@@ -127,4 +127,7 @@ def build_curriculum(*, home: Page, home_km: Page) -> list[CoursePage]:
                     [p.get_translation(target.locale) for p in prerequisites]
                 )
                 target.save_revision().publish()
+    from courses.h5p.demo import seed_h5p_demo
+
+    seed_h5p_demo()
     return list(courses.values())

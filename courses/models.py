@@ -103,6 +103,9 @@ class LessonPage(SangkatPageMixin, Page):
     def quiz_blocks(self):
         return [block for block in self.body if block.block_type == "quiz"]
 
+    def h5p_blocks(self):
+        return [block for block in self.body if block.block_type == "h5p"]
+
     def serve(self, request, *args, **kwargs):
         from courses.services import record_lesson_visit
 

@@ -11,3 +11,8 @@ lesson_completed = Signal()
 quiz_passed = Signal()
 # kwargs: user, course (CoursePage)
 course_completed = Signal()
+# kwargs: user, lesson (LessonPage), block_id (str), scaled (float | None): an H5P activity's
+# completion rule now holds for this learner (sent again only if voiding undid it in between).
+activity_scored = Signal()
+# kwargs: user, lesson (LessonPage), block_id (str): voided statements undid activity_scored.
+activity_unscored = Signal()

@@ -30,3 +30,6 @@ def seed_games_demo() -> None:
         if created:
             everything.courses.set(courses)
             everything.save()
+    from games.minecraft.demo import seed_minecraft_demo
+
+    seed_minecraft_demo()

@@ -5,7 +5,13 @@ Each receiver names its source so that replays award nothing more."""
 from django.dispatch import receiver
 
 from ambassadors.signals import ambassador_certified, certification_renewed, certification_revoked
-from courses.signals import course_completed, lesson_completed, quiz_passed
+from courses.signals import (
+    activity_scored,
+    activity_unscored,
+    course_completed,
+    lesson_completed,
+    quiz_passed,
+)
 from games.models import EventKind
 from labs.participation.signals import (
     hercity_step_contributed,
@@ -41,6 +47,19 @@ def on_lesson_completed(sender, user, lesson, **kwargs):
 def on_quiz_passed(sender, user, lesson, quiz_id, **kwargs):
     _record(user, EventKind.QUIZ_PASSED, f"courses.quiz:{lesson.translation_key}:{quiz_id}",
             _course_key_of_lesson(lesson))
+
+
+@receiver(activity_scored, dispatch_uid="games.activity_scored")
+def on_activity_scored(sender, user, lesson, block_id, **kwargs):
+    _record(user, EventKind.H5P_SCORED, f"xapi.activity:{lesson.translation_key}:{block_id}",
+            _course_key_of_lesson(lesson))
+
+
+@receiver(activity_unscored, dispatch_uid="games.activity_unscored")
+def on_activity_unscored(sender, user, lesson, block_id, **kwargs):
+    from games.services import revoke_event
+
+    revoke_event(user=user, kind=EventKind.H5P_SCORED, source=f"xapi.activity:{lesson.translation_key}:{block_id}")
 
 
 @receiver(course_completed, dispatch_uid="games.course_completed")

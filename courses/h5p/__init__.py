@@ -1,0 +1,1 @@
+"""H5P packages: validation, installation through Django's storage, and the sandboxed player."""

@@ -1,0 +1,66 @@
+"""Installed H5P packages and the H5P libraries they share (each library version stored once)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class H5PLibrary(models.Model):
+    """One H5P library (machine name + major.minor), shared by every package that uses it.
+
+    H5P treats patch versions as compatible: a newer patch replaces the stored one.
+    """
+
+    machine_name = models.CharField(_("machine name"), max_length=255)
+    major_version = models.PositiveIntegerField(_("major version"))
+    minor_version = models.PositiveIntegerField(_("minor version"))
+    patch_version = models.PositiveIntegerField(_("patch version"))
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    # Folder in default_storage, e.g. "h5p/libraries/H5P.Foo-1.2.3" (the patch is in the name so
+    # an upgrade never overwrites files that another package is being served from).
+    storage_path = models.CharField(_("storage path"), max_length=500)
+    metadata = models.JSONField(_("library.json"), default=dict)
+    installed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("H5P library")
+        verbose_name_plural = _("H5P libraries")
+        ordering = ["machine_name", "major_version", "minor_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["machine_name", "major_version", "minor_version"], name="one_h5p_library_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.folder_name
+
+    @property
+    def folder_name(self) -> str:
+        """The folder name H5P players look for: Machine.Name-major.minor."""
+        return f"{self.machine_name}-{self.major_version}.{self.minor_version}"
+
+
+class H5PPackage(models.Model):
+    """An uploaded `.h5p` activity: its content files plus links to the libraries it needs."""
+
+    title = models.CharField(_("title"), max_length=255)
+    main_library = models.CharField(_("main library"), max_length=300)
+    metadata = models.JSONField(_("h5p.json"), default=dict)
+    storage_path = models.CharField(_("storage path"), max_length=500, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes, uncompressed)"), default=0)
+    file_count = models.PositiveIntegerField(_("files"), default=0)
+    libraries = models.ManyToManyField(H5PLibrary, related_name="packages", blank=True, verbose_name=_("libraries"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("H5P activity")
+        verbose_name_plural = _("H5P activities")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,99 @@
+"""Reads for the H5P player: which activity a lesson block plays, and the stored files it may serve."""
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from courses.h5p.models import H5PLibrary, H5PPackage
+
+_LIBRARY_FOLDER = re.compile(r"^(?P<name>[\w.-]+)-(?P<major>\d+)\.(?P<minor>\d+)$")
+
+
+@dataclass
+class Activity:
+    lesson: object  # courses.models.LessonPage
+    block_id: str
+    package: H5PPackage
+    title: str
+
+
+def activity_for_player(*, lesson_key: UUID, block_id: str, language: str) -> Activity | None:
+    """The H5P block of a live lesson, from the lesson's translation in `language` when that one has
+    it (a Khmer lesson plays its Khmer package), else from any translation that has it."""
+    from courses.models import LessonPage
+
+    lessons = list(LessonPage.objects.live().filter(translation_key=lesson_key).select_related("locale"))
+    lessons.sort(key=lambda lesson: lesson.locale.language_code != language)
+    for lesson in lessons:
+        activity = activity_in(lesson=lesson, block_id=block_id)
+        if activity is not None:
+            return activity
+    return None
+
+
+def may_view(*, request, lesson) -> bool:
+    """Whether the visitor may see the lesson (Wagtail's page privacy: login, password, groups)."""
+    return all(restriction.accept_request(request) for restriction in lesson.get_view_restrictions())
+
+
+def activity_in(*, lesson, block_id: str) -> Activity | None:
+    for block in lesson.body:
+        if block.block_type == "h5p" and block.id == block_id:
+            package = block.value.get("package")
+            if package is None:
+                return None
+            return Activity(lesson=lesson, block_id=block_id, package=package,
+                            title=block.value.get("title") or package.title)
+    return None
+
+
+def player_options(*, package: H5PPackage, block_id: str) -> dict:
+    """Options for h5p-standalone: paths to this package's files, no extra buttons (nothing to load)."""
+    static = settings.STATIC_URL.rstrip("/")
+    content = reverse("h5p_file_content", kwargs={"package_id": package.pk, "path": "h5p.json"}).rsplit("/", 1)[0]
+    libraries = reverse("h5p_file_library", kwargs={"folder": "x-1.0", "path": "x"}).rsplit("/", 2)[0]
+    return {
+        "id": block_id,
+        "h5pJsonPath": content,
+        "contentJsonPath": f"{content}/content",
+        "librariesPath": libraries,
+        "frameJs": f"{static}/h5p-standalone/frame.bundle.js",
+        "frameCss": f"{static}/h5p-standalone/styles/h5p.css",
+        # Our player page is already a frame of its own: H5P needs no second iframe inside it.
+        "embedType": "div",
+        "frame": False, "copyright": False, "export": False, "embed": False, "icon": False, "fullScreen": False,
+    }
+
+
+def _safe_relative(path: str) -> bool:
+    parts = path.split("/")
+    return bool(path) and "\\" not in path and all(part not in ("", ".", "..") for part in parts)
+
+
+def content_file(*, package_id: int, path: str) -> str | None:
+    """The storage name of a package's file (h5p.json or content/...), or None."""
+    if not _safe_relative(path) or not (path == "h5p.json" or path.startswith("content/")):
+        return None
+    folder = H5PPackage.objects.filter(pk=package_id).values_list("storage_path", flat=True).first()
+    if not folder:
+        return None
+    name = f"{folder}/{path}"
+    return name if default_storage.exists(name) else None
+
+
+def library_file(*, folder: str, path: str) -> str | None:
+    """The storage name of a file in an installed library, looked up by its player folder name."""
+    match = _LIBRARY_FOLDER.match(folder)
+    if not match or not _safe_relative(path):
+        return None
+    storage_path = H5PLibrary.objects.filter(
+        machine_name=match["name"], major_version=int(match["major"]), minor_version=int(match["minor"])
+    ).values_list("storage_path", flat=True).first()
+    if not storage_path:
+        return None
+    name = f"{storage_path}/{path}"
+    return name if default_storage.exists(name) else None

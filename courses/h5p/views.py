@@ -1,0 +1,90 @@
+"""The H5P player page (framed by lessons, under its own strict CSP) and the files it loads."""
+
+import mimetypes
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from courses.h5p import selectors
+from courses.xapi.identity import activity_iri, agent_for
+
+# The player runs third-party H5P code: it may load scripts only from here, talk only to here,
+# and only our own pages may frame it. H5P sets inline styles, hence 'unsafe-inline' for styles.
+PLAYER_CSP = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "frame-ancestors 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "object-src 'none'",
+])
+# A file from a package opened on its own (an SVG, say) runs in an opaque origin with no script.
+FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src 'self'; media-src 'self'; sandbox"
+
+
+@require_GET
+def play(request, lesson_key: UUID, block_id: str):
+    language = request.GET.get("lang") or get_language() or settings.LANGUAGE_CODE
+    activity = selectors.activity_for_player(lesson_key=lesson_key, block_id=block_id, language=language)
+    if activity is None:
+        raise Http404(_("This activity is not available."))
+    lesson = activity.lesson
+    if not selectors.may_view(request=request, lesson=lesson):
+        raise PermissionDenied(_("You cannot see this lesson."))
+    lesson_url = lesson.get_url(request=None) or ""
+    if lesson_url.startswith("/"):
+        lesson_url = f"{settings.SANGKAT_PUBLIC_URL}{lesson_url}"
+    user = request.user if request.user.is_authenticated else None
+    config = {
+        "h5p": selectors.player_options(package=activity.package, block_id=block_id),
+        "activity": activity_iri(lesson_key=lesson.translation_key, block_id=block_id),
+        "lesson": lesson_url,
+        "actor": agent_for(user) if user else None,
+        "statementsUrl": "/xapi/statements",
+        "csrfToken": get_token(request) if user else "",
+        "queueKey": f"sangkat-xapi-queue-{user.pk}" if user else "",
+        "block": block_id,
+    }
+    with translation.override(lesson.locale.language_code):
+        response = render(request, "h5p/player.html", {
+            "activity": activity, "config": config, "signed_in": user is not None,
+        })
+    response["Content-Security-Policy"] = PLAYER_CSP
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _serve(name: str | None, *, cache: str) -> FileResponse:
+    if name is None:
+        raise Http404(_("This file is not part of the activity."))
+    content_type, _encoding = mimetypes.guess_type(name)
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type or "application/octet-stream")
+    response["Content-Security-Policy"] = FILE_CSP
+    response["Cache-Control"] = cache
+    return response
+
+
+@require_GET
+def content_file(request, package_id: int, path: str):
+    return _serve(selectors.content_file(package_id=package_id, path=path), cache="public, max-age=3600")
+
+
+@require_GET
+def library_file(request, folder: str, path: str):
+    # A new patch of a library is stored under a new folder, but its URL stays: cache for a day only.
+    return _serve(selectors.library_file(folder=folder, path=path), cache="public, max-age=86400")

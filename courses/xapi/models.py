@@ -1,0 +1,126 @@
+"""Stored xAPI statements, the activity providers allowed to send them, and each learner's results.
+
+A statement is kept exactly as accepted (`data`); the columns beside it exist only to filter,
+page, void and forward without reading the JSON.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+
+
+class LRSClient(models.Model):
+    """An outside activity provider that sends or reads statements with HTTP Basic credentials."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(_("key"), max_length=40, unique=True, editable=False)
+    # SHA-256 of a 256-bit random secret: a slow password hash would add ~0.3 s to every request,
+    # and a secret this long cannot be guessed from its hash anyway.
+    secret_hash = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    may_write = models.BooleanField(_("may send statements"), default=True)
+    may_read_own = models.BooleanField(_("may read the statements it sent"), default=True)
+    may_read_all = models.BooleanField(
+        _("may read every statement"), default=False,
+        help_text=_("Only for reporting tools the city trusts: this includes every learner's records."),
+    )
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"), default=600,
+        help_text=_("More requests than this in one minute are refused until the minute is over."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("name"), FieldPanel("active"), FieldPanel("may_write"), FieldPanel("may_read_own"),
+        FieldPanel("may_read_all"), FieldPanel("requests_per_minute"),
+    ]
+
+    class Meta:
+        verbose_name = _("learning record client")
+        verbose_name_plural = _("learning record clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ForwardState(models.TextChoices):
+    NONE = "", _("not forwarded")
+    PENDING = "pending", _("waiting to be sent")
+    SENT = "sent", _("sent")
+
+
+class Statement(models.Model):
+    id = models.UUIDField(primary_key=True)
+    stored = models.DateTimeField()
+    data = models.JSONField()
+    # SHA-256 of the statement in comparison form (services.signature_of): same id + same
+    # signature is a harmless re-send, same id + another signature is a conflict.
+    signature = models.CharField(max_length=64)
+    actor_key = models.CharField(max_length=500, blank=True)
+    object_agent_key = models.CharField(max_length=500, blank=True)
+    # Both foreign keys are served by the composite indexes below (fewer indexes, faster inserts).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        db_index=False,
+    )
+    client = models.ForeignKey(
+        LRSClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+    )
+    verb_id = models.CharField(max_length=1000)
+    activity_id = models.CharField(max_length=1000, blank=True)
+    registration = models.UUIDField(null=True, blank=True)
+    voided = models.BooleanField(default=False)
+    voids = models.UUIDField(null=True, blank=True)
+    forward_state = models.CharField(max_length=10, choices=ForwardState.choices, default="", blank=True)
+    forward_attempts = models.PositiveSmallIntegerField(default=0)
+    forward_next_at = models.DateTimeField(null=True, blank=True)
+    forward_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("statement")
+        indexes = [
+            models.Index(fields=["stored", "id"], name="xapi_stmt_stored"),
+            models.Index(fields=["actor_key", "stored"], name="xapi_stmt_actor"),
+            models.Index(fields=["user", "activity_id"], name="xapi_stmt_user_activity"),
+            models.Index(fields=["activity_id", "stored"], name="xapi_stmt_activity"),
+            models.Index(fields=["verb_id", "stored"], name="xapi_stmt_verb"),
+            models.Index(fields=["registration"], name="xapi_stmt_registration"),
+            models.Index(fields=["client", "stored"], name="xapi_stmt_client"),
+            models.Index(
+                fields=["forward_next_at"], name="xapi_stmt_forward_due",
+                condition=models.Q(forward_state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class ActivityResult(models.Model):
+    """What one learner reached in one H5P activity of a lesson, recomputed from their statements."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lesson_key = models.UUIDField()
+    course_key = models.UUIDField(null=True, blank=True, db_index=True)
+    block_id = models.CharField(max_length=64)
+    best_scaled = models.FloatField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    passed_at = models.DateTimeField(null=True, blank=True)
+    # When the block's completion rule first held; cleared when voiding undoes it.
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity result")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson_key", "block_id"], name="one_result_per_activity"),
+            models.CheckConstraint(
+                condition=models.Q(best_scaled__isnull=True)
+                | models.Q(best_scaled__gte=-1, best_scaled__lte=1),
+                name="activity_scaled_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.lesson_key}/{self.block_id}"

@@ -1,0 +1,220 @@
+"""Writes to the statement store: storing and voiding statements, and issuing LRS client credentials.
+
+One request is one transaction: a batch is stored whole or not at all. Re-sending statements
+that are already stored (same id, same content) changes nothing; same id with other content is
+a conflict.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.xapi import progress
+from courses.xapi.identity import agent_for, parse_activity_iri, user_id_of
+from courses.xapi.models import ForwardState, LRSClient, Statement
+from courses.xapi.validation import VOIDED, InvalidStatement, index_of, signature_of, validate
+
+
+class NotAllowed(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class StatementConflict(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who is calling the statement store: a logged-in learner, or an outside client."""
+
+    user: object | None = None
+    client: LRSClient | None = None
+
+    @property
+    def rate_key(self) -> str:
+        return f"client:{self.client.pk}" if self.client else f"user:{self.user.pk}"
+
+
+def _home() -> str:
+    return settings.SANGKAT_PUBLIC_URL.rstrip("/")
+
+
+def authority_for(requester: Requester) -> dict:
+    """Who vouches for a statement: Sangkat itself for its learners, else the client."""
+    if requester.client is not None:
+        return {
+            "objectType": "Agent", "name": requester.client.name,
+            "account": {"homePage": _home(), "name": f"lrs-client:{requester.client.key}"},
+        }
+    return {"objectType": "Agent", "name": "Sangkat", "account": {"homePage": _home(), "name": "sangkat"}}
+
+
+def _now_iso(now: datetime) -> str:
+    return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _check_writer(requester: Requester, statements: list[dict]) -> None:
+    if requester.client is not None:
+        if not requester.client.may_write:
+            raise NotAllowed(_("This client may not send statements."))
+        return
+    own = agent_for(requester.user)["account"]
+    for statement in statements:
+        actor = statement["actor"]
+        if (
+            actor.get("objectType", "Agent") != "Agent" or actor.get("account") != own
+            or any(actor.get(k) for k in ("mbox", "mbox_sha1sum", "openid"))
+        ):
+            raise NotAllowed(_("You can only send statements about yourself."))
+
+
+def _learner_ids(statements: list[dict]) -> dict[str, int]:
+    """Statement id -> Sangkat user id, for statements whose actor is one of our learners."""
+    wanted = {}
+    for statement in statements:
+        user_id = user_id_of(statement["actor"])
+        if user_id is not None:
+            wanted[statement["id"]] = user_id
+    if not wanted:
+        return {}
+    existing = set(
+        get_user_model().objects.filter(pk__in=set(wanted.values())).values_list("pk", flat=True)
+    )
+    return {sid: uid for sid, uid in wanted.items() if uid in existing}
+
+
+def store_statements(*, statements: list, requester: Requester, now: datetime | None = None) -> list[str]:
+    """Validate and store statements (all or none); returns their ids in order."""
+    now = now or timezone.now()
+    if not isinstance(statements, list):
+        statements = [statements]
+    for index, statement in enumerate(statements):
+        validate(statement, index=index)
+    seen: set[str] = set()
+    for index, statement in enumerate(statements):
+        statement_id = str(UUID(statement["id"])) if "id" in statement else str(uuid4())
+        if statement_id in seen:
+            raise InvalidStatement(_("Two statements in this batch have the same id."), index=index)
+        seen.add(statement_id)
+        statement["id"] = statement_id
+    _check_writer(requester, statements)
+
+    authority = authority_for(requester)
+    stamp = _now_iso(now)
+    forward = bool(settings.SANGKAT_XAPI_FORWARD_URL)
+    if requester.client is None:
+        owners = {statement["id"]: requester.user.pk for statement in statements}
+    else:
+        owners = _learner_ids(statements)
+    rows = []
+    for statement in statements:
+        signature = signature_of(statement)
+        indexed = index_of(statement)
+        statement["authority"] = authority
+        statement["stored"] = stamp
+        statement.setdefault("version", "1.0.0")
+        statement.setdefault("timestamp", stamp)
+        rows.append(Statement(
+            id=statement["id"], stored=now, data=statement, signature=signature,
+            actor_key=indexed.actor_key[:500], object_agent_key=indexed.object_agent_key[:500],
+            user_id=owners.get(statement["id"]), client=requester.client,
+            verb_id=indexed.verb_id[:1000], activity_id=indexed.activity_id[:1000],
+            registration=indexed.registration, voids=indexed.voids,
+            forward_state=ForwardState.PENDING if forward else ForwardState.NONE,
+            forward_next_at=now if forward else None,
+        ))
+
+    with transaction.atomic():
+        # Re-sent statements hit the primary key and are skipped; comparing signatures afterwards
+        # also catches a concurrent request that stored the same id a moment earlier.
+        Statement.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        stored = dict(Statement.objects.filter(id__in=[row.id for row in rows]).values_list("id", "signature"))
+        for row in rows:
+            if stored.get(UUID(row.id)) != row.signature:
+                raise StatementConflict(
+                    _("A different statement with the id %(id)s is already stored.") % {"id": row.id}
+                )
+        touched = _apply_voiding(rows, requester)
+        for row in rows:
+            if row.user_id is not None and row.activity_id:
+                touched.add((row.user_id, row.activity_id))
+        for user_id, activity_id in sorted(touched):
+            parsed = parse_activity_iri(activity_id)
+            if parsed is not None:
+                progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+        if forward:
+            transaction.on_commit(_enqueue_forwarding)
+    return [row.id for row in rows]
+
+
+def _apply_voiding(rows: list[Statement], requester: Requester) -> set[tuple[int, str]]:
+    """Mark the targets of voiding statements as voided; returns the (learner, activity) touched."""
+    targets = {row.voids for row in rows if row.voids is not None}
+    if not targets:
+        return set()
+    touched = set()
+    found = Statement.objects.select_for_update().filter(id__in=targets).only(
+        "id", "verb_id", "user_id", "client_id", "activity_id", "voided"
+    )
+    for target in found:
+        if target.verb_id == VOIDED:
+            raise InvalidStatement(_("A voiding statement cannot be voided."))
+        if requester.client is not None:
+            allowed = target.client_id == requester.client.pk
+        else:
+            allowed = target.user_id == requester.user.pk
+        if not allowed:
+            raise NotAllowed(_("You can only void statements you sent."))
+        if not target.voided:
+            Statement.objects.filter(pk=target.pk).update(voided=True)
+            if target.user_id is not None and target.activity_id:
+                touched.add((target.user_id, target.activity_id))
+    return touched
+
+
+def _enqueue_forwarding() -> None:
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from courses.xapi.tasks import forward_statements
+
+    # The immediate backend would make the HTTP call inside the learner's request (and a slow
+    # outside LRS would stall it): there, `manage.py forward_statements` (cron) sends instead.
+    if isinstance(forward_statements.get_backend(), ImmediateBackend):
+        return
+    forward_statements.enqueue()
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_client(*, client: LRSClient) -> str:
+    """Give a new client its key and secret; returns the secret (shown once, only its hash is kept)."""
+    secret = secrets.token_urlsafe(32)
+    client.key = secrets.token_urlsafe(18)
+    client.secret_hash = hash_secret(secret)
+    client.full_clean(exclude=["key", "secret_hash"])
+    client.save()
+    return secret
+
+
+def client_for_credentials(*, key: str, secret: str) -> LRSClient | None:
+    """The active client these Basic credentials belong to, else None."""
+    client = LRSClient.objects.filter(key=key, active=True).first()
+    expected = client.secret_hash if client else hash_secret("not-a-client")
+    matches = hmac.compare_digest(hash_secret(secret), expected)
+    return client if client is not None and matches else None

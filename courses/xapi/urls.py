@@ -1,0 +1,9 @@
+"""URLs of the statement store (mounted without a language prefix: /xapi/...)."""
+
+from django.urls import path
+
+from courses.xapi import views
+
+urlpatterns = [
+    path("statements", views.statements, name="xapi_statements"),
+]

@@ -1,0 +1,1 @@
+"""Block by Block: a real site becomes a Minecraft world; builds come back as renders, metrics and proposals."""

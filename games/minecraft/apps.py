@@ -1,0 +1,11 @@
+"""Block by Block co-design: sites, Minecraft worlds, captured builds, renders and proposals."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MinecraftConfig(AppConfig):
+    name = "games.minecraft"
+    label = "minecraft"
+    verbose_name = _("Block by Block co-design")
+    default_auto_field = "django.db.models.BigAutoField"

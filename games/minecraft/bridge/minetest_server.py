@@ -1,0 +1,229 @@
+"""A headless Minetest server with Sangkat's mcpi mod: world set-up, start, wait, stop (and a CLI).
+
+Used by `make minetest-start` / `make minetest-stop`, the bridge's integration tests and the bridge
+benchmark, so that all three run the server the same way:
+
+    python -m games.minecraft.bridge.minetest_server start --dir var/minetest [--port 4711]
+    python -m games.minecraft.bridge.minetest_server stop --dir var/minetest
+
+Debian packages: minetest-server (the binary, in /usr/games), minetest-data (minetest_game, which
+provides the default:, wool:, stairs: ... nodes) and lua-socket (the mod's TCP socket).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MOD_DIR = Path(__file__).resolve().parent.parent / "minetest" / "mods" / "sangkat_mcpi"
+GAME_ID = "minetest_game"
+INSTALL_HINT = "run `make minetest-server` (installs Debian's minetest-server, minetest-data and lua-socket)"
+
+
+class MinetestMissing(RuntimeError):
+    pass
+
+
+def find_binary() -> str:
+    """The minetestserver binary; Debian puts it in /usr/games, which is often not on PATH."""
+    found = shutil.which("minetestserver") or shutil.which("minetestserver", path="/usr/games")
+    if not found:
+        raise MinetestMissing(f"minetestserver is not installed: {INSTALL_HINT}.")
+    return found
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_world(directory: Path, *, mcpi_port: int, game_port: int, mapgen: str = "singlenode",
+                test_commands: bool = False) -> Path:
+    """Create (or refresh the settings of) a world in `directory`/world; returns the config path.
+
+    The map itself is kept between runs; the mod is linked, not copied, so edits to it apply on the
+    next start.
+    """
+    directory = Path(directory).resolve()
+    world = directory / "world"
+    (world / "worldmods").mkdir(parents=True, exist_ok=True)
+    link = world / "worldmods" / "sangkat_mcpi"
+    if link.is_symlink() or link.exists():
+        if link.is_symlink() and link.resolve() == MOD_DIR:
+            pass
+        elif link.is_symlink():
+            link.unlink()
+        else:
+            shutil.rmtree(link)
+    if not link.exists():
+        link.symlink_to(MOD_DIR, target_is_directory=True)
+    world_mt = world / "world.mt"
+    if not world_mt.exists():
+        world_mt.write_text(
+            f"gameid = {GAME_ID}\nbackend = sqlite3\nplayer_backend = sqlite3\nauth_backend = sqlite3\n"
+            "mod_storage_backend = sqlite3\ncreative_mode = true\nenable_damage = false\n"
+        )
+    config = directory / "minetest.conf"
+    config.write_text("\n".join([
+        "# Written by games/minecraft/bridge/minetest_server.py: edit that file, not this one.",
+        "secure.enable_security = true",
+        "secure.trusted_mods = sangkat_mcpi",
+        f"sangkat_mcpi.port = {mcpi_port}",
+        "sangkat_mcpi.bind = 127.0.0.1",
+        f"sangkat_mcpi.test_commands = {'true' if test_commands else 'false'}",
+        f"port = {game_port}",
+        # Players on the center's LAN join the game port; the mcpi port stays on loopback.
+        "server_announce = false",
+        "server_name = Sangkat",
+        "motd = Sangkat co-design session",
+        f"mg_name = {mapgen}",
+        # Ground at y 63 as in the Java worlds Sangkat writes (games/minecraft/volume.py).
+        "mgflat_ground_level = 63",
+        "mg_flags = nocaves,nodungeons,light,nodecorations",
+        "mgflat_spflags = nolakes,nohills,nocaverns",
+        # Constant heat and humidity: minetest_game's grassland biome everywhere (grass on dirt),
+        # never a desert or snow under a site.
+        "mg_biome_np_heat = 50, 0, (1000, 1000, 1000), 5349, 3, 0.5, 2.0",
+        "mg_biome_np_heat_blend = 0, 0, (8, 8, 8), 13, 2, 1.0, 2.0",
+        "mg_biome_np_humidity = 35, 0, (1000, 1000, 1000), 842, 3, 0.5, 2.0",
+        "mg_biome_np_humidity_blend = 0, 0, (8, 8, 8), 90003, 2, 1.0, 2.0",
+        "static_spawnpoint = 0,65,0",
+        "creative_mode = true",
+        "enable_damage = false",
+        "enable_pvp = false",
+        "only_peaceful_mobs = true",
+        "disable_fire = true",
+        "enable_tnt = false",
+        "time_speed = 0",
+        "world_start_time = 12000",
+        "default_privs = interact, shout, fly, fast",
+        # Shorter steps make each getter's round trip shorter (the mod answers once per step).
+        "dedicated_server_step = 0.02",
+        "enable_rollback_recording = false",
+        "",
+    ]))
+    return config
+
+
+@dataclass
+class MinetestServer:
+    """A minetestserver process for one world directory."""
+
+    directory: Path
+    mcpi_port: int = 4711
+    game_port: int = 30000
+    mapgen: str = "singlenode"
+    test_commands: bool = False
+    process: subprocess.Popen | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.directory) / "debug.txt"
+
+    def start(self, *, wait: float = 60.0, detach: bool = False) -> None:
+        binary = find_binary()
+        config = write_world(Path(self.directory), mcpi_port=self.mcpi_port, game_port=self.game_port,
+                             mapgen=self.mapgen, test_commands=self.test_commands)
+        world = Path(self.directory).resolve() / "world"
+        command = [binary, "--world", str(world), "--config", str(config), "--gameid", GAME_ID,
+                   "--port", str(self.game_port), "--logfile", str(self.log_path.resolve()), "--quiet"]
+        self.process = subprocess.Popen(
+            command, cwd=self.directory, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=detach,
+        )
+        self.wait_until_ready(wait)
+
+    def wait_until_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.mcpi_port), timeout=1):
+                    return
+            except OSError:
+                pass
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"minetestserver exited with {self.process.returncode}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"minetestserver did not open port {self.mcpi_port} within {seconds:g} s:\n{self.log_tail()}")
+            time.sleep(0.1)  # polling a port that is not open yet; not a test sleep
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def kill(self) -> None:
+        """Die at once, as a crash or a pulled plug would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop cleanly (the map is saved)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _pid_file(directory: Path) -> Path:
+    return Path(directory) / "minetestserver.pid"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("--dir", default="var/minetest", help="world directory (default var/minetest)")
+    parser.add_argument("--port", type=int, default=4711, help="mcpi port on loopback (default 4711)")
+    parser.add_argument("--game-port", type=int, default=30000, help="UDP port players join (default 30000)")
+    parser.add_argument("--mapgen", default="flat", help="map generator for a new world (default flat)")
+    args = parser.parse_args(argv)
+    directory = Path(args.dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    pid_file = _pid_file(directory)
+    if args.action == "stop":
+        if not pid_file.exists():
+            print("no Minetest server was started here")
+            return 0
+        pid = int(pid_file.read_text())
+        try:
+            os.kill(pid, signal.SIGTERM)
+            print(f"stopped minetestserver (pid {pid})")
+        except ProcessLookupError:
+            print("the Minetest server had already stopped")
+        pid_file.unlink()
+        return 0
+    if pid_file.exists():
+        try:
+            os.kill(int(pid_file.read_text()), 0)
+            print(f"a Minetest server already runs for {directory} (make minetest-stop stops it)")
+            return 0
+        except (ProcessLookupError, ValueError):
+            pid_file.unlink()
+    server = MinetestServer(directory, mcpi_port=args.port, game_port=args.game_port, mapgen=args.mapgen)
+    try:
+        server.start(detach=True)
+    except (MinetestMissing, RuntimeError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    pid_file.write_text(str(server.process.pid))
+    print(f"Minetest server running: mcpi on 127.0.0.1:{args.port}, players join UDP port {args.game_port}; "
+          f"log {server.log_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Forms for Block by Block pages and the site editor in the Wagtail admin."""
+
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .models import Site
+
+MAX_GEOJSON_BYTES = 2 * 1024 * 1024
+
+
+def read_geojson_file(upload):
+    if upload.size > MAX_GEOJSON_BYTES:
+        raise forms.ValidationError(_("The GeoJSON file is too big (at most 2 MB)."))
+    try:
+        return json.loads(upload.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise forms.ValidationError(_("This is not valid GeoJSON: the file is not JSON text.")) from None
+
+
+class SiteAdminForm(WagtailAdminModelForm):
+    """Paste GeoJSON or upload a .geojson file; the model validates the features."""
+
+    geojson_file = forms.FileField(label=_("or upload a GeoJSON file"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "geojson" in self.fields:
+            self.fields["geojson"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("geojson_file")
+        if upload:
+            try:
+                cleaned["geojson"] = read_geojson_file(upload)
+                self.instance.geojson = cleaned["geojson"]
+            except forms.ValidationError as exc:
+                self.add_error("geojson_file", exc)
+        if not cleaned.get("geojson") and not self.errors:
+            self.add_error("geojson", _("Paste the site's GeoJSON or upload a file."))
+        return cleaned
+
+
+class _Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels read as plain words, in both languages
+        super().__init__(*args, **kwargs)
+
+
+class SessionForm(_Form):
+    title = forms.CharField(label=_("Title"), max_length=150)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.all())
+    team_names = forms.CharField(label=_("Teams (one name per line)"), widget=forms.Textarea(attrs={"rows": 4}),
+                                 initial="Team 1\nTeam 2\nTeam 3\nTeam 4")
+    call = forms.TypedChoiceField(label=_("Call for proposals the builds go to"), required=False, coerce=int,
+                                  empty_value=None)
+    labs_session = forms.TypedChoiceField(label=_("Session at the center"), required=False, coerce=int,
+                                          empty_value=None)
+    server_host = forms.CharField(label=_("Game server host (for the live session)"), max_length=120,
+                                  required=False)
+    server_port = forms.IntegerField(label=_("Game server port"), min_value=1, max_value=65535, initial=4711)
+
+    def __init__(self, *args, user=None, **kwargs):
+        from labs.participation.selectors import calls
+        from labs.selectors import sessions_run_by
+
+        super().__init__(*args, **kwargs)
+        self.calls = {c.pk: c for c in calls()}
+        self.labs_sessions = {s.pk: s for s in sessions_run_by(user=user)} if user else {}
+        self.fields["call"].choices = [("", "—")] + [(pk, c.title) for pk, c in self.calls.items()]
+        self.fields["labs_session"].choices = [("", "—")] + [
+            (pk, f"{s.title} · {s.center.name} · {s.starts_at:%Y-%m-%d}") for pk, s in self.labs_sessions.items()]
+
+    def clean_team_names(self):
+        names = [n.strip() for n in self.cleaned_data["team_names"].splitlines() if n.strip()]
+        if not 1 <= len(names) <= 8:
+            raise forms.ValidationError(_("Write between 1 and 8 team names, one per line."))
+        return names
+
+
+class MemberForm(_Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    nickname = forms.CharField(label=_("Nickname shown in public"), max_length=40, required=False)
+
+
+class UploadBuildForm(_Form):
+    world = forms.FileField(label=_("World zip (the world folder from .minecraft/saves, zipped)"))
+
+
+class ProposalForm(_Form):
+    title = forms.CharField(label=_("Title"), max_length=150)
+    description = forms.CharField(label=_("What you built and why"), max_length=3000,
+                                  widget=forms.Textarea(attrs={"rows": 6}))

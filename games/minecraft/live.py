@@ -1,0 +1,109 @@
+"""The live session through the mcpi bridge: stamp the site on every team plot, post prompts to
+chat, snapshot the plots and turn block hits into pins. A server that is gone becomes a message,
+never an error page."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from . import palette as P
+from .bridge import BridgeUnavailable, McpiConnection, snapshot, stamp
+from .models import CoDesignSession, Team
+from .services import CoDesignError, add_pin, save_snapshot, site_volume
+from .volume import BASE_Y, CAPTURE_HEIGHT, SiteVolume
+
+BELOW_GROUND = 2  # layers under the lowest ground that are stamped and read back
+HEADROOM = 16  # layers above the site that snapshots read, for what teams build up
+TIMEOUT_S = 5.0
+
+
+def connect(session: CoDesignSession) -> McpiConnection:
+    if not session.server_host:
+        raise CoDesignError(_("Set the game server's address on the session first."))
+    return McpiConnection(session.server_host, session.server_port, timeout=TIMEOUT_S)
+
+
+def legacy_volume(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, data) arrays for the bridge from a registry-id volume, through the palette."""
+    pairs = np.array([P.legacy(name) for name in P.REGISTRY.names], dtype=np.int64)
+    return pairs[blocks, 0], pairs[blocks, 1]
+
+
+def _window(vol: SiteVolume) -> tuple[int, int]:
+    """(first world y, number of layers) of the live area: from just under the ground to above the site."""
+    start = max(BASE_Y, int(vol.surface.min()) - BELOW_GROUND)
+    top = min(BASE_Y + CAPTURE_HEIGHT, BASE_Y + vol.height + HEADROOM)
+    return start, top - start
+
+
+def _unavailable(session: CoDesignSession, exc: Exception) -> CoDesignError:
+    return CoDesignError(_("The game server at %(where)s does not answer (%(why)s). Check that it is "
+                           "running, then try again.") % {"where": f"{session.server_host}:{session.server_port}",
+                                                          "why": exc})
+
+
+def stamp_site(*, session: CoDesignSession) -> int:
+    """Build the site on every team's plot in the live world (setBlocks batches); blocks written."""
+    vol = site_volume(session.site)
+    start, _height = _window(vol)
+    ids, data = legacy_volume(vol.blocks[start - BASE_Y:])
+    written = 0
+    try:
+        with connect(session) as conn:
+            for team in session.teams.order_by("index"):
+                report = stamp(conn, (team.origin_x, start, team.origin_z), ids, data=data)
+                written += report.blocks
+            conn.post_chat(_("The site is ready. Each team builds on its own plot."))
+    except BridgeUnavailable as exc:
+        raise _unavailable(session, exc) from None
+    return written
+
+
+def post_prompt(*, session: CoDesignSession, text: str) -> None:
+    text = " ".join((text or "").split())[:200]  # one line: a newline must never reach the server
+    if not text:
+        raise CoDesignError(_("Write the message to post."))
+    try:
+        with connect(session) as conn:
+            conn.post_chat(text)
+    except BridgeUnavailable as exc:
+        raise _unavailable(session, exc) from None
+
+
+def snapshot_teams(*, session: CoDesignSession) -> int:
+    """Read every team plot and store it as that team's latest snapshot; plots read."""
+    vol = site_volume(session.site)
+    start, height = _window(vol)
+    depth, width = vol.blocks.shape[1:]
+    saved = 0
+    try:
+        with connect(session) as conn:
+            for team in session.teams.order_by("index"):
+                blocks = snapshot(conn, (team.origin_x, start, team.origin_z),
+                                  (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                save_snapshot(team=team, blocks=blocks, base_y=start)
+                saved += 1
+    except BridgeUnavailable as exc:
+        raise _unavailable(session, exc) from None
+    return saved
+
+
+def collect_pins(*, session: CoDesignSession) -> int:
+    """Block hits inside a team plot become pins on that team's renders."""
+    vol = site_volume(session.site)
+    depth, width = vol.blocks.shape[1:]
+    teams: list[Team] = list(session.teams.all())
+    try:
+        with connect(session) as conn:
+            hits = conn.poll_block_hits()
+    except BridgeUnavailable as exc:
+        raise _unavailable(session, exc) from None
+    made = 0
+    for hit in hits:
+        team = next((t for t in teams if t.origin_x <= hit.x < t.origin_x + width
+                     and t.origin_z <= hit.z < t.origin_z + depth), None)
+        if team is not None:
+            add_pin(team=team, x=hit.x, y=hit.y, z=hit.z, text=_("Marked in the game"))
+            made += 1
+    return made

@@ -1,0 +1,122 @@
+"""`manage.py install_world`: on a center PC, put a session's world into .minecraft/saves (never
+overwriting) and print the command that starts Minecraft offline for LAN play."""
+
+import hashlib
+import io
+import re
+import uuid
+from pathlib import Path, PurePosixPath
+
+import minecraft_launcher_lib as mll
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from games.minecraft import safezip
+
+MAX_DOWNLOAD = safezip.MAX_UPLOAD_BYTES
+
+
+def offline_uuid(username: str) -> str:
+    """The UUID Minecraft gives an offline player: version 3 of "OfflinePlayer:<name>"."""
+    digest = bytearray(hashlib.md5(f"OfflinePlayer:{username}".encode()).digest())  # noqa: S324 - Mojang's scheme
+    digest[6] = (digest[6] & 0x0F) | 0x30
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))
+
+
+def unique_folder(saves: Path, name: str) -> Path:
+    base = re.sub(r"[^A-Za-z0-9 ._-]+", "-", name).strip(" .-")[:60] or "Sangkat world"
+    candidate, n = saves / base, 2
+    while candidate.exists():
+        candidate, n = saves / f"{base} ({n})", n + 1
+    return candidate
+
+
+class Command(BaseCommand):
+    help = "Install a Sangkat world into this PC's .minecraft/saves and print the offline launch command."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--minecraft-dir", help="the .minecraft folder (found automatically if left out)")
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--url", help="the world's download link from the session page")
+        source.add_argument("--file", help="a world zip already on this PC")
+        parser.add_argument("--name", help="folder name in saves/ (default: the world's own)")
+        parser.add_argument("--game-version", help="installed Minecraft version to launch (default: newest release)")
+        parser.add_argument("--username", default="Player", help="offline player name")
+
+    def handle(self, *args, **options):
+        directory = Path(options["minecraft_dir"] or mll.utils.get_minecraft_directory())
+        if not directory.is_dir():
+            raise CommandError(f"No Minecraft folder at {directory}. Start Minecraft once, or pass --minecraft-dir.")
+        self.stdout.write(f"Minecraft folder: {directory}")
+        versions = mll.utils.get_installed_versions(directory)
+        if versions:
+            self.stdout.write("Installed versions: " + ", ".join(v["id"] for v in versions))
+        else:
+            self.stdout.write("No Minecraft version installed yet: install one with the Minecraft launcher.")
+        if options["url"] or options["file"]:
+            data = self._download(options["url"]) if options["url"] else self._read(options["file"])
+            folder = self._install(directory, data, options["name"])
+            self.stdout.write(self.style.SUCCESS(f"World installed: {folder}"))
+        if versions:
+            wanted = options["game_version"] or next((v["id"] for v in versions if v["type"] == "release"), versions[0]["id"])
+            if wanted not in {v["id"] for v in versions}:
+                raise CommandError(f"Version {wanted} is not installed here.")
+            username = options["username"]
+            if not re.fullmatch(r"[A-Za-z0-9_]{3,16}", username):
+                raise CommandError("The username must be 3 to 16 letters, digits or _.")
+            command = mll.command.get_minecraft_command(
+                wanted, directory, {"username": username, "uuid": offline_uuid(username), "token": "0"})
+            self.stdout.write("Launch (offline, then Open to LAN):")
+            self.stdout.write(" ".join(_quote(part) for part in command))
+
+    def _read(self, path):
+        path = Path(path)
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        if path.stat().st_size > MAX_DOWNLOAD:
+            raise CommandError("The world zip is too big.")
+        return path.read_bytes()
+
+    def _download(self, url):
+        import requests
+
+        if not url.startswith(("http://", "https://")):
+            raise CommandError("The link must start with http:// or https://.")
+        try:
+            with requests.get(url, stream=True, timeout=30) as response:
+                response.raise_for_status()
+                data = bytearray()
+                for piece in response.iter_content(1 << 16):
+                    data += piece
+                    if len(data) > MAX_DOWNLOAD:
+                        raise CommandError("The world zip is too big.")
+        except requests.RequestException as exc:
+            raise CommandError(f"Could not download the world: {exc}") from None
+        return bytes(data)
+
+    def _install(self, directory: Path, data: bytes, name: str | None) -> Path:
+        """Write only level.dat, icon.png and region/r.X.Z.mca of the checked zip into a new folder."""
+        try:
+            world = safezip.open_world(io.BytesIO(data))
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        archive = world.archive
+        level = next(i for i in archive.infolist() if PurePosixPath(i.filename).name == "level.dat"
+                     and len(PurePosixPath(i.filename).parts) <= 2)
+        root = PurePosixPath(level.filename).parent
+        saves = directory / "saves"
+        saves.mkdir(exist_ok=True)
+        folder = unique_folder(saves, name or (root.name if str(root) != "." else "Sangkat world"))
+        (folder / "region").mkdir(parents=True)
+        (folder / "level.dat").write_bytes(safezip.read_bounded(archive, level, 1024 * 1024))
+        icon = next((i for i in archive.infolist() if PurePosixPath(i.filename) == root / "icon.png"), None)
+        if icon is not None:
+            (folder / "icon.png").write_bytes(safezip.read_bounded(archive, icon, 256 * 1024))
+        for (rx, rz) in world.region_entries:
+            (folder / "region" / f"r.{rx}.{rz}.mca").write_bytes(world.region(rx, rz))
+        return folder
+
+
+def _quote(part: str) -> str:
+    return f'"{part}"' if " " in part else part

@@ -1,0 +1,38 @@
+"""`manage.py live_session --session N`: during a live workshop, snapshot every team plot and
+collect block-hit pins on a timer. A game server that goes away is reported and retried; the
+snapshots resume when it is back."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from games.minecraft import live
+from games.minecraft.models import CoDesignSession
+from games.minecraft.services import CoDesignError
+
+
+class Command(BaseCommand):
+    help = "Snapshot a live co-design session's team plots and collect pins every N seconds."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--session", type=int, required=True, help="the co-design session's id")
+        parser.add_argument("--every", type=int, default=60, help="seconds between snapshots (at least 10)")
+        parser.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (0: never)")
+
+    def handle(self, *args, session, every, rounds, **options):
+        found = CoDesignSession.objects.select_related("site").filter(pk=session).first()
+        if found is None:
+            raise CommandError(f"No co-design session {session}.")
+        every = max(10, every)
+        done = 0
+        while True:
+            try:
+                plots = live.snapshot_teams(session=found)
+                pins = live.collect_pins(session=found)
+                self.stdout.write(f"{time.strftime('%H:%M:%S')} snapshot of {plots} plots, {pins} new pins")
+            except CoDesignError as exc:
+                self.stdout.write(f"{time.strftime('%H:%M:%S')} {exc.message}")
+            done += 1
+            if rounds and done >= rounds:
+                return
+            time.sleep(every)

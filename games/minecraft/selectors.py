@@ -1,0 +1,86 @@
+"""Reads for Block by Block pages: who may see or run a session, its builds, the gallery."""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
+
+from .models import Capture, CoDesignSession, Site, Team, TeamBuild, TeamMember, Vote
+
+
+def can_run_sessions(user) -> bool:
+    return has_role(user, FACILITATOR, INNOVATION_UNIT)
+
+
+def can_manage(user, session: CoDesignSession) -> bool:
+    return user.is_authenticated and (is_city_staff(user) or session.facilitator_id == user.pk)
+
+
+def is_member(user, session: CoDesignSession) -> bool:
+    return user.is_authenticated and TeamMember.objects.filter(team__session=session, user=user).exists()
+
+
+def sessions_for(user):
+    """Sessions a person runs (city staff: all) or takes part in, newest first."""
+    if not user.is_authenticated:
+        return CoDesignSession.objects.none()
+    qs = CoDesignSession.objects.select_related("site")
+    if is_city_staff(user):
+        return qs
+    member = TeamMember.objects.filter(team__session=OuterRef("pk"), user=user)
+    return qs.filter(Exists(member) | Q(facilitator=user))
+
+
+def sites():
+    return Site.objects.all()
+
+
+def session_detail(session_id: int) -> CoDesignSession | None:
+    return CoDesignSession.objects.select_related("site", "call").filter(pk=session_id).first()
+
+
+def teams_with_members(session: CoDesignSession) -> list[Team]:
+    return list(session.teams.prefetch_related(
+        Prefetch("memberships", queryset=TeamMember.objects.order_by("nickname")), "pins").order_by("index"))
+
+
+def captures(session: CoDesignSession, limit: int = 5) -> list[Capture]:
+    return list(session.captures.order_by("-created_at")[:limit])
+
+
+def latest_builds(session: CoDesignSession) -> dict[int, TeamBuild]:
+    """The newest build of every team (from the newest capture that has one), by team id."""
+    builds = {}
+    for build in TeamBuild.objects.filter(team__session=session, capture__state="done").order_by("-created_at"):
+        builds.setdefault(build.team_id, build)
+    return builds
+
+
+def gallery(session: CoDesignSession, user) -> list[dict]:
+    builds = latest_builds(session)
+    teams = session.teams.annotate(vote_count=Count("votes")).prefetch_related(
+        Prefetch("memberships", queryset=TeamMember.objects.order_by("nickname"))).order_by("index")
+    mine = set(Vote.objects.filter(team__session=session, user=user).values_list("team_id", flat=True)) \
+        if user.is_authenticated else set()
+    my_teams = set(TeamMember.objects.filter(team__session=session, user=user).values_list("team_id", flat=True)) \
+        if user.is_authenticated else set()
+    return [{"team": t, "build": builds.get(t.pk), "votes": t.vote_count, "voted": t.pk in mine,
+             "nicknames": [m.nickname for m in t.memberships.all()], "is_mine": t.pk in my_teams}
+            for t in teams]
+
+
+WORLD_LINK_DAYS = 14
+
+
+def world_key(session_id: int) -> str:
+    """A signed key in the world's download link, for center PCs that have no login."""
+    return signing.dumps(session_id, salt="minecraft-world")
+
+
+def world_key_valid(key: str, session_id: int) -> bool:
+    try:
+        return signing.loads(key, salt="minecraft-world", max_age=WORLD_LINK_DAYS * 86400) == session_id
+    except signing.BadSignature:
+        return False

@@ -1,0 +1,396 @@
+"""Writes for Block by Block: sites, sessions and teams, world generation, captures (import, diff,
+metrics, renders), snapshots, pins, votes and proposals. One transaction per user action."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zlib
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from games.models import EventKind
+from games.services import record_event
+
+from . import capture as C
+from . import geo, render, safezip
+from . import palette as P
+from .anvil import WorldFileError, read_area
+from .models import (
+    BlockCategory,
+    Capture,
+    CoDesignSession,
+    Pin,
+    Site,
+    Snapshot,
+    TaskState,
+    Team,
+    TeamBuild,
+    TeamMember,
+    Vote,
+)
+from .volume import BASE_Y, CAPTURE_HEIGHT, SiteVolume, capture_window, plot_origin
+from .world import write_world_zip
+
+log = logging.getLogger(__name__)
+
+
+class CoDesignError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- sites ----------------------------------------------------------------------------------
+
+def site_volume(site: Site) -> SiteVolume:
+    from PIL import Image
+
+    from . import volume
+
+    plan = geo.parse(site.geojson, crs=site.crs)
+    heightmap = None
+    if site.heightmap:
+        with site.heightmap.open("rb") as handle:
+            heightmap = Image.open(handle)
+            heightmap.load()
+    return volume.build(plan, heightmap=heightmap, max_height=site.heightmap_max_m)
+
+
+def _validate_heightmap(upload) -> None:
+    from PIL import Image
+
+    if upload.size > 5 * 1024 * 1024:
+        raise CoDesignError(_("The heightmap is too big (at most 5 MB)."))
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if image.format not in {"PNG", "JPEG"} or image.width * image.height > 4096 * 4096:
+                raise ValueError
+            image.verify()
+    except Exception:
+        raise CoDesignError(_("The heightmap must be a PNG or JPEG image.")) from None
+    upload.seek(0)
+
+
+def create_site(*, user, name_en: str, geojson, crs: str, name_km: str = "", description: str = "",
+                heightmap=None, heightmap_max_m: int = 0) -> Site:
+    """Validate the GeoJSON (and heightmap) before anything is written, then save and preview."""
+    try:
+        data = geo.load(geojson)
+    except ValidationError as exc:
+        raise CoDesignError(" ".join(exc.messages)) from None
+    if heightmap is not None:
+        _validate_heightmap(heightmap)
+    site = Site(name_en=(name_en or "").strip(), name_km=(name_km or "").strip(), description=description,
+                geojson=data, crs=crs, heightmap_max_m=heightmap_max_m, created_by=user)
+    try:
+        site.full_clean(exclude=["heightmap", "preview"])
+    except ValidationError as exc:
+        raise CoDesignError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from None
+    with transaction.atomic():
+        if heightmap is not None:
+            site.heightmap.save(getattr(heightmap, "name", "heightmap.png").rsplit("/", 1)[-1], heightmap, save=False)
+        site.save()
+        render_site_preview(site=site)
+    return site
+
+
+def render_site_preview(*, site: Site) -> None:
+    """The site's plan as a PNG, kept on the site for the admin and session pages."""
+    vol = site_volume(site)
+    image = render.plan(vol.blocks, categories(), title=site.name, width=vol.width, depth=vol.depth)
+    Site.objects.filter(pk=site.pk).update(width_m=vol.width, depth_m=vol.depth)
+    site.width_m, site.depth_m = vol.width, vol.depth
+    site.preview.save(f"site-{site.pk}.png", ContentFile(render.png(image)), save=False)
+    Site.objects.filter(pk=site.pk).update(preview=site.preview.name)
+
+
+def categories() -> C.Categories:
+    rules = list(BlockCategory.objects.values_list("pattern", "category"))
+    return C.Categories(rules) if rules else C.DEFAULT_CATEGORIES
+
+
+# --- sessions and teams ---------------------------------------------------------------------
+
+def create_session(*, facilitator, title: str, site: Site, team_names: list[str], call=None, labs_session=None,
+                   server_host: str = "", server_port: int = 4711) -> CoDesignSession:
+    names = [n.strip()[:60] for n in team_names if n and n.strip()]
+    if not (title or "").strip():
+        raise CoDesignError(_("Give the session a title."))
+    if not 1 <= len(names) <= 8:
+        raise CoDesignError(_("A session has between 1 and 8 teams."))
+    if len(set(names)) != len(names):
+        raise CoDesignError(_("Each team needs its own name."))
+    with transaction.atomic():
+        session = CoDesignSession.objects.create(
+            title=title.strip()[:150], site=site, call=call, labs_session=labs_session, team_count=len(names),
+            server_host=server_host, server_port=server_port, facilitator=facilitator)
+        for index, name in enumerate(names):
+            ox, oz = plot_origin(index, site.width_m)
+            Team.objects.create(session=session, name=name, index=index, origin_x=ox, origin_z=oz)
+    return session
+
+
+def add_member(*, team: Team, user, nickname: str) -> TeamMember:
+    nickname = (nickname or "").strip()[:40] or getattr(user, "nickname", "") or _("Player")
+    if TeamMember.objects.filter(team__session=team.session_id, user=user).exclude(team=team).exists():
+        raise CoDesignError(_("This person is already in another team of this session."))
+    member, _created = TeamMember.objects.update_or_create(team=team, user=user, defaults={"nickname": nickname})
+    return member
+
+
+# --- world generation -----------------------------------------------------------------------
+
+def _set_world(session_id: int, **fields) -> None:
+    CoDesignSession.objects.filter(pk=session_id).update(**fields)
+
+
+def request_world(*, session: CoDesignSession) -> None:
+    """Queue the world's generation (a background task); the session page shows its progress."""
+    from .tasks import generate_world_task
+
+    if session.world_state in {TaskState.QUEUED, TaskState.RUNNING}:
+        raise CoDesignError(_("The world is already being made."))
+    _set_world(session.pk, world_state=TaskState.QUEUED, world_progress=0, world_error="")
+    transaction.on_commit(lambda: generate_world_task.enqueue(session_id=session.pk))
+
+
+def generate_world(*, session_id: int) -> None:
+    session = CoDesignSession.objects.select_related("site").get(pk=session_id)
+    _set_world(session_id, world_state=TaskState.RUNNING, world_progress=1)
+    last = [0]
+
+    def progress(fraction):
+        percent = min(99, int(fraction * 100))
+        if percent >= last[0] + 5:
+            last[0] = percent
+            _set_world(session_id, world_progress=percent)
+
+    try:
+        vol = site_volume(session.site)
+        icon = render.plan(vol.blocks, categories(), title="", width=vol.width, depth=vol.depth, scale=1)
+        icon = icon.crop((render.MAP_X, render.MAP_Y, render.MAP_X + vol.width, render.MAP_Y + vol.depth))
+        icon.thumbnail((64, 64))
+        teams = list(session.teams.order_by("index").values_list("name", flat=True))
+        data = write_world_zip(vol, level_name=session.title, team_names=teams, progress=progress,
+                               icon_png=render.png(icon))
+        name = f"sangkat-world-{session.pk}.zip"
+        old = session.world_zip.name if session.world_zip else None
+        session.world_zip.save(name, ContentFile(data), save=False)
+        _set_world(session_id, world_zip=session.world_zip.name, world_state=TaskState.DONE, world_progress=100,
+                   world_generated_at=timezone.now())
+        if old and old != session.world_zip.name:
+            session.world_zip.storage.delete(old)
+    except Exception as exc:
+        log.exception("world generation failed for session %s", session_id)
+        _set_world(session_id, world_state=TaskState.FAILED, world_error=str(exc)[:300])
+
+
+# --- capture --------------------------------------------------------------------------------
+
+def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Capture:
+    """Check the uploaded world completely before anything is stored, then queue the import."""
+    from .tasks import capture_task
+
+    try:
+        safezip.open_world(upload)
+    except ValidationError as exc:
+        raise CoDesignError(" ".join(exc.messages)) from None
+    upload.seek(0)
+    with transaction.atomic():
+        item = Capture(session=session, source=Capture.Source.UPLOAD, created_by=user)
+        item.upload.save(f"build-{session.pk}.zip", upload, save=False)
+        item.save()
+        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
+    return item
+
+
+def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture:
+    from .tasks import capture_task
+
+    if not Snapshot.objects.filter(team__session=session).exists():
+        raise CoDesignError(_("No live snapshot yet: run the live session first, or upload the world."))
+    with transaction.atomic():
+        item = Capture.objects.create(session=session, source=Capture.Source.LIVE, created_by=user)
+        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
+    return item
+
+
+def save_snapshot(*, team: Team, blocks: np.ndarray, base_y: int = BASE_Y) -> Snapshot:
+    """Store what the live bridge read from a team plot (legacy ids [y, z, x], layer 0 at base_y)."""
+    if blocks.ndim != 3 or any(n > 1024 for n in blocks.shape) or base_y < BASE_Y:
+        raise CoDesignError(_("The snapshot has the wrong shape."))
+    raw = zlib.compress(np.ascontiguousarray(blocks, dtype=np.int16).tobytes(), 6)
+    y, z, x = blocks.shape
+    return Snapshot.objects.create(team=team, shape_y=y, shape_z=z, shape_x=x, base_y=base_y, blocks=raw)
+
+
+def _snapshot_volume(snapshot: Snapshot, baseline: np.ndarray) -> np.ndarray:
+    """The snapshot as registry ids in the baseline's frame; what it did not read (layers below
+    base_y, columns outside it) stays as generated."""
+    shape = (snapshot.shape_y, snapshot.shape_z, snapshot.shape_x)
+    legacy = np.frombuffer(zlib.decompress(bytes(snapshot.blocks)), dtype=np.int16).reshape(shape)
+    keys = np.unique(legacy)
+    values = np.array([P.block_id(P.from_legacy(int(k))) for k in keys], dtype=np.uint16)
+    converted = values[np.searchsorted(keys, legacy)]
+    out = baseline.copy()
+    start = snapshot.base_y - BASE_Y
+    height = min(converted.shape[0], out.shape[0] - start)
+    depth, width = min(shape[1], out.shape[1]), min(shape[2], out.shape[2])
+    out[start:start + height, :depth, :width] = converted[:height, :depth, :width]
+    return out
+
+
+def _set_capture(capture_id: int, **fields) -> None:
+    Capture.objects.filter(pk=capture_id).update(**fields)
+
+
+def run_capture(*, capture_id: int) -> None:
+    """Read every team plot, diff it against the site as generated, measure and render it."""
+    item = Capture.objects.select_related("session__site").get(pk=capture_id)
+    session, site = item.session, item.session.site
+    _set_capture(capture_id, state=TaskState.RUNNING, progress=1)
+    try:
+        cats = categories()
+        vol = site_volume(site)
+        baseline = capture_window(vol.blocks, CAPTURE_HEIGHT)
+        width16, depth16 = vol.blocks.shape[2], vol.blocks.shape[1]
+        before = C.metrics(baseline, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width, depth=vol.depth)
+        teams = list(session.teams.order_by("index"))
+        world = None
+        if item.source == Capture.Source.UPLOAD:
+            with item.upload.open("rb") as handle:
+                world = safezip.open_world(io.BytesIO(handle.read()))
+        builds = []
+        for n, team in enumerate(teams):
+            if world is not None:
+                blocks = read_area(world.region, x0=team.origin_x, z0=team.origin_z, width=width16, depth=depth16,
+                                   base_y=BASE_Y, height=CAPTURE_HEIGHT)
+            else:
+                snapshot = team.snapshots.order_by("-taken_at").first()
+                if snapshot is None:
+                    continue
+                blocks = _snapshot_volume(snapshot, baseline)
+            builds.append(_measure_and_render(item, team, vol, baseline, blocks, before, cats))
+            _set_capture(capture_id, progress=min(99, int(100 * (n + 1) / len(teams))))
+        _set_capture(capture_id, state=TaskState.DONE, progress=100, finished_at=timezone.now())
+    except (WorldFileError, ValidationError) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else _(
+            "The world is damaged or not a Minecraft Java world Sangkat can read.")
+        _set_capture(capture_id, state=TaskState.FAILED, error=str(message)[:300])
+    except Exception as exc:
+        log.exception("capture %s failed", capture_id)
+        _set_capture(capture_id, state=TaskState.FAILED, error=str(exc)[:300])
+
+
+def _measure_and_render(item: Capture, team: Team, vol: SiteVolume, baseline, blocks, before, cats) -> TeamBuild:
+    after = C.metrics(blocks, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width, depth=vol.depth)
+    changes = C.diff(baseline[:, :vol.depth, :vol.width], blocks[:, :vol.depth, :vol.width], cats)
+    pins = [render.PinMark(x=p.x - team.origin_x, z=p.z - team.origin_z, y=p.y, number=i + 1)
+            for i, p in enumerate(team.pins.all())]
+    title = f"{item.session.site.name} · {team.name}"
+    plan_after = render.plan(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins)
+    plan_before = render.plan(baseline, cats, title=item.session.site.name, width=vol.width, depth=vol.depth)
+    iso = render.isometric(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins)
+    both = render.side_by_side(plan_before, plan_after, left=_("Before"), right=_("After"))
+    build = TeamBuild(capture=item, team=team, diff=changes,
+                      metrics={"before": before, "after": after, "change": C.compare(before, after)})
+    stem = f"build-{item.pk}-{team.pk}"
+    build.plan.save(f"{stem}-plan.png", ContentFile(render.png(plan_after)), save=False)
+    build.iso.save(f"{stem}-iso.png", ContentFile(render.png(iso)), save=False)
+    build.before_after.save(f"{stem}-before-after.png", ContentFile(render.png(both)), save=False)
+    build.save()
+    return build
+
+
+# --- pins, votes, proposals -----------------------------------------------------------------
+
+def add_pin(*, team: Team, x: int, y: int, z: int, text: str, author=None) -> Pin:
+    text = (text or "").strip()
+    if not text:
+        raise CoDesignError(_("A pin needs a comment."))
+    return Pin.objects.create(team=team, x=x, y=y, z=z, text=text[:200], author=author)
+
+
+def can_take_part(*, user, session: CoDesignSession) -> bool:
+    from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+
+    return user.is_authenticated and (
+        has_role(user, FACILITATOR, INNOVATION_UNIT)
+        or TeamMember.objects.filter(team__session=session, user=user).exists())
+
+
+def vote(*, user, team: Team) -> bool:
+    """One vote per person per team (database constraint); True if this call added it."""
+    if not can_take_part(user=user, session=team.session):
+        raise CoDesignError(_("Only the session's participants can vote."))
+    try:
+        with transaction.atomic():
+            Vote.objects.create(team=team, user=user)
+    except IntegrityError:
+        return False
+    return True
+
+
+def withdraw_vote(*, user, team: Team) -> bool:
+    return Vote.objects.filter(team=team, user=user).delete()[0] > 0
+
+
+def submit_team_proposal(*, user, team: Team, title: str, description: str):
+    """Carry the team's latest build to the session's call as a proposal, renders and metrics
+    attached, and record the build for every member's points."""
+    from labs.participation.services import ParticipationError, submit_proposal
+
+    session = team.session
+    if not (TeamMember.objects.filter(team=team, user=user).exists() or session.facilitator_id == user.pk):
+        raise CoDesignError(_("Only the team's members or the facilitator can submit its build."))
+    if team.proposal_id:
+        raise CoDesignError(_("This team has already submitted its build."))
+    build = team.builds.order_by("-created_at").first()
+    if build is None:
+        raise CoDesignError(_("Import the builds first: there is nothing to submit yet."))
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title or not description:
+        raise CoDesignError(_("Write a title and a description for your build."))
+    nicknames = list(team.memberships.order_by("nickname").values_list("nickname", flat=True))
+    change = build.metrics.get("change", {})
+    after = build.metrics.get("after", {})
+    lines = [description, "", _("Built in Minecraft by team %(team)s (%(names)s) at “%(site)s”.") % {
+        "team": team.name, "names": ", ".join(nicknames), "site": session.site.name}, "",
+        _("What the build measures (change from today):")]
+    labels = metric_labels()
+    for key in C.METRIC_KEYS:
+        lines.append(f"- {labels[key]}: {after.get(key, 0)} ({change.get(key, 0):+})")
+    images = []
+    for field_file in (build.before_after, build.plan, build.iso):
+        with field_file.open("rb") as handle:
+            images.append(ContentFile(handle.read(), name=field_file.name.rsplit("/", 1)[-1]))
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        if locked.proposal_id:
+            raise CoDesignError(_("This team has already submitted its build."))
+        try:
+            proposal = submit_proposal(
+                author=user, title=title[:150], body="\n".join(lines)[:5000], category="public_space",
+                call=session.call, images=images, origin="blockbyblock", team_nicknames=nicknames)
+        except ParticipationError as exc:
+            raise CoDesignError(exc.message) from None
+        Team.objects.filter(pk=team.pk).update(proposal_title=title[:150], proposal_description=description[:3000],
+                                               proposal_id=proposal.pk, submitted_at=timezone.now())
+        for member in team.memberships.select_related("user"):
+            record_event(user=member.user, kind=EventKind.MINECRAFT_BUILD_SUBMITTED,
+                         source=f"minecraft-team:{team.pk}")
+    team.refresh_from_db()
+    return proposal
+
+
+def metric_labels() -> dict[str, str]:
+    return {"green_area_m2": _("green area (m²)"), "seats": _("seats"), "lights": _("lights"),
+            "shaded_area_m2": _("shaded area (m²)"), "path_length_m": _("path length (m)"),
+            "water_area_m2": _("water (m²)")}

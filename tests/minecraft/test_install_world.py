@@ -1,0 +1,67 @@
+"""`install_world` on a center PC: a temporary .minecraft, an installed version, no network."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from games.minecraft.management.commands.install_world import offline_uuid
+
+
+@pytest.fixture
+def dot_minecraft(tmp_path):
+    folder = tmp_path / ".minecraft"
+    version = folder / "versions" / "1.20.4"
+    version.mkdir(parents=True)
+    (version / "1.20.4.json").write_text(json.dumps({
+        "id": "1.20.4", "type": "release", "mainClass": "net.minecraft.client.main.Main", "libraries": [],
+        "releaseTime": "2023-12-07T12:56:20+00:00", "time": "2023-12-07T12:56:20+00:00",
+        "arguments": {"game": ["--username", "${auth_player_name}", "--version", "${version_name}",
+                               "--gameDir", "${game_directory}", "--uuid", "${auth_uuid}"], "jvm": ["-cp", "${classpath}"]},
+        "assetIndex": {"id": "12"}, "assets": "12",
+    }))
+    return folder
+
+
+@pytest.fixture
+def world_file(generated, tmp_path):
+    path = tmp_path / "world.zip"
+    with generated.world_zip.open("rb") as handle:
+        path.write_bytes(handle.read())
+    return path
+
+
+def _run(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("install_world", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_lists_versions_and_prints_an_offline_launch_command(dot_minecraft):
+    out = _run("--minecraft-dir", str(dot_minecraft), "--username", "Dara")
+    assert "Installed versions: 1.20.4" in out
+    assert "net.minecraft.client.main.Main --username Dara --version 1.20.4" in out
+    assert offline_uuid("Dara") in out
+
+
+def test_installs_the_world_under_a_new_name_every_time(dot_minecraft, world_file):
+    _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file))
+    _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file))
+    saves = sorted(p.name for p in (dot_minecraft / "saves").iterdir())
+    assert saves == ["Sangkat-Square-workshop", "Sangkat-Square-workshop (2)"]
+    for name in saves:
+        world = dot_minecraft / "saves" / name
+        assert (world / "level.dat").stat().st_size > 0
+        assert any((world / "region").glob("r.*.mca"))
+
+
+def test_a_missing_minecraft_folder_is_explained(tmp_path):
+    with pytest.raises(CommandError, match="No Minecraft folder"):
+        _run("--minecraft-dir", str(tmp_path / "nowhere"))
+
+
+def test_offline_uuid_matches_minecraft():
+    # The offline UUID Minecraft servers give the name "Notch".
+    assert offline_uuid("Notch") == "b50ad385-829d-3141-a216-7e7d7539ba7f"

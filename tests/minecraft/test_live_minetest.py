@@ -1,0 +1,103 @@
+"""The live session against a real headless Minetest server with Sangkat's mod: stamp the site on
+each plot, a team builds, a snapshot is captured and measured; a vanished server is a message."""
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from games.minecraft import live, palette, services, volume
+from games.minecraft.bridge import McpiConnection
+from games.minecraft.bridge.minetest_server import (
+    MinetestMissing,
+    MinetestServer,
+    find_binary,
+    free_port,
+)
+from games.minecraft.models import TeamBuild
+
+
+@pytest.fixture(scope="module")
+def minetest(tmp_path_factory):
+    try:
+        find_binary()
+    except MinetestMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    server = MinetestServer(tmp_path_factory.mktemp("minetest-live"), mcpi_port=free_port(),
+                            game_port=free_port(kind=2), test_commands=True)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def small_site(db):
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "path", "width": 2},
+         "geometry": {"type": "LineString", "coordinates": [[0, 5], [20, 5]]}},
+        {"type": "Feature", "properties": {"kind": "tree"}, "geometry": {"type": "Point", "coordinates": [10, 12]}},
+    ]}
+    return services.create_site(user=None, name_en="Corner", geojson=geojson, crs="local")
+
+
+def test_stamp_build_snapshot_capture(minetest, small_site, facilitator, django_capture_on_commit_callbacks):
+    session = services.create_session(facilitator=facilitator, title="Live", site=small_site,
+                                      team_names=["A", "B"], server_host="127.0.0.1",
+                                      server_port=minetest.mcpi_port)
+    assert live.stamp_site(session=session) > 0
+    team = session.teams.get(index=1)
+    # A participant puts two benches (oak stairs) on the grass, live.
+    with McpiConnection("127.0.0.1", minetest.mcpi_port, timeout=30) as conn:
+        for dx in (2, 4):
+            conn.set_block(team.origin_x + dx, volume.SURFACE_Y + 1, team.origin_z + 14, 53, 0)
+        assert conn.get_block(team.origin_x + 2, volume.SURFACE_Y, team.origin_z + 14) == 2  # grass stamped
+    assert live.snapshot_teams(session=session) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        item = services.request_capture_from_snapshots(session=session, user=facilitator)
+    item.refresh_from_db()
+    assert item.state == "done", item.error
+    changed = TeamBuild.objects.get(capture=item, team=team)
+    assert changed.metrics["change"]["seats"] == 2
+    assert changed.diff["seating"] == {"added": 2, "removed": 0}
+    untouched = TeamBuild.objects.get(capture=item, team__index=0)
+    assert all(d == {"added": 0, "removed": 0} for d in untouched.diff.values()), untouched.diff
+
+
+def test_a_server_that_is_gone_is_a_message_not_an_error(client, small_site, facilitator):
+    session = services.create_session(facilitator=facilitator, title="Gone", site=small_site, team_names=["A"],
+                                      server_host="127.0.0.1", server_port=free_port())
+    client.force_login(facilitator)
+    response = client.post(reverse("minecraft:live", args=[session.pk]), {"action": "snapshot"}, follow=True)
+    assert response.status_code == 200
+    assert "does not answer" in response.content.decode()
+    assert not session.teams.first().snapshots.exists()
+
+
+def test_the_palette_converts_to_legacy_ids_for_the_bridge():
+    ids, data = live.legacy_volume(np.array([[[palette.block_id("minecraft:smooth_stone"),
+                                               palette.block_id("minecraft:air")]]], dtype=np.uint16))
+    assert ids.tolist() == [[[43, 0]]] and data.tolist() == [[[8, 0]]]
+
+
+def test_the_timer_command_reports_a_missing_server_and_carries_on(small_site, facilitator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    session = services.create_session(facilitator=facilitator, title="Gone", site=small_site, team_names=["A"],
+                                      server_host="127.0.0.1", server_port=free_port())
+    out = StringIO()
+    call_command("live_session", "--session", str(session.pk), "--rounds", "1", stdout=out)
+    assert "does not answer" in out.getvalue()
+
+
+def test_the_timer_command_snapshots_a_running_server(minetest, small_site, facilitator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    session = services.create_session(facilitator=facilitator, title="Timer", site=small_site, team_names=["A"],
+                                      server_host="127.0.0.1", server_port=minetest.mcpi_port)
+    out = StringIO()
+    call_command("live_session", "--session", str(session.pk), "--rounds", "1", stdout=out)
+    assert "snapshot of 1 plots" in out.getvalue()
+    assert session.teams.get().snapshots.count() == 1

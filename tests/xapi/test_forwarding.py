@@ -1,0 +1,140 @@
+"""Forwarding stored statements to an outside LRS on loopback: batches, retries, no loss, no duplicates."""
+
+import base64
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from courses.xapi.forwarding import forward_due_statements
+from courses.xapi.models import ForwardState, Statement
+from courses.xapi.services import Requester, store_statements
+from tests.xapi.conftest import statement
+from tests.xapi.loopback import Script, serve
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _quick_timeouts(settings):
+    settings.SANGKAT_HTTP_TIMEOUT = (1.0, 1.0)
+
+
+def _forward_to(settings, base):
+    settings.SANGKAT_XAPI_FORWARD_URL = base + "/lrs/statements"
+    settings.SANGKAT_XAPI_FORWARD_USER = "sangkat"
+    settings.SANGKAT_XAPI_FORWARD_PASSWORD = "s3cret"
+
+
+def _store(learner, count):
+    made = [statement(learner) for _ in range(count)]
+    store_statements(statements=made, requester=Requester(user=learner))
+    return [s["id"] for s in made]
+
+
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_storing_enqueues_forwarding_after_commit_and_the_task_sends_batches_of_50(
+    settings, learner, django_capture_on_commit_callbacks
+):
+    from courses.xapi.tasks import forward_statements
+
+    settings.TASKS = DUMMY_TASKS
+    script = Script()
+    with serve(script) as base:
+        _forward_to(settings, base)
+        backend = forward_statements.get_backend()
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            ids = _store(learner, 120)
+        assert backend.results == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        assert [result.task.name for result in backend.results] == ["forward_statements"]
+        forward_statements.call()  # what the worker runs
+    assert [len(r["json"]) for r in script.requests] == [50, 50, 20]
+    assert sorted(script.accepted_ids()) == sorted(ids)
+    first = script.requests[0]
+    assert first["headers"]["X-Experience-API-Version"] == "1.0.3"
+    assert first["headers"]["Authorization"] == "Basic " + base64.b64encode(b"sangkat:s3cret").decode()
+    assert "stored" not in first["json"][0] and "authority" not in first["json"][0]
+    assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.SENT}
+
+
+def test_the_immediate_backend_never_forwards_inside_the_request(
+    settings, learner, django_capture_on_commit_callbacks
+):
+    script = Script()
+    with serve(script) as base:
+        _forward_to(settings, base)
+        with django_capture_on_commit_callbacks(execute=True):
+            _store(learner, 3)
+    assert script.requests == []
+    assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.PENDING}
+
+
+def test_nothing_is_marked_for_forwarding_without_an_outside_lrs(settings, learner):
+    settings.SANGKAT_XAPI_FORWARD_URL = ""
+    _store(learner, 3)
+    assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.NONE}
+    assert forward_due_statements().sent == 0
+
+
+def test_a_server_error_then_success_loses_nothing_and_duplicates_nothing(settings, learner):
+    script = Script(("status", 500), ("ok",))
+    with serve(script) as base:
+        _forward_to(settings, base)
+        ids = _store(learner, 70)
+        report = forward_due_statements()
+    assert report.sent == 70
+    accepted = script.accepted_ids()
+    assert sorted(accepted) == sorted(ids)
+    assert len(accepted) == len(set(accepted))
+    assert [r["status"] for r in script.requests] == [500, 200, 200]
+
+
+def test_a_batch_that_keeps_failing_waits_with_backoff_then_goes_out(settings, learner):
+    script = Script(("status", 503))
+    with serve(script) as base:
+        _forward_to(settings, base)
+        ids = _store(learner, 10)
+        first = forward_due_statements()
+        assert first.failed == 10 and first.sent == 0
+        rows = list(Statement.objects.all())
+        assert {row.forward_state for row in rows} == {ForwardState.PENDING}
+        assert {row.forward_attempts for row in rows} == {1}
+        assert all(row.forward_next_at > timezone.now() for row in rows)
+        assert "503" in rows[0].forward_error
+        # Not due yet: a run now sends nothing.
+        requests_so_far = len(script.requests)
+        assert forward_due_statements().sent == 0
+        assert len(script.requests) == requests_so_far
+        script.plans = [("ok",)]
+        later = timezone.now() + timedelta(minutes=10)
+        assert forward_due_statements(now=later).sent == 10
+    assert sorted(script.accepted_ids()) == sorted(ids)
+    assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.SENT}
+
+
+def test_a_hanging_lrs_times_out_and_the_statements_wait(settings, learner):
+    script = Script(("hang",))
+    with serve(script) as base:
+        _forward_to(settings, base)
+        _store(learner, 3)
+        report = forward_due_statements()
+    assert report.failed == 3
+    row = Statement.objects.first()
+    assert row.forward_state == ForwardState.PENDING
+    assert "too long" in row.forward_error
+    assert script.accepted_ids() == []
+
+
+def test_the_management_command_sends_what_is_due(settings, learner, capsys):
+    script = Script()
+    with serve(script) as base:
+        _forward_to(settings, base)
+        ids = _store(learner, 5)
+        call_command("forward_statements")
+    assert sorted(script.accepted_ids()) == sorted(ids)
+    assert "sent 5" in capsys.readouterr().out
