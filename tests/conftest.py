@@ -21,9 +21,12 @@ def pytest_configure(config):
     # A file database in WAL mode with a busy timeout behaves like the real thing.
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
+        import os
         import tempfile
 
-        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.gettempdir()) / "sangkat-test.sqlite3")
+        # One file per test process, so two test runs on one machine never share (and break) it.
+        name = f"sangkat-test-{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.gettempdir()) / name)
 
 
 
@@ -35,15 +38,15 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _forget_process_memos():
     """Rolled-back test data sends no delete signals: clear what processes remember between tests."""
+    from django.core.cache import cache
+
     from cms.middleware import SiteLookupCacheMiddleware
     from courses.selectors import forget_locales
-    from games.services import forget_definitions
-
-    from django.core.cache import cache
+    from games.services import forget_local_definitions
 
     SiteLookupCacheMiddleware.forget()
     forget_locales()
-    forget_definitions()
+    forget_local_definitions()
     # The test cache is this process's own (pytest_configure); SQLite reuses rolled-back ids, so a
     # rate-limit counter of an earlier test's user would otherwise count against a new one.
     cache.clear()
@@ -75,3 +78,23 @@ def facilitator(db, center):
 def learner_client(client, learner):
     client.force_login(learner)
     return client
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test (it ends by emptying every table), put the migrated data back.
+
+    pytest-django runs such tests last, but pytest-xdist's --dist loadfile may still hand a worker an
+    ordinary test afterwards, which then finds no Wagtail root page, roles or locales.
+    """
+    yield
+    marker = item.get_closest_marker("django_db")
+    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with item.config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(contents)
