@@ -18,8 +18,9 @@ from ambassadors.models import (
     TrackSettings,
 )
 from ambassadors.selectors import completed_required_courses, track_status
+from cms.models import AuditAction
 from cms.roles import AMBASSADOR, FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
-from cms.services import notify
+from cms.services import audit, notify
 
 
 class TrackError(Exception):
@@ -72,6 +73,8 @@ def accept(*, by, application: Application) -> Application:
     application.reviewed_by, application.reviewed_at = by, timezone.now()
     application.full_clean()
     application.save()
+    audit(actor=by, action=AuditAction.ACCEPT, target=application.user, application=application.pk,
+          center=application.center_id)
     # Trainees hold the ambassador role so they can co-facilitate; leading alone needs certification.
     application.user.groups.add(Group.objects.get_or_create(name=AMBASSADOR)[0])
     notify(users=[application.user], kind="ambassador-accepted",
@@ -95,6 +98,8 @@ def decline(*, by, application: Application, reason: str) -> Application:
     application.reviewed_by, application.reviewed_at = by, timezone.now()
     application.full_clean()
     application.save()
+    audit(actor=by, action=AuditAction.DECLINE, target=application.user, application=application.pk,
+          center=application.center_id, reason=reason)
     notify(users=[application.user], kind="ambassador-declined",
            title=_("Your ambassador application was not accepted this time"), body=_("Reason: %(reason)s"),
            url=lambda: reverse("ambassador_track"), params={"reason": reason})
@@ -136,6 +141,8 @@ def certify(*, by, user, now: datetime | None = None) -> Certification:
     certification = Certification(user=user, issued_at=now, expires_at=now + timedelta(days=valid_days), issued_by=by)
     certification.full_clean()
     certification.save()
+    audit(actor=by, action=AuditAction.CERTIFY, target=user, certification=certification.pk,
+          expires_at=certification.expires_at)
     user.groups.add(Group.objects.get_or_create(name=AMBASSADOR)[0])
     notify(users=[user], kind="ambassador-certified", title=_("You are a certified Digital City Ambassador!"),
            body=_("Your certificate is valid until %(until)s."), url=lambda: certificate_url(certification),
@@ -178,6 +185,7 @@ def revoke(*, by, certification: Certification) -> Certification:
     if certification.revoked_at is None:
         certification.revoked_at = timezone.now()
         certification.save(update_fields=["revoked_at"])
+        audit(actor=by, action=AuditAction.REVOKE, target=certification.user, certification=certification.pk)
         signals.certification_revoked.send(sender=Certification, user=certification.user, certification=certification)
     return certification
 

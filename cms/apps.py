@@ -32,6 +32,14 @@ class CmsConfig(AppConfig):
         post_save.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites")
         post_delete.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites-delete")
 
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed
+
+        from cms.services import record_role_change
+
+        m2m_changed.connect(record_role_change, sender=get_user_model().groups.through,
+                            dispatch_uid="sangkat-audit-roles")
+
 
 class SangkatUsersAppConfig(WagtailUsersAppConfig):
     user_viewset = "cms.viewsets.SangkatUserViewSet"

@@ -4,6 +4,8 @@ Loading the logged-in user also loads their role flags and unread-notification c
 same query: every page's header needs them, and a query each would be two more per page.
 """
 
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -73,3 +75,34 @@ class UsernameOrPhoneBackend(ModelBackend):
             return None
         user._sangkat_roles = {role for index, role in enumerate(ALL_ROLES) if getattr(user, f"_role_{index}")}
         return user
+
+
+class ThrottledLoginBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for logins over HTTP only (tests and commands pass no request)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        # It authenticates no one itself, but Django's test client (force_login) files sessions
+        # under the first backend listed: load their users as the real backend does.
+        return UsernameOrPhoneBackend().get_user(user_id)
+
+
+def throttle_username(request, credentials) -> str | None:
+    """Count failures per account, however its name is typed ("Dara", "dara ")."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username")
+    return username.strip().lower() if username else username
+
+
+def client_ip(request) -> str | None:
+    """The visitor's address: behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
+    count = settings.SANGKAT_TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if count and len(forwarded) >= count:
+        return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")

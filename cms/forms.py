@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from cms.models import AgeBand, Gender, Language
@@ -92,7 +94,36 @@ class SignUpForm(ProfileFieldsMixin, forms.ModelForm):
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
+def lockout_message() -> str:
+    from axes.helpers import get_cool_off
+
+    minutes = max(1, round(get_cool_off().total_seconds() / 60))
+    return ngettext(
+        "Too many wrong passwords for this account. To keep it safe, logging in is paused for "
+        "%(minutes)d minute. Try again later, or ask the staff at your center for a new password.",
+        "Too many wrong passwords for this account. To keep it safe, logging in is paused for "
+        "%(minutes)d minutes. Try again later, or ask the staff at your center for a new password.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class LockoutMessageMixin:
+    """Say why the login is refused when django-axes has locked this username out from here."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(lockout_message(), code="locked_out") from None
+            raise
+
+
+class AdminLoginForm(LockoutMessageMixin, WagtailLoginForm):
+    pass
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Username or phone number"), max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),

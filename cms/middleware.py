@@ -1,5 +1,7 @@
-"""Request-level rules for accounts."""
+"""Request-level rules: accounts, who acts (for the audit log), and the Content-Security-Policy."""
 
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -51,3 +53,30 @@ class SiteLookupCacheMiddleware:
     @classmethod
     def forget(cls, **_kwargs):
         cls._memo.clear()
+
+
+class AuditActorMiddleware:
+    """Remember who is acting during this request, for audit entries written by signal receivers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from cms.services import acting_as
+
+        with acting_as(lambda: getattr(request, "user", None)):
+            return self.get_response(request)
+
+
+class SangkatCSPMiddleware(CSPMiddleware):
+    """django-csp's header, with Wagtail's own (looser) policy under /admin/.
+
+    A response that already carries a Content-Security-Policy (the H5P player and its files)
+    keeps it: django-csp never overwrites one.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and parts.config is None and request.path_info.startswith("/admin/"):
+            parts.config = settings.SANGKAT_ADMIN_CSP
+        return parts

@@ -1,6 +1,7 @@
 """Accounts (the Sangkat user and what they tell us about themselves) and the Wagtail home page."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,9 @@ class Gender(models.TextChoices):
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     KHMER = "km", "ខ្មែរ"
+
+
+DELETED_USERNAME_PREFIX = "deleted-"
 
 
 class User(AbstractUser):
@@ -95,7 +99,14 @@ class User(AbstractUser):
         return not self.is_minor or self.guardian_consent
 
     @property
+    def is_anonymised(self) -> bool:
+        """The account was deleted on request (cms.privacy.anonymise_account): only a shell is left."""
+        return not self.is_active and self.username.startswith(DELETED_USERNAME_PREFIX)
+
+    @property
     def public_name(self) -> str:
+        if self.is_anonymised:
+            return _("Deleted user")
         return self.nickname or _("Learner")
 
     def __str__(self) -> str:
@@ -164,3 +175,78 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AuditAction(models.TextChoices):
+    HIDE = "moderation.hide", _("Moderation: post hidden")
+    RESTORE = "moderation.restore", _("Moderation: post restored")
+    DISMISS = "moderation.dismiss", _("Moderation: reports dismissed")
+    BLOCK = "moderation.block", _("Moderation: person blocked")
+    UNBLOCK = "moderation.unblock", _("Moderation: person unblocked")
+    ANSWER = "proposal.answer", _("Proposal answered")
+    ACCEPT = "ambassador.accept", _("Ambassador application accepted")
+    DECLINE = "ambassador.decline", _("Ambassador application declined")
+    CERTIFY = "ambassador.certify", _("Ambassador certified")
+    REVOKE = "ambassador.revoke", _("Ambassador certification revoked")
+    ROLE_ADD = "role.add", _("Role given")
+    ROLE_REMOVE = "role.remove", _("Role taken away")
+    ACCOUNT_DELETE = "account.delete", _("Account deleted at the person's request")
+
+
+class AuditEntry(models.Model):
+    """One act by staff (moderation, answers, certification, roles), kept for accountability.
+
+    Written by cms.services.audit in the same transaction as the act; never edited. The actor's
+    and target's names are copied so the entry still reads well if they are renamed or deleted.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey("cms.User", verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("by (name)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_label = models.CharField(_("target"), max_length=255, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_label}"
+
+
+class DeletionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for staff")
+    DONE = "done", _("Account deleted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DeletionRequest(models.Model):
+    """A person asked for their account to be deleted; Innovation Unit staff fulfil it (cms.privacy)."""
+
+    user = models.ForeignKey("cms.User", on_delete=models.CASCADE, related_name="deletion_requests")
+    status = models.CharField(_("status"), max_length=10, choices=DeletionStatus.choices,
+                              default=DeletionStatus.PENDING)
+    requested_at = models.DateTimeField(_("asked on"), auto_now_add=True)
+    handled_by = models.ForeignKey("cms.User", verbose_name=_("handled by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("handled on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account deletion request")
+        verbose_name_plural = _("account deletion requests")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(status="pending"),
+                                    name="one_pending_deletion_request"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "done", "cancelled"]),
+                                   name="deletion_request_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.status})"

@@ -1,6 +1,8 @@
-"""Writes for accounts: sign-up, profile changes, staff password resets, language choice."""
+"""Writes for accounts: sign-up, profile changes, staff password resets, language choice, audit log."""
 
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -161,3 +163,83 @@ def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+# Who is acting in this request (set by cms.middleware.AuditActorMiddleware): a user or a callable.
+_current_actor: ContextVar = ContextVar("sangkat_audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor):
+    """Attribute audit entries written by signal receivers (role changes) to this actor."""
+    token = _current_actor.set(actor)
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+def current_actor():
+    actor = _current_actor.get()
+    if callable(actor):
+        actor = actor()
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _label(target) -> str:
+    if target is None:
+        return ""
+    if isinstance(target, get_user_model()):
+        return target.get_username()
+    return str(target)
+
+
+def audit(*, actor, action: str, target=None, label: str | None = None, **details):
+    """Record one staff act; call it inside the act's transaction so both stand or fall together.
+
+    ``label`` replaces the target's name when that name must not be shown to all staff.
+    """
+    from cms.models import AuditEntry
+
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor.get_username() if actor is not None and actor.is_authenticated else "",
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=(label if label is not None else _label(target))[:255],
+        details=details,
+    )
+
+
+def record_role_change(*, sender, instance, action, reverse, model, pk_set, **_kwargs) -> None:
+    """m2m_changed on User.groups: one entry per person and role given or taken away.
+
+    Only changes made by a signed-in person are staff acts; a learner's own sign-up is not logged.
+    """
+    from cms.models import AuditAction
+
+    actor = current_actor()
+    if actor is None:
+        return
+    if action == "pre_clear":
+        instance._audit_cleared = set(
+            (instance.user_set if reverse else instance.groups).values_list("pk", flat=True))
+        return
+    if action == "post_clear":
+        pk_set, kind = getattr(instance, "_audit_cleared", set()), AuditAction.ROLE_REMOVE
+    elif action in ("post_add", "post_remove"):
+        kind = AuditAction.ROLE_ADD if action == "post_add" else AuditAction.ROLE_REMOVE
+    else:
+        return
+    if not pk_set:
+        return
+    User = get_user_model()
+    if reverse:  # group.user_set.add(...): the instance is the group
+        pairs = [(user, instance) for user in User.objects.filter(pk__in=pk_set)]
+    else:
+        pairs = [(instance, group) for group in Group.objects.filter(pk__in=pk_set)]
+    for user, group in pairs:
+        audit(actor=actor, action=kind, target=user, role=group.name)

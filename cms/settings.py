@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The queue of background tasks in the database (TASKS below); installed whatever the backend,
+    # so that switching backends needs no migration.
+    "django_tasks_db",
     # Sangkat (cms last: its post-migrate step needs every other app's permissions)
     "courses",
     "courses.h5p.apps.H5PConfig",
@@ -66,6 +69,9 @@ INSTALLED_APPS = [
     "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
     "cms",
+    # Security: Content-Security-Policy header, login throttling.
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +89,9 @@ MIDDLEWARE = [
     "cms.middleware.PasswordChangeRequiredMiddleware",
     "cms.middleware.SiteLookupCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.middleware.AuditActorMiddleware",
+    "cms.middleware.SangkatCSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page with its message
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -122,7 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "cms.User"
-AUTHENTICATION_BACKENDS = ["cms.auth.UsernameOrPhoneBackend"]
+# The throttle comes first: it refuses any password while a username is locked out from an address.
+AUTHENTICATION_BACKENDS = ["cms.auth.ThrottledLoginBackend", "cms.auth.UsernameOrPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -151,8 +161,24 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads and generated files (H5P, worlds, renders, images) go through Django's storage API:
+# on disk under MEDIA_ROOT, or in an S3-compatible bucket (django-storages) when
+# AWS_STORAGE_BUCKET_NAME is set, so that every app server and worker sees the same files.
+# boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None  # MinIO, Ceph, ...
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None  # a CDN in front
+    AWS_LOCATION = os.environ.get("AWS_LOCATION", "media")
+    AWS_DEFAULT_ACL = None  # the bucket's policy decides
+    AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", True)  # signed, expiring URLs
+    AWS_S3_FILE_OVERWRITE = False
+    _MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -211,7 +237,19 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # Anonymous visitors of a Wagtail page share one rendering of it for this long (cms/pages.py).
 SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS = int(os.environ.get("ANONYMOUS_PAGE_CACHE_SECONDS", "60"))
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (django-tasks): world generation, captures and renders, statement forwarding.
+# With DEBUG off they wait in the database for `python manage.py db_worker`; while DEBUG is on
+# (`make run`, tests) they run at once in the request. TASKS_BACKEND chooses another backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND")
+        or (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if DEBUG
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 # xAPI statement store (courses/xapi): request body cap, page size, learner rate limit, and an
 # optional outside LRS that receives a copy of every statement (forwarded in the background).
@@ -252,3 +290,65 @@ STATICFILES_DIRS = [*STATICFILES_DIRS, ("h5p-standalone", BASE_DIR / "var" / "np
 H5P_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("H5P_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "2000"))
 H5P_MAX_COMPRESSION_RATIO = int(os.environ.get("H5P_MAX_COMPRESSION_RATIO", "100"))
+# Login throttling (django-axes): after 5 wrong passwords for one username from one address, that
+# pair is refused for 15 minutes (cms.forms shows why). Behind the reverse proxy, the client's
+# address is read from X-Forwarded-For: TRUSTED_PROXY_COUNT says how many proxies append to it.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "cms.auth.throttle_username"
+AXES_CLIENT_IP_CALLABLE = "cms.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "cms.views.login_locked_out"
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True  # no record of every successful login (address, browser): not needed
+SANGKAT_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
+# Content-Security-Policy (django-csp; cms.middleware.SangkatCSPMiddleware): scripts only from
+# here, no inline scripts; inline styles are allowed (templates set a few style attributes).
+# Views that set their own policy keep it (the H5P player); /admin/ gets Wagtail's needs.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+# Map tiles (a "{s}." subdomain template becomes a wildcard) and media on another host, if any.
+_CSP_EXTRA_IMG = [
+    f"{u.scheme}://{u.netloc.replace('{s}.', '*.')}"
+    for u in map(urlsplit, (MAP_TILE_URL, MEDIA_URL)) if u.netloc
+]
+# Video blocks (wagtail.embeds) frame these players.
+_CSP_FRAME_SRC = env_list(
+    "CSP_FRAME_SRC", "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *_CSP_EXTRA_IMG],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": [SELF, *_CSP_FRAME_SRC],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Wagtail's admin uses inline scripts and styles, gravatar and embed previews (cms.middleware).
+SANGKAT_ADMIN_CSP = {
+    "default-src": [SELF],
+    "script-src": [SELF, UNSAFE_INLINE],  # checked in Chromium: no 'unsafe-eval' needed
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", "https:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF, "https://releases.wagtail.org"],  # Wagtail's "new version" notice
+    "media-src": [SELF, "blob:"],
+    "frame-src": [SELF, *_CSP_FRAME_SRC],
+    "frame-ancestors": [SELF],
+    "form-action": [SELF],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ambassadors import urls as ambassadors_urls
+from cms import privacy_views
 from cms import views as cms_views
 from courses import urls as courses_urls
 from courses.xapi import urls as xapi_urls
@@ -35,6 +36,12 @@ urlpatterns += i18n_patterns(
     path("accounts/profile/", cms_views.profile, name="profile"),
     path("accounts/new-password/", cms_views.choose_password, name="choose_password"),
     path("notifications/", cms_views.notifications, name="notifications"),
+    path("account/data/", privacy_views.my_data, name="my_data"),
+    path("account/data/download/", privacy_views.download, name="my_data_download"),
+    path("account/data/delete/", privacy_views.request_deletion, name="request_account_deletion"),
+    path("account/data/delete/cancel/", privacy_views.cancel_deletion, name="cancel_account_deletion"),
+    path("staff/privacy/requests/", privacy_views.staff_requests, name="privacy_requests"),
+    path("staff/privacy/requests/<int:request_id>/fulfil/", privacy_views.fulfil, name="fulfil_deletion_request"),
     path("facilitate/centers/<int:center_id>/learners/", cms_views.center_learners, name="center_learners"),
     path(
         "facilitate/centers/<int:center_id>/learners/<int:learner_id>/reset-password/",

@@ -58,6 +58,18 @@ class LoginView(auth_views.LoginView):
         return _redirect_in_language(self.request, response.url, user.preferred_language)
 
 
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: the login form already says why, with 429."""
+    from django.http import HttpResponse
+
+    from cms.forms import lockout_message
+
+    if original_response is None or original_response.status_code != 200:
+        return HttpResponse(lockout_message(), status=429, content_type="text/plain; charset=utf-8")
+    original_response.status_code = 429
+    return original_response
+
+
 def _redirect_in_language(request, path: str, language: str):
     target = _in_language(path, language)  # resolved in the current language, then switched
     translation.activate(language)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from cms.spreadsheets import safe_cell
 from courses import selectors, services
 from courses.models import CoursePage, LessonPage
 from labs.selectors import centers_for
@@ -112,12 +113,6 @@ def center_course_report(request, center_id: int, course_id: int):
     return render(request, "courses/report.html", {"report": report})
 
 
-def _cell(value):
-    """Keep spreadsheet programs from running text that looks like a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _report_csv(report) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{report.center.slug}-{report.course.slug}.csv"
@@ -129,7 +124,7 @@ def _report_csv(report) -> HttpResponse:
          _("Lessons required"), _("Minutes spent")] + [title for _id, title in report.quizzes]
     )
     for row in report.rows:
-        writer.writerow([_cell(v) for v in
+        writer.writerow([safe_cell(v) for v in
             [row.learner.nickname, row.learner.username, row.enrolled_at.date().isoformat(),
              row.completed_at.date().isoformat() if row.completed_at else "",
              row.lessons_done, row.lessons_total, round(row.seconds_spent / 60)]

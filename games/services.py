@@ -164,29 +164,58 @@ def _upsert_score(user):
 
 
 # --- rules and badge definitions, cached per process and dropped when staff edit them -------------
+# Every app server and worker keeps its own copy. An edit bumps a generation number in the shared
+# cache (Redis in production) once it commits; each process compares it on use and reloads.
 
 _cache: dict = {}
+GENERATION_KEY = "games:definitions-generation"
+
+
+def _bump_generation() -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted)
+        cache.set(GENERATION_KEY, 1, timeout=None)
 
 
 def forget_definitions(**_kwargs) -> None:
+    """Staff saved a rule or badge: drop this process's copy now, and the others' once it commits."""
+    forget_local_definitions()
+    transaction.on_commit(_bump_generation)
+
+
+def forget_local_definitions() -> None:
     _cache.clear()
 
 
+def _definitions() -> dict:
+    from django.core.cache import cache
+
+    generation = cache.get(GENERATION_KEY, 0)
+    if _cache.get("generation") != generation:
+        _cache.clear()
+        _cache["generation"] = generation
+    return _cache
+
+
 def _active_rules() -> dict[str, list[Rule]]:
-    if "rules" not in _cache:
+    memo = _definitions()
+    if "rules" not in memo:
         rules: dict[str, list[Rule]] = {}
         for rule in Rule.objects.filter(active=True):
             rules.setdefault(rule.kind, []).append(rule)
-        _cache["rules"] = rules
-    return _cache["rules"]
+        memo["rules"] = rules
+    return memo["rules"]
 
 
 def _badge_definitions() -> list[BadgeDefinition]:
-    if "badges" not in _cache:
-        definitions = list(BadgeDefinition.objects.filter(active=True).exclude(criterion=Criterion.AWARDED)
-                           .select_related("course").prefetch_related("courses"))
-        _cache["badges"] = definitions
-    return _cache["badges"]
+    memo = _definitions()
+    if "badges" not in memo:
+        memo["badges"] = list(BadgeDefinition.objects.filter(active=True).exclude(criterion=Criterion.AWARDED)
+                              .select_related("course").prefetch_related("courses"))
+    return memo["badges"]
 
 
 def _check_badges(user, *, kind: str) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from cms.spreadsheets import safe_cell
 from labs import charts, selectors, services
 from labs.forms import (
     CancelSessionForm,
@@ -320,8 +321,6 @@ def _dashboard_csv(rows, start_day, end_day) -> HttpResponse:
     writer.writerow([_("Center"), _("Sessions held"), _("Unique learners"), _("Attendance"), _("Course completions"),
                      _("Women and girls (%)"), _("Youth (%)"), _("Ambassadors active")])
     for r in rows:
-        name = r.center.local_name
-        name = "'" + name if name[:1] in ("=", "+", "-", "@") else name
-        writer.writerow([name, r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
+        writer.writerow([safe_cell(r.center.local_name), r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
                          r.women_percent, r.youth_percent, r.ambassadors_active])
     return response

@@ -120,13 +120,17 @@ def _extension(path: str) -> str:
     return suffix[1:].lower() if suffix else ""
 
 
+# Versions are stored in PositiveIntegerFields: PostgreSQL's integer ends here.
+MAX_VERSION = 2**31 - 1
+
+
 def _as_int(value) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value >= 0:
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value):  # not "²" or "١"
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_VERSION:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return None
 
 
@@ -155,7 +159,25 @@ def _parse_json(data: bytes, *, where: str) -> dict:
         raise PackageRejected(_("%(file)s is not valid JSON.") % {"file": where}) from None
     if not isinstance(parsed, dict):
         raise PackageRejected(_("%(file)s must contain a JSON object.") % {"file": where})
+    if _has_nul(parsed):
+        # PostgreSQL cannot store \u0000 in JSON (h5p.json and library.json are kept in rows).
+        raise PackageRejected(_("%(file)s contains a NUL character (\\u0000).") % {"file": where})
     return parsed
+
+
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _installed(ref: LibraryRef) -> bool:

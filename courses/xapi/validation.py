@@ -57,6 +57,21 @@ def _check_numbers(statement: dict) -> None:
                 raise InvalidStatement(_("result.score.%(name)s must be a number.") % {"name": name})
 
 
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def validate(statement, *, index: int | None = None) -> dict:
     """Return the statement (the same dict) if it is a valid xAPI 1.0.3 statement, else raise."""
     try:
@@ -65,6 +80,12 @@ def validate(statement, *, index: int | None = None) -> dict:
         for required in ("actor", "verb", "object"):
             if required not in statement:
                 raise InvalidStatement(_("The statement has no “%(property)s”.") % {"property": required})
+        if _has_nul(statement):
+            # PostgreSQL cannot store \u0000 in JSON; no xAPI value needs it.
+            raise InvalidStatement(_("The statement contains a NUL character (\\u0000)."))
+        for name in ("actor", "verb", "object", "result", "context", "authority"):
+            if name in statement and not isinstance(statement[name], dict):
+                raise InvalidStatement(_("“%(property)s” must be a JSON object.") % {"property": name})
         _check_numbers(statement)
         for name in ("timestamp", "stored"):
             if name in statement:
@@ -83,6 +104,9 @@ def validate(statement, *, index: int | None = None) -> dict:
             raise InvalidStatement(
                 _("The statement is not valid xAPI: %(problem)s") % {"problem": _describe(error)}
             ) from None
+        except (TypeError, AttributeError, KeyError):
+            # ralph's own checks run before pydantic's types and can trip over odd shapes.
+            raise InvalidStatement(_("The statement is not valid xAPI.")) from None
         obj = statement["object"]
         if statement["verb"]["id"] == VOIDED and obj.get("objectType") != "StatementRef":
             raise InvalidStatement(_("A voiding statement must have a StatementRef as its object."))

@@ -59,14 +59,32 @@ def _err(message, **params):
 
 def load(text_or_data) -> dict:
     if isinstance(text_or_data, dict):
-        return text_or_data
-    try:
-        data = json.loads(text_or_data)
-    except (TypeError, ValueError):
-        raise ValidationError(_("This is not valid GeoJSON: the text is not JSON.")) from None
+        data = text_or_data
+    else:
+        try:
+            data = json.loads(text_or_data)
+        except (TypeError, ValueError, RecursionError):
+            raise ValidationError(_("This is not valid GeoJSON: the text is not JSON.")) from None
     if not isinstance(data, dict):
         raise ValidationError(_("GeoJSON must be a FeatureCollection."))
+    if _has_nul(data):  # PostgreSQL cannot store \u0000 in JSON
+        raise ValidationError(_("This is not valid GeoJSON: it contains a NUL character (\\u0000)."))
     return data
+
+
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _number(value) -> bool:
@@ -85,8 +103,15 @@ def _positions(geometry_type: str, coords, n: int):
             raise _err(_("Feature %(n)s has a line or ring with too few points."), n=n)
         return [position(p) for p in r]
 
+    def items(value):
+        if not isinstance(value, list):
+            raise _err(_("Feature %(n)s has coordinates that are not a list."), n=n)
+        return value
+
     if geometry_type == "Point":
         return [[[position(coords)]]]
+    if geometry_type in ("MultiPoint", "MultiLineString", "Polygon", "MultiPolygon"):
+        coords = items(coords or [])
     if geometry_type == "MultiPoint":
         return [[[position(p)]] for p in coords or []]
     if geometry_type == "LineString":
@@ -96,7 +121,7 @@ def _positions(geometry_type: str, coords, n: int):
     if geometry_type == "Polygon":
         return [[ring(r, 4) for r in coords or []]]
     if geometry_type == "MultiPolygon":
-        return [[ring(r, 4) for r in poly or []] for poly in coords or []]
+        return [[ring(r, 4) for r in items(poly or [])] for poly in coords]
     raise _err(_("Feature %(n)s has an unknown geometry type."), n=n)
 
 
@@ -121,11 +146,11 @@ def parse(text_or_data, *, crs: str) -> SitePlan:
             if not isinstance(props, dict) or not isinstance(geometry, dict):
                 raise _err(_("Feature %(n)s has broken properties or geometry."), n=n)
             kind = props.get("kind")
-            if kind not in KINDS:
+            if not isinstance(kind, str) or kind not in KINDS:
                 raise _err(_("Feature %(n)s: unknown kind “%(kind)s”. Use one of: %(kinds)s."),
                            n=n, kind=str(kind)[:40], kinds=", ".join(sorted(KINDS)))
             gtype = geometry.get("type")
-            if gtype not in KINDS[kind]:
+            if not isinstance(gtype, str) or gtype not in KINDS[kind]:
                 raise _err(_("Feature %(n)s: a %(kind)s cannot be a %(type)s."), n=n, kind=kind, type=str(gtype)[:40])
             parts = _positions(gtype, geometry.get("coordinates"), n)
             if not parts:

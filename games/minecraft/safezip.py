@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -41,8 +42,12 @@ def _bad(message) -> ValidationError:
 
 def read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """Read an entry but never more than `limit` bytes, whatever its header claims."""
-    with archive.open(info) as handle:
-        data = handle.read(limit + 1)
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError, RuntimeError):
+        # A damaged entry (bad CRC, broken deflate stream, unknown compression, encrypted).
+        raise _bad(_("The zip is damaged: a file in it cannot be read. Zip the world folder again.")) from None
     if len(data) > limit:
         raise _bad(_("A file in the world is too big."))
     return data

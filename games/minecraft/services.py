@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 import zlib
 
 import numpy as np
@@ -85,6 +86,9 @@ def create_site(*, user, name_en: str, geojson, crs: str, name_km: str = "", des
         data = geo.load(geojson)
     except ValidationError as exc:
         raise CoDesignError(" ".join(exc.messages)) from None
+    # Control characters cannot be stored (NUL) or drawn on the preview (the text layout fails).
+    if _has_control((name_en or "") + (name_km or "")) or _has_control(description, allow="\r\n\t"):
+        raise CoDesignError(_("The name or description contains control characters; retype it."))
     if heightmap is not None:
         _validate_heightmap(heightmap)
     site = Site(name_en=(name_en or "").strip(), name_km=(name_km or "").strip(), description=description,
@@ -118,6 +122,10 @@ def categories() -> C.Categories:
 
 # --- sessions and teams ---------------------------------------------------------------------
 
+def _has_control(text: str | None, allow: str = "") -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in allow for c in text or "")
+
+
 def create_session(*, facilitator, title: str, site: Site, team_names: list[str], call=None, labs_session=None,
                    server_host: str = "", server_port: int = 4711) -> CoDesignSession:
     names = [n.strip()[:60] for n in team_names if n and n.strip()]
@@ -127,6 +135,8 @@ def create_session(*, facilitator, title: str, site: Site, team_names: list[str]
         raise CoDesignError(_("A session has between 1 and 8 teams."))
     if len(set(names)) != len(names):
         raise CoDesignError(_("Each team needs its own name."))
+    if _has_control(title) or any(_has_control(name) for name in names):  # drawn on every render
+        raise CoDesignError(_("The name or description contains control characters; retype it."))
     with transaction.atomic():
         session = CoDesignSession.objects.create(
             title=title.strip()[:150], site=site, call=call, labs_session=labs_session, team_count=len(names),

@@ -1,6 +1,7 @@
 """Her City workshop steps: the facilitator advances, participants contribute, the end is a proposal."""
 
 import io
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
@@ -120,15 +121,14 @@ def record_scores(*, user, workshop: Workshop, scores: dict, place: str = "", la
             raise WorkshopError(_("Score every factor from 1 to 5."))
         clean[key] = value
     lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
-    if photo:
-        participation._validate_image(photo)
+    suffix = participation._validate_image(photo) if photo else ""
     participation.screen_text(f"{place} {note}")
     with transaction.atomic():
         row, _created = SafetyScore.objects.update_or_create(
             workshop=workshop, user=user, place=place.strip()[:100],
             defaults={"scores": clean, "latitude": lat, "longitude": lon, "note": note.strip()[:300]})
-        if photo:
-            row.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=True)
+        if photo:  # a random name, the content's suffix, no location metadata
+            row.photo.save(f"{uuid.uuid4().hex}{suffix}", participation.clean_image(photo, suffix), save=True)
         _announce(user, workshop, Step.ASSESS)
     return row
 
@@ -140,8 +140,7 @@ def add_idea(*, user, workshop: Workshop, text: str, photo=None, link: str = "")
     text = (text or "").strip()
     if not text:
         raise WorkshopError(_("Write your idea first."))
-    if photo:
-        participation._validate_image(photo)
+    suffix = participation._validate_image(photo) if photo else ""
     participation.screen_text(text)
     participation.check_rate(user=user, action="comment")
     with transaction.atomic():
@@ -149,7 +148,7 @@ def add_idea(*, user, workshop: Workshop, text: str, photo=None, link: str = "")
         idea.full_clean(exclude=["photo"])
         idea.save()
         if photo:
-            idea.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=True)
+            idea.photo.save(f"{uuid.uuid4().hex}{suffix}", participation.clean_image(photo, suffix), save=True)
         _announce(user, workshop, workshop.step)
     return idea
 

@@ -1,6 +1,7 @@
 """Writes for participation: one transaction per user action, validated before anything is saved."""
 
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -13,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.services import notify
+from cms.models import AuditAction
+from cms.services import audit, notify
 
 from . import signals
 from .models import (
@@ -81,7 +83,11 @@ def screen_text(text: str) -> None:
         raise ParticipationError(_("This looks like spam (the same character repeated)."))
 
 
-def _validate_image(f) -> None:
+_IMAGE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+
+
+def _validate_image(f) -> str:
+    """Check the upload is a photo by its content; answer the file suffix its format calls for."""
     from PIL import Image
 
     if f.size > MAX_IMAGE_BYTES:
@@ -90,23 +96,53 @@ def _validate_image(f) -> None:
         f.seek(0)
         with Image.open(f) as im:
             im.verify()
-            if im.format not in {"JPEG", "PNG", "GIF", "WEBP"}:
-                raise ValueError
+            suffix = _IMAGE_SUFFIX[im.format]
     except Exception:
         raise ParticipationError(_("“%(name)s” is not a photo (JPEG, PNG, GIF or WebP).") % {"name": f.name}) from None
     f.seek(0)
+    return suffix
 
 
-def _validate_attachment(f) -> None:
+IMAGE_MAX_SIDE = 2048
+
+
+def clean_image(f, suffix: str):
+    """The photo to store: metadata (EXIF, with the camera's GPS position) dropped, at most
+    IMAGE_MAX_SIDE pixels a side. GIFs (no location metadata; maybe animated) are kept as sent.
+    `f` has passed _validate_image, which gave `suffix`."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps
+
+    if suffix == ".gif":
+        f.seek(0)
+        return f
+    f.seek(0)
+    with Image.open(f) as image:
+        image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
+        image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+        out = io.BytesIO()
+        if suffix == ".png":
+            image.save(out, format="PNG", optimize=True)
+        elif suffix == ".webp":
+            image.save(out, format="WEBP", quality=82)
+        else:
+            image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+    f.seek(0)
+    return ContentFile(out.getvalue())
+
+
+def _validate_attachment(f) -> str:
     if f.size > MAX_ATTACHMENT_BYTES:
         raise ParticipationError(_("File “%(name)s” is too big (at most 10 MB).") % {"name": f.name}) from None
     f.seek(0)
     head = f.read(8)
     f.seek(0)
     if head.startswith(b"%PDF-"):
-        return
+        return ".pdf"
     try:
-        _validate_image(f)
+        return _validate_image(f)
     except ParticipationError:
         raise ParticipationError(_("“%(name)s” must be a PDF or a photo.") % {"name": f.name}) from None
 
@@ -156,10 +192,10 @@ def submit_proposal(*, author, title: str, body: str, category: str, call=None, 
     images, attachments = list(images or []), list(attachments or [])
     if len(images) + len(attachments) > MAX_FILES:
         raise ParticipationError(_("At most %(n)d files per proposal.") % {"n": MAX_FILES})
-    for f in images:
-        _validate_image(f)
-    for f in attachments:
-        _validate_attachment(f)
+    # Stored under a random name with the suffix of what the content is, never the sender's name:
+    # "photo.html" holding a GIF must not be served back as a web page.
+    suffixes = {id(f): _validate_image(f) for f in images}
+    suffixes.update({id(f): _validate_attachment(f) for f in attachments})
     team = [str(n).strip()[:40] for n in (team_nicknames or []) if str(n).strip()]
     _check_not_blocked(author)
     screen_text(f"{title}\n{body}")
@@ -177,7 +213,8 @@ def submit_proposal(*, author, title: str, body: str, category: str, call=None, 
             for f in files:
                 name = (getattr(f, "name", "") or "file").rsplit("/", 1)[-1][:100]
                 pf = ProposalFile(proposal=proposal, kind=kind, name=name)
-                pf.file.save(name, f, save=False)
+                content = clean_image(f, suffixes[id(f)]) if kind == ProposalFile.Kind.IMAGE else f
+                pf.file.save(f"{uuid.uuid4().hex}{suffixes[id(f)]}", content, save=False)
                 pf.save()
         transaction.on_commit(lambda: signals.proposal_submitted.send(sender=Proposal, user=author, proposal=proposal))
     return proposal
@@ -315,6 +352,15 @@ def _require_moderator(user, reason: str) -> str:
     return reason[:300]
 
 
+def _audit_post(moderator, action: str, reason: str, proposal: Proposal | None, comment: Comment | None) -> None:
+    """Audit a moderation act; a women-space post is named by number only (not all staff may read it)."""
+    post = proposal or comment.proposal
+    label = (_("Post %(id)s in the women and girls space") % {"id": (proposal or comment).pk}
+             if post.space == Space.WOMEN else None)
+    audit(actor=moderator, action=action, target=proposal or comment, label=None if label is None else str(label),
+          reason=reason, proposal=post.pk)
+
+
 @transaction.atomic
 def hide(*, moderator, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> None:
     reason = _require_moderator(moderator, reason)
@@ -326,6 +372,7 @@ def hide(*, moderator, reason: str, proposal: Proposal | None = None, comment: C
     Report.objects.filter(proposal=proposal, comment=comment, resolved_at__isnull=True).update(resolved_at=timezone.now())
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.HIDE, proposal=proposal,
                                  comment=comment, reason=reason)
+    _audit_post(moderator, AuditAction.HIDE, reason, proposal, comment)
     author = target.author
     notify(users=[author], kind="moderation", title=_("A moderator hid your post"),
            body=_("Reason: %(reason)s"), params={"reason": reason})
@@ -341,6 +388,7 @@ def restore(*, moderator, reason: str, proposal: Proposal | None = None, comment
     target.save(update_fields=["hidden_at", "hidden_reason"])
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.RESTORE, proposal=proposal,
                                  comment=comment, reason=reason)
+    _audit_post(moderator, AuditAction.RESTORE, reason, proposal, comment)
 
 
 @transaction.atomic
@@ -349,6 +397,7 @@ def block_user(*, moderator, user, reason: str) -> None:
     Block.objects.get_or_create(user=user, defaults={"reason": reason})
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.BLOCK, target_user=user,
                                  reason=reason)
+    audit(actor=moderator, action=AuditAction.BLOCK, target=user, reason=reason)
 
 
 # --- the city's answers ---------------------------------------------------------------------
@@ -371,6 +420,10 @@ def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost:
     proposal.answered_at, proposal.answered_by = timezone.now(), staff
     proposal.full_clean()
     proposal.save()
+    audit(actor=staff, action=AuditAction.ANSWER, target=proposal,
+          label=str(_("Proposal %(id)s in the women and girls space") % {"id": proposal.pk})
+          if proposal.space == Space.WOMEN else None,
+          state=state, answer=answer, cost=proposal.cost, timeline=proposal.timeline)
     users = {proposal.author_id: proposal.author}
     for s in Support.objects.filter(proposal=proposal).select_related("user"):
         users[s.user_id] = s.user
@@ -545,6 +598,7 @@ def dismiss_reports(*, moderator, reason: str, proposal: Proposal | None = None,
         raise ParticipationError(_("There is no open report on this post."))
     ModerationLog.objects.create(moderator=moderator, action=DISMISS, proposal=proposal, comment=comment,
                                  reason=reason)
+    _audit_post(moderator, AuditAction.DISMISS, reason, proposal, comment)
     return closed
 
 
@@ -556,6 +610,7 @@ def unblock_user(*, moderator, user, reason: str) -> None:
         raise ParticipationError(_("This person is not blocked."))
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.UNBLOCK, target_user=user,
                                  reason=reason)
+    audit(actor=moderator, action=AuditAction.UNBLOCK, target=user, reason=reason)
 
 
 def _require_member_facilitator(facilitator, user) -> None:

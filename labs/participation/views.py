@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.spreadsheets import safe_cell
+
 from . import selectors, services
 from .forms import AnswerForm, ProposalForm
 from .models import Category, Comment, Space, State
@@ -67,10 +69,12 @@ def proposal_csv(request):
     rows = _filtered(request)[:5000]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
+    response.write("\ufeff")  # spreadsheet programs then read Khmer text correctly
     writer = csv.writer(response)
     writer.writerow(["id", "title", "category", "state", "supports", "author", "created"])
     for p in rows:
-        writer.writerow([p.pk, p.title, p.category, p.state, p.support_count, p.author_label, p.created_at.isoformat()])
+        writer.writerow([safe_cell(v) for v in
+                         (p.pk, p.title, p.category, p.state, p.support_count, p.author_label, p.created_at.isoformat())])
     return response
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from labs.models import Attendance, Session, SessionReport
 from tests.factories import CenterFactory, UserFactory
@@ -70,7 +71,7 @@ def test_ambassador_takes_attendance_and_files_the_report_on_a_phone(live_server
 
     # The registered learner is ticked on the roster.
     page.get_by_role("button", name="Mark present").click()
-    page.wait_for_function("document.getElementById('queue-status').dataset.count === '0'")
+    expect(page.locator("#queue-status")).to_have_attribute("data-count", "0")
 
     # A learner scans the QR code with their own phone and checks in.
     learner_context, learner_page = logged_in(chromium, live_server, scanner)
@@ -85,12 +86,12 @@ def test_ambassador_takes_attendance_and_files_the_report_on_a_phone(live_server
     page.get_by_label("Nickname").fill("Grandma Chan")
     page.get_by_label("Age", exact=True).select_option("60+")
     page.get_by_role("button", name="Add", exact=True).click()
-    page.wait_for_function("document.getElementById('queue-status').dataset.count === '1'")
+    expect(page.locator("#queue-status")).to_have_attribute("data-count", "1")
     assert not Attendance.objects.filter(nickname="Grandma Chan").exists()
     shot(page, "ambassador-walk-in-offline-phone")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.getElementById('queue-status').dataset.count === '0'")
+    expect(page.locator("#queue-status")).to_have_attribute("data-count", "0")
     assert Attendance.objects.filter(session=session, nickname="Grandma Chan").count() == 1
     assert Attendance.objects.filter(session=session).count() == 3
 

@@ -146,3 +146,17 @@ def test_earning_a_badge_tells_the_learner_in_their_language(learner):
 
     note = Notification.objects.get(user=learner, kind="badge")
     assert "ជំហានដំបូង" in note.title and note.url.startswith("/km/")
+
+
+def test_a_rule_edited_on_another_server_applies_here_too():
+    """Each app server keeps rules in memory; an edit anywhere reaches them through the shared cache."""
+    from games.models import EventKind, Rule
+    from games.services import _active_rules, _bump_generation
+
+    Rule.objects.filter(kind=EventKind.LESSON_COMPLETED).delete()
+    Rule.objects.create(kind=EventKind.LESSON_COMPLETED, points=10)
+    assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [10]
+    Rule.objects.filter(kind=EventKind.LESSON_COMPLETED).update(points=25)  # saved by another process
+    assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [10]  # not told yet
+    _bump_generation()  # what that process's save does to the shared cache once it commits
+    assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [25]

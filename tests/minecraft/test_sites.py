@@ -100,3 +100,12 @@ def test_a_heightmap_that_is_not_an_image_is_refused(db):
         services.create_site(user=None, name_en="Hill", crs="wgs84", geojson=SAMPLE.read_text(),
                              heightmap=SimpleUploadedFile("h.png", b"<?php evil ?>"), heightmap_max_m=6)
     assert not Site.objects.exists()
+
+
+@pytest.mark.parametrize("teams", [["Mango\x00"], ["Lo\x1etus", "Mango"]])
+def test_team_names_with_control_characters_are_refused(sample_site, facilitator, teams):
+    from games.minecraft.models import CoDesignSession
+
+    with pytest.raises(services.CoDesignError, match="control characters"):
+        services.create_session(facilitator=facilitator, title="Square", site=sample_site, team_names=teams)
+    assert not CoDesignSession.objects.exists()

@@ -83,3 +83,11 @@ def test_each_list_order_reads_its_own_index(filters, index):
     many(UserFactory(), 3)
     query = selectors.proposal_list(UserFactory(), **filters)[:21].query
     assert index in plan(query.sql_with_params())
+
+
+def test_csv_export_keeps_formulas_from_running_in_spreadsheets(client):
+    many(UserFactory(), 1, title="=HYPERLINK(\"http://evil.example\",\"click\")")
+    many(UserFactory(), 1, title="ផ្លូវដែកនៅក្បែរផ្សារ")
+    text = client.get(reverse("participation:proposals_csv")).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    assert "ផ្លូវដែកនៅក្បែរផ្សារ" in text

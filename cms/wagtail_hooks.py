@@ -1,0 +1,60 @@
+"""The audit log in Wagtail's admin: read-only, for Innovation Unit staff (and superusers)."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from cms.models import AuditEntry
+from cms.roles import INNOVATION_UNIT, is_city_staff
+
+
+class AuditLogPermissionPolicy(BasePermissionPolicy):
+    """Innovation Unit staff may read entries; nobody may add, change or delete one."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and user.is_active and is_city_staff(user)
+
+    def users_with_any_permission(self, actions):
+        User = get_user_model()
+        if "view" not in actions:
+            return User.objects.none()
+        return User.objects.filter(Q(is_superuser=True) | Q(groups__name=INNOVATION_UNIT), is_active=True).distinct()
+
+
+register_permission_policy(AuditEntry, AuditLogPermissionPolicy(AuditEntry))
+
+
+class AuditEntryViewSet(ModelViewSet):
+    model = AuditEntry
+    icon = "history"
+    menu_label = _("Audit log")
+    menu_order = 900
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["at", "actor_label", "action", "target_label"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "target_label"]
+    inspect_view_fields = ["at", "actor_label", "action", "target_type", "target_id", "target_label", "details"]
+
+    def get_urlpatterns(self):
+        # Only the list and the detail page: entries are never created, edited or deleted here.
+        conv = self.pk_path_converter
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def get_permissions_to_register(self):
+        return []
+
+
+@hooks.register("register_admin_viewset")
+def register_audit_log_viewset():
+    return AuditEntryViewSet("audit_log")
