@@ -4,13 +4,12 @@ diff + metrics + renders of one 256² plot from an uploaded world zip. No databa
 from __future__ import annotations
 
 import io
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
-from bench.common import Row
+from bench.common import Row, django_setup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 AREA = "minecraft"
@@ -51,13 +50,6 @@ def synthetic_site(size: int) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
-    import django
-
-    django.setup()
-
-
 def _generate(size: int):
     from games.minecraft import geo, volume, world
 
@@ -94,7 +86,7 @@ def _capture(vol, data: bytes) -> float:
 
 
 def run() -> list[Row]:
-    _setup_django()
+    django_setup()  # the bench database, like every other benchmark in the same run
     rows = []
     kept = None
     for size in (128, 256, 512):
