@@ -304,6 +304,8 @@ AXES_LOCKOUT_CALLABLE = "cms.views.login_locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True  # no record of every successful login (address, browser): not needed
 SANGKAT_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
+# New accounts per client address per hour: generous, as a whole class signs up from one center's network.
+SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("SIGNUPS_PER_ADDRESS_PER_HOUR", "60"))
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
 # Content-Security-Policy (django-csp; cms.middleware.SangkatCSPMiddleware): scripts only from
 # here, no inline scripts; inline styles are allowed (templates set a few style attributes).

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms import services
+from cms.auth import client_ip
 from cms.forms import LoginForm, NewPasswordForm, ProfileForm, SignUpForm
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import inbox, learners_for
@@ -32,6 +33,10 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("/")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not services.take_signup_slot(address=client_ip(request)):
+        form.add_error(None, _("Too many new accounts from this place in the last hour. Please wait a little, "
+                               "or ask a facilitator to help."))
+        return render(request, "cms/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.register_learner(
