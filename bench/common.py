@@ -129,13 +129,16 @@ _WRK_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format("SANGKAT %d %d %d %f %f %f\\n", summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  if sangkat_extra ~= nil then io.write("SANGKAT_EXTRA " .. sangkat_extra() .. "\\n") end
 end
 """
 
 
 def wrk(url: str, *, connections: int, seconds: int = 10, headers: dict | None = None,
         script: str | None = None) -> dict:
-    """Load a URL with wrk (one thread per core); returns rps, errors, p50/p95/p99 in ms."""
+    """Load a URL with wrk (one thread per core); returns rps, errors, p50/p95/p99 in ms.
+
+    A `script` may define `sangkat_extra()` (a string), returned as "extra"."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (make bench installs it)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -145,17 +148,22 @@ def wrk(url: str, *, connections: int, seconds: int = 10, headers: dict | None =
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", lua, "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    os.unlink(lua)
+    try:
+        output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(lua)
     match = re.search(r"SANGKAT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", output)
     if not match:
         raise RuntimeError("unexpected wrk output:\n" + output)
     requests, errors, duration_us, p50, p95, p99 = match.groups()
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    extra = re.search(r"SANGKAT_EXTRA (.*)", output)
     return {
-        "rps": int(requests) / (int(duration_us) / 1e6),
+        "rps": int(requests) / (int(duration_us) / 1e6), "requests": int(requests),
+        "seconds": int(duration_us) / 1e6,
         "errors": int(errors) + (int(non_2xx.group(1)) if non_2xx else 0),
         "p50": float(p50), "p95": float(p95), "p99": float(p99),
+        "extra": extra.group(1).strip() if extra else None,
     }
 
 

@@ -17,19 +17,11 @@ _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 @transaction.atomic
 def take_signup_slot(*, address: str | None) -> bool:
     """Count one sign-up from this address in the current hour; False once the hour's limit is used."""
-    import time
-
     from django.conf import settings
-    from django.core.cache import cache
 
-    key = f"signup-rate:{address or 'unknown'}:{int(time.time()) // 3600}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= settings.SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR
+    from cms.ratelimit import hit
+
+    return hit("signup", address or "unknown", window=3600) <= settings.SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR
 
 
 def register_learner(*, username: str, password: str, nickname: str, age_band: str,

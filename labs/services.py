@@ -361,12 +361,26 @@ class CleanPhoto:
     height: int
 
 
-def clean_photo(upload: UploadedFile) -> CleanPhoto:
-    """Check that the upload is really an image, resize it, and drop its metadata (EXIF, GPS).
+def reencode_image(image, *, max_side: int, format: str) -> tuple[bytes, tuple[int, int]]:
+    """An opened Pillow image as new `format` bytes: turned upright, at most `max_side` a side, pixels only.
 
-    Re-encoding the pixels only (no `exif=`) is what strips the location.
+    Re-encoding the pixels without `exif=` is what drops the metadata (EXIF, the camera's GPS position).
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
+    if format == "JPEG":
+        image = image.convert("RGB")
+    image.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    options = {"JPEG": {"quality": 82, "optimize": True}, "PNG": {"optimize": True}, "WEBP": {"quality": 82}}
+    image.save(out, format=format, **options.get(format, {}))
+    return out.getvalue(), image.size
+
+
+def clean_photo(upload: UploadedFile) -> CleanPhoto:
+    """Check that the upload is really an image, resize it, and drop its metadata (EXIF, GPS)."""
+    from PIL import Image, UnidentifiedImageError
 
     if upload.size and upload.size > PHOTO_MAX_BYTES:
         raise SessionError(_("%(name)s is too big (8 MB at most).") % {"name": upload.name})
@@ -378,17 +392,12 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
         with Image.open(upload) as image:
             if image.format not in ("JPEG", "PNG", "WEBP", "GIF", "MPO"):
                 raise SessionError(_("%(name)s is not a photo we can use (JPEG, PNG or WebP).") % {"name": upload.name})
-            image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
-            image = image.convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=82, optimize=True)
+            content, (width, height) = reencode_image(image, max_side=PHOTO_MAX_SIDE, format="JPEG")
     except SessionError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}) from None
-    return CleanPhoto(name=f"{uuid.uuid4().hex}.jpg", content=out.getvalue(), width=image.width,
-                      height=image.height)
+    return CleanPhoto(name=f"{uuid.uuid4().hex}.jpg", content=content, width=width, height=height)
 
 
 def file_report(*, by, session: Session, notes: str, follow_ups: str, photos: list[UploadedFile] = (),

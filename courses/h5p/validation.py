@@ -18,6 +18,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from cms.jsonchecks import has_nul
+
 # H5P core's default allow-list (H5PCore::$defaultContentWhitelist, without "swf": Flash is dead
 # and only a risk) and the extras allowed inside libraries ($defaultLibraryWhitelistExtras).
 CONTENT_EXTENSIONS = frozenset(
@@ -159,25 +161,10 @@ def _parse_json(data: bytes, *, where: str) -> dict:
         raise PackageRejected(_("%(file)s is not valid JSON.") % {"file": where}) from None
     if not isinstance(parsed, dict):
         raise PackageRejected(_("%(file)s must contain a JSON object.") % {"file": where})
-    if _has_nul(parsed):
+    if has_nul(parsed):
         # PostgreSQL cannot store \u0000 in JSON (h5p.json and library.json are kept in rows).
         raise PackageRejected(_("%(file)s contains a NUL character (\\u0000).") % {"file": where})
     return parsed
-
-
-def _has_nul(value) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def _installed(ref: LibraryRef) -> bool:

@@ -5,12 +5,11 @@ Also the per-requester rate limit (a counter per minute in the shared cache).
 
 import base64
 import binascii
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.middleware.csrf import CsrfViewMiddleware
 
+from cms import ratelimit
 from courses.xapi.services import Requester, client_for_credentials
 
 
@@ -58,15 +57,6 @@ def over_rate_limit(requester: Requester) -> int:
         limit = requester.client.requests_per_minute
     else:
         limit = settings.SANGKAT_XAPI_LEARNER_REQUESTS_PER_MINUTE
-    now = time.time()
-    window = int(now // 60)
-    key = f"xapi-rate:{requester.rate_key}:{window}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=90)
-        count = 1
-    if count > limit:
-        return max(1, int((window + 1) * 60 - now))
+    if ratelimit.hit("xapi", requester.rate_key, window=60) > limit:
+        return ratelimit.seconds_left(60)
     return 0

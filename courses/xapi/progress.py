@@ -22,35 +22,23 @@ COUNTED_VERBS = {COMPLETED, PASSED, FAILED, ANSWERED}
 DEFAULT_PASS_MARK = 60
 
 
-def h5p_blocks(lesson) -> list:
-    """The lesson's H5P activity blocks (read defensively: the block type is owned by courses/h5p)."""
-    blocks = getattr(lesson, "h5p_blocks", None)
-    if callable(blocks):
-        return list(blocks())
-    return [block for block in lesson.body if block.block_type == "h5p"]
-
-
 def _rule(block) -> tuple[str, int]:
-    value = block.value
-    get = value.get if hasattr(value, "get") else (lambda key, default=None: default)
-    completion = get("completion") or "completed"
+    completion = block.value.get("completion") or "completed"
     try:
-        pass_mark = int(get("pass_mark") or DEFAULT_PASS_MARK)
+        pass_mark = int(block.value.get("pass_mark") or DEFAULT_PASS_MARK)
     except (TypeError, ValueError):
         pass_mark = DEFAULT_PASS_MARK
     return completion, pass_mark
 
 
 def block_title(block) -> str:
-    value = block.value
-    title = value.get("title") if hasattr(value, "get") else ""
-    return title or _("interactive activity")
+    return block.value.get("title") or _("interactive activity")
 
 
 def _lesson_and_block(lesson_key: UUID, block_id: str):
     """The lesson (any language, live first) that holds this H5P block, else (None, None)."""
     for lesson in LessonPage.objects.filter(translation_key=lesson_key).order_by("-live", "pk"):
-        for block in h5p_blocks(lesson):
+        for block in lesson.h5p_blocks():
             if block.id == block_id:
                 return lesson, block
     return None, None
@@ -152,7 +140,7 @@ def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datet
 
 @register_lesson_requirement
 def _activities_done(*, user, lesson) -> list[str]:
-    blocks = h5p_blocks(lesson)
+    blocks = lesson.h5p_blocks()
     if not blocks:
         return []
     done = set(

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
+from cms.jsonchecks import has_nul
+
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 # Properties the LRS sets itself; they do not count when two statements with one id are compared.
 SERVER_PROPERTIES = ("stored", "authority", "version")
@@ -57,21 +59,6 @@ def _check_numbers(statement: dict) -> None:
                 raise InvalidStatement(_("result.score.%(name)s must be a number.") % {"name": name})
 
 
-def _has_nul(value) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def validate(statement, *, index: int | None = None) -> dict:
     """Return the statement (the same dict) if it is a valid xAPI 1.0.3 statement, else raise."""
     try:
@@ -80,7 +67,7 @@ def validate(statement, *, index: int | None = None) -> dict:
         for required in ("actor", "verb", "object"):
             if required not in statement:
                 raise InvalidStatement(_("The statement has no “%(property)s”.") % {"property": required})
-        if _has_nul(statement):
+        if has_nul(statement):
             # PostgreSQL cannot store \u0000 in JSON; no xAPI value needs it.
             raise InvalidStatement(_("The statement contains a NUL character (\\u0000)."))
         for name in ("actor", "verb", "object", "result", "context", "authority"):

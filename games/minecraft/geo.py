@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cms.jsonchecks import has_nul
+
 MAX_SIZE_M = 1024
 MAX_FEATURES = 5000
 MAX_VERTICES = 100_000
@@ -67,24 +69,9 @@ def load(text_or_data) -> dict:
             raise ValidationError(_("This is not valid GeoJSON: the text is not JSON.")) from None
     if not isinstance(data, dict):
         raise ValidationError(_("GeoJSON must be a FeatureCollection."))
-    if _has_nul(data):  # PostgreSQL cannot store \u0000 in JSON
+    if has_nul(data):  # PostgreSQL cannot store \u0000 in JSON
         raise ValidationError(_("This is not valid GeoJSON: it contains a NUL character (\\u0000)."))
     return data
-
-
-def _has_nul(value) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def _number(value) -> bool:

@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -60,16 +59,10 @@ def _check_not_blocked(user) -> None:
 
 
 def check_rate(*, user, action: str) -> None:
-    """A fixed-window counter per person and action in Django's cache (Redis when configured)."""
+    from cms.ratelimit import hit
+
     limit, window = RATE_LIMITS[action]
-    key = f"part-rate:{action}:{user.pk}:{int(timezone.now().timestamp()) // window}"
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        count = 1
-    if count > limit:
+    if hit(f"participation.{action}", user.pk, window=window) > limit:
         raise ParticipationError(_("You are posting too fast. Please wait a little and try again."))
 
 
@@ -104,33 +97,24 @@ def _validate_image(f) -> str:
 
 
 IMAGE_MAX_SIDE = 2048
+_FORMAT_OF_SUFFIX = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
 
 def clean_image(f, suffix: str):
-    """The photo to store: metadata (EXIF, with the camera's GPS position) dropped, at most
-    IMAGE_MAX_SIDE pixels a side. GIFs (no location metadata; maybe animated) are kept as sent.
-    `f` has passed _validate_image, which gave `suffix`."""
-    import io
-
+    """The photo to store, in the format it came in: no metadata (EXIF, GPS), at most IMAGE_MAX_SIDE a side.
+    GIFs (no location metadata; maybe animated) are kept as sent. `f` has passed _validate_image."""
     from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    if suffix == ".gif":
-        f.seek(0)
+    from labs.services import reencode_image
+
+    f.seek(0)
+    if suffix not in _FORMAT_OF_SUFFIX:
         return f
-    f.seek(0)
     with Image.open(f) as image:
-        image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
-        image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
-        out = io.BytesIO()
-        if suffix == ".png":
-            image.save(out, format="PNG", optimize=True)
-        elif suffix == ".webp":
-            image.save(out, format="WEBP", quality=82)
-        else:
-            image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+        content, _size = reencode_image(image, max_side=IMAGE_MAX_SIDE, format=_FORMAT_OF_SUFFIX[suffix])
     f.seek(0)
-    return ContentFile(out.getvalue())
+    return ContentFile(content)
 
 
 def _validate_attachment(f) -> str:

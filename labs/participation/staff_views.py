@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from cms.roles import FACILITATOR, has_role
 
 from . import selectors, services
-from .models import Call, ModerationLog
+from .models import Call
 from .services import ParticipationError
 from .staff_forms import CallForm
 
@@ -121,9 +121,6 @@ def call_phase(request, call_id):
 
 # --- the moderator queue and log ----------------------------------------------------------------
 
-ACTION_LABELS = dict(ModerationLog.Action.choices)
-
-
 @login_required
 def moderation_queue(request):
     _require_moderator(request)
@@ -179,11 +176,8 @@ def moderation_act(request):
 @login_required
 def moderation_log(request):
     _require_moderator(request)
-    entries = selectors.moderation_log(request.user)
-    for entry in entries:
-        entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
     return render(request, "participation/moderation_log.html", {
-        "entries": entries, "blocked": selectors.blocked_people(request.user)})
+        "entries": selectors.moderation_log(request.user), "blocked": selectors.blocked_people(request.user)})
 
 
 # --- women-and-girls space: facilitators confirm members of their centers ------------------------

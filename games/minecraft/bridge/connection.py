@@ -171,8 +171,13 @@ class McpiConnection:
             self._drop()
             raise BridgeUnavailable(f"The game server at {self.where} stopped reading (timed out).", BridgeUnavailable.TIMEOUT) from exc
         except OSError as exc:
-            self._drop()
-            raise BridgeUnavailable(f"The connection to the game server at {self.where} broke: {exc.strerror or exc}.", BridgeUnavailable.DROPPED) from exc
+            raise self._broken(exc) from exc
+
+    def _broken(self, exc: OSError) -> BridgeUnavailable:
+        """Forget a socket that failed mid-exchange; the error to raise."""
+        self._drop()
+        return BridgeUnavailable(f"The connection to the game server at {self.where} broke: {exc.strerror or exc}.",
+                                 BridgeUnavailable.DROPPED)
 
     def _readline(self, timeout: float | None = None) -> str:
         assert self._sock is not None
@@ -190,8 +195,7 @@ class McpiConnection:
                 self._drop()
                 raise BridgeUnavailable(f"The game server at {self.where} did not answer within {wait:.2g} s.", BridgeUnavailable.TIMEOUT) from exc
             except OSError as exc:
-                self._drop()
-                raise BridgeUnavailable(f"The connection to the game server at {self.where} broke: {exc.strerror or exc}.", BridgeUnavailable.DROPPED) from exc
+                raise self._broken(exc) from exc
             if not chunk:
                 self._drop()
                 raise BridgeUnavailable(f"The game server at {self.where} closed the connection before answering.", BridgeUnavailable.DROPPED)
