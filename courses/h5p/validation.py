@@ -213,7 +213,7 @@ def validate_package(source) -> ValidatedPackage:
     limit = max_bytes()
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise PackageRejected(
             _("This is not a complete .h5p file (a zip archive). It may be damaged or only partly downloaded.")
         ) from None

@@ -77,7 +77,7 @@ def open_world(upload) -> UploadedWorld:
     try:
         archive = zipfile.ZipFile(upload)
         entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _bad(_("This is not a zip file. Zip the world folder from .minecraft/saves and upload that.")) from None
     if len(entries) > MAX_ENTRIES:
         raise _bad(_("The zip holds too many files (at most %(n)d).") % {"n": MAX_ENTRIES})

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from courses.h5p import services
@@ -71,6 +71,7 @@ def test_random_bytes_are_rejected(media, data):
 
 @FUZZ
 @given(flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+@example(flips=[(4067, 64)])  # a central directory claiming zip version 8.4: zipfile raised NotImplementedError
 def test_flipped_bytes(media, flips):
     _install_or_reject(flip_bytes(VALID, flips), media)
 
