@@ -55,7 +55,10 @@ def read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
 
 def _check_name(info: zipfile.ZipInfo) -> None:
     name = info.filename
-    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name or "\x00" in name:
+    # zipfile cuts a name at NUL; the name as stored is in orig_filename.
+    if not name.rstrip("/") or "\x00" in info.orig_filename:
+        raise _bad(_("The zip contains a file name that is not a valid path; it is refused."))
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
         raise _bad(_("The zip contains a file with an absolute path; it is refused."))
     if any(part == ".." for part in PurePosixPath(name).parts):
         raise _bad(_("The zip contains a file that points outside its folder (“..”); it is refused."))
