@@ -1,8 +1,7 @@
 """The admin form that adds an H5P activity from an uploaded `.h5p` or from the address of one."""
 
-from pathlib import Path
-
 from django import forms
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,9 @@ from courses.h5p.validation import PackageRejected, max_bytes, validate_package
 
 
 class H5PPackageForm(WagtailAdminModelForm):
+    """An upload is checked here, at once; a package at an address is downloaded and checked by the
+    background task that installs either (see services.add_package)."""
+
     package_file = forms.FileField(
         label=gettext_lazy("H5P file"), required=False,
         help_text=gettext_lazy("A .h5p file exported from H5P, Lumi or h5p.org, with its libraries inside."),
@@ -20,18 +22,22 @@ class H5PPackageForm(WagtailAdminModelForm):
     )
     package_url = forms.URLField(
         label=gettext_lazy("or the address of a .h5p file"), required=False, assume_scheme="https",
-        help_text=gettext_lazy("Sangkat downloads it and checks it like an upload."),
+        help_text=gettext_lazy("Sangkat downloads it in the background and checks it like an upload."),
+        validators=[URLValidator(
+            schemes=["http", "https"], code="scheme",  # not "invalid": the field would swap in its own message
+            message=gettext_lazy("Only http:// and https:// addresses can be used."),
+        )],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._validated = None
-        self._source = None
-        self._downloaded: Path | None = None
+        self._package_title = ""
         if self.instance.pk:
             # An installed package is never replaced in place (lessons use it): upload a new one.
             self.fields.pop("package_file", None)
             self.fields.pop("package_url", None)
+            if "title" in self.fields:
+                self.fields["title"].required = self.instance.is_ready
         elif "title" in self.fields:
             self.fields["title"].required = False
             self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
@@ -41,48 +47,29 @@ class H5PPackageForm(WagtailAdminModelForm):
         if self.instance.pk:
             return data
         upload, url = data.get("package_file"), data.get("package_url")
+        if "package_url" in self.errors:
+            return data
         if bool(upload) == bool(url):
             raise forms.ValidationError(_("Choose a .h5p file, or give the address of one (not both)."))
         if upload:
             if upload.size > max_bytes():
                 self.add_error("package_file", _("The file is bigger than %(limit)s.") % {"limit": filesizeformat(max_bytes())})
                 return data
-            source = upload
-            field = "package_file"
-        else:
-            from courses.httpclient import DownloadError, download
-
             try:
-                self._downloaded = download(
-                    url, max_bytes=max_bytes(), allowed_content_types=services.H5P_CONTENT_TYPES
-                )
-            except DownloadError as error:
-                self.add_error("package_url", str(getattr(error, "message", error)))
-                return data
-            source = str(self._downloaded)
-            field = "package_url"
-        try:
-            self._validated = validate_package(source)
-        except PackageRejected as rejected:
-            self.discard_download()
-            self.add_error(field, rejected.message)
-            return data
-        self._source = source
+                self._package_title = validate_package(upload).title
+            except PackageRejected as rejected:
+                self.add_error("package_file", rejected.message)
         return data
-
-    def discard_download(self) -> None:
-        if self._downloaded is not None:
-            Path(self._downloaded).unlink(missing_ok=True)
-            self._downloaded = None
 
     def save(self, commit=True):
         if self.instance.pk:
-            return super().save(commit=commit)
-        try:
-            self.instance = services.install_package(
-                source=self._source, validated=self._validated,
-                uploaded_by=self.for_user, title=self.cleaned_data.get("title") or "",
-            )
-        finally:
-            self.discard_download()
+            # Only the title is edited here; the install task may be changing the rest of the row.
+            package = super().save(commit=False)
+            if commit:
+                package.save(update_fields=["title"])
+            return package
+        self.instance = services.add_package(
+            upload=self.cleaned_data.get("package_file"), url=self.cleaned_data.get("package_url") or "",
+            title=self.cleaned_data.get("title") or self._package_title, uploaded_by=self.for_user,
+        )
         return self.instance

@@ -1,7 +1,11 @@
 """Installed H5P packages and the H5P libraries they share (each library version stored once)."""
 
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,10 +46,28 @@ class H5PLibrary(models.Model):
 
 
 class H5PPackage(models.Model):
-    """An uploaded `.h5p` activity: its content files plus links to the libraries it needs."""
+    """An uploaded `.h5p` activity: its content files plus links to the libraries it needs.
 
-    title = models.CharField(_("title"), max_length=255)
-    main_library = models.CharField(_("main library"), max_length=300)
+    The admin adds a package in two steps: a pending row (the upload staged in storage, or the
+    address to download), then a background task installs it into that row (courses/h5p/tasks.py).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be installed")
+        INSTALLING = "installing", _("being installed")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("could not be installed")
+
+    # Blank while an import from an address waits: the package's own title is used once installed.
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    main_library = models.CharField(_("main library"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Why the install failed, in the language of the editor who added the package.
+    error = models.TextField(_("error"), blank=True)
+    source_url = models.URLField(_("address"), max_length=2000, blank=True)
+    # The uploaded file in default_storage (h5p/incoming/...) until the task has installed it.
+    staged_file = models.CharField(_("staged file"), max_length=500, blank=True)
     metadata = models.JSONField(_("h5p.json"), default=dict)
     storage_path = models.CharField(_("storage path"), max_length=500, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes, uncompressed)"), default=0)
@@ -61,6 +83,22 @@ class H5PPackage(models.Model):
         verbose_name = _("H5P activity")
         verbose_name_plural = _("H5P activities")
         ordering = ["-uploaded_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(progress__lte=100), name="h5p_package_progress")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or PurePosixPath(urlsplit(self.source_url).path).name or self.source_url or str(
+            self._meta.verbose_name
+        )
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    def status_summary(self) -> str:
+        """The status as the admin shows it: with the progress while installing, the reason once failed."""
+        label = self.get_status_display()
+        if self.status == self.Status.FAILED and self.error:
+            return gettext("%(status)s: %(error)s") % {"status": label, "error": self.error}
+        if self.status == self.Status.INSTALLING:
+            return gettext("%(status)s (%(progress)s%%)") % {"status": label, "progress": self.progress}
+        return label

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from courses.h5p.models import H5PLibrary, H5PPackage
 
@@ -49,6 +50,20 @@ def activity_in(*, lesson, block_id: str) -> Activity | None:
             return Activity(lesson=lesson, block_id=block_id, package=package,
                             title=block.value.get("title") or package.title)
     return None
+
+
+def choosable_packages():
+    """The packages an editor can put into a lesson: installed ones only."""
+    return H5PPackage.objects.filter(status=H5PPackage.Status.READY)
+
+
+def unavailable_message(*, package: H5PPackage) -> str | None:
+    """What the player shows instead of a package that is not installed (None when it is)."""
+    if package.is_ready:
+        return None
+    if package.status == H5PPackage.Status.FAILED:
+        return _("This activity could not be installed. Please tell the course team.")
+    return _("This activity is still being installed. Please come back in a few minutes.")
 
 
 def player_options(*, package: H5PPackage, block_id: str) -> dict:

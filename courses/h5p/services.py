@@ -1,13 +1,20 @@
-"""Installing and removing H5P packages: files through Django's storage API, rows in one transaction."""
+"""Installing and removing H5P packages: files through Django's storage API, rows in one transaction.
+
+The admin queues packages (add_package) and a background task installs them (install_queued_package);
+install_package does it all at once, for the demo, commands and tests.
+"""
 
 import logging
+import secrets
 import zipfile
 from collections import deque
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from courses.h5p.models import H5PLibrary, H5PPackage
@@ -23,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 CONTENT_ROOT = "h5p/content"
 LIBRARY_ROOT = "h5p/libraries"
+# Uploads wait here, under random names, for the task that installs them.
+INCOMING_ROOT = "h5p/incoming"
 
 
 class _Writer:
@@ -127,10 +136,16 @@ def _delete_folder(folder: str) -> None:
 def install_package(
     *, source, uploaded_by=None, title: str = "", validated: ValidatedPackage | None = None
 ) -> H5PPackage:
-    """Validate (unless done already) and install a `.h5p` given as a path or a seekable file.
+    """Validate (unless done already) and install a `.h5p` given as a path or a seekable file, in one go.
 
     Raises PackageRejected and leaves no file or row behind when anything is wrong.
     """
+    return _install(source=source, validated=validated, package=H5PPackage(title=title[:255], uploaded_by=uploaded_by))
+
+
+def _install(*, source, validated: ValidatedPackage | None, package: H5PPackage) -> H5PPackage:
+    """Install into `package`: a new row, or a queued one (locked and read again first: the editor
+    may have renamed or deleted it, or another run of the task installed it already)."""
     if validated is None:
         validated = validate_package(source)
     if hasattr(source, "seek"):
@@ -140,17 +155,21 @@ def install_package(
         writer = _Writer(archive)
         try:
             with transaction.atomic():
+                if package.pk is not None:
+                    package = H5PPackage.objects.select_for_update().get(pk=package.pk)
+                    if package.is_ready:
+                        return package
                 installed = {}
                 for library in validated.libraries:
                     installed[library.ref] = _install_library(library, writer, stale)
-                package = H5PPackage.objects.create(
-                    title=(title or validated.title)[:255],
-                    main_library=str(validated.main_library),
-                    metadata=validated.metadata,
-                    size=validated.total_bytes,
-                    file_count=validated.file_count,
-                    uploaded_by=uploaded_by,
-                )
+                package.title = (package.title or validated.title)[:255]
+                package.main_library = str(validated.main_library)
+                package.metadata = validated.metadata
+                package.size = validated.total_bytes
+                package.file_count = validated.file_count
+                package.status, package.progress, package.error = H5PPackage.Status.READY, 100, ""
+                package.staged_file = ""
+                package.save()
                 folder = f"{CONTENT_ROOT}/{package.pk}"
                 writer.copy("h5p.json", f"{folder}/h5p.json")
                 for zip_name, relative in validated.content_files:
@@ -167,26 +186,108 @@ def install_package(
     return package
 
 
-def import_package_from_url(*, url: str, uploaded_by=None, title: str = "") -> H5PPackage:
-    """Download a `.h5p` (size-capped, content-type checked) and install it."""
+def _download(url: str) -> Path:
+    """Download a `.h5p` (size-capped, content-type checked) into a temporary file the caller deletes."""
     from courses.h5p.validation import max_bytes
     from courses.httpclient import DownloadError, download
 
     try:
-        path = download(url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES)
+        return download(url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES)
     except DownloadError as error:
-        raise PackageRejected(str(getattr(error, "message", error))) from None
+        raise PackageRejected(error.message) from None
+
+
+def import_package_from_url(*, url: str, uploaded_by=None, title: str = "") -> H5PPackage:
+    """Download a `.h5p` and install it, in one go."""
+    path = _download(url)
     try:
         return install_package(source=str(path), uploaded_by=uploaded_by, title=title)
     finally:
-        Path(path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
+def add_package(*, uploaded_by=None, title: str = "", upload=None, url: str = "") -> H5PPackage:
+    """Queue a package the editor adds: `upload`, already checked by the form, is staged in storage
+    (the task may run on another server), or `url` is downloaded by the task. Returns the pending row."""
+    from courses.h5p.tasks import install_package_task
+
+    staged = default_storage.save(f"{INCOMING_ROOT}/{secrets.token_hex(16)}.h5p", upload) if upload else ""
+    try:
+        with transaction.atomic():
+            package = H5PPackage.objects.create(
+                title=title[:255], source_url=url, staged_file=staged, uploaded_by=uploaded_by,
+                status=H5PPackage.Status.PENDING,
+            )
+            # The task reports problems in the editor's language.
+            language = get_language() or settings.LANGUAGE_CODE
+            transaction.on_commit(lambda: install_package_task.enqueue(package_id=package.pk, language=language))
+    except BaseException:
+        if staged:
+            default_storage.delete(staged)
+        raise
+    return package
+
+
+def _set_state(package_id: int, **fields) -> None:
+    H5PPackage.objects.filter(pk=package_id).update(**fields)
+
+
+def install_queued_package(*, package_id: int) -> None:
+    """The background half of add_package: fetch the file, check it again and install it into its row.
+
+    Re-running is safe: a package that is ready, failed or deleted is left alone. However it ends,
+    the staged upload (or the download) is removed, and a failed install leaves no file behind.
+    """
+    package = H5PPackage.objects.filter(
+        pk=package_id, status__in=[H5PPackage.Status.PENDING, H5PPackage.Status.INSTALLING]
+    ).first()
+    if package is None:
+        return
+    _set_state(package_id, status=H5PPackage.Status.INSTALLING, progress=10)
+    downloaded: Path | None = None
+    source = None
+    try:
+        if package.source_url:
+            downloaded = _download(package.source_url)
+            source = downloaded.open("rb")
+        else:
+            source = default_storage.open(package.staged_file, "rb")
+        _set_state(package_id, progress=40)
+        _install(source=source, validated=None, package=package)
+    except PackageRejected as rejected:
+        _set_state(package_id, status=H5PPackage.Status.FAILED, error=rejected.message, staged_file="")
+    except H5PPackage.DoesNotExist:
+        pass  # deleted by the editor meanwhile
+    except Exception:
+        logger.exception("installing H5P package %s failed", package_id)
+        _set_state(
+            package_id, status=H5PPackage.Status.FAILED, staged_file="",
+            error=_("The activity could not be installed because of an error on the server. "
+                    "Delete it and add it again, or ask for help if it happens again."),
+        )
+    finally:
+        if source is not None:
+            source.close()
+        if downloaded is not None:
+            downloaded.unlink(missing_ok=True)
+        if package.staged_file:
+            _delete_file(package.staged_file)
 
 
 # What servers send for a .h5p: it is a zip, and few servers know the extension.
 H5P_CONTENT_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream", "application/h5p")
 
 
+def _delete_file(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("could not remove %s", name, exc_info=True)
+
+
 def delete_package_files(*, package: H5PPackage) -> None:
-    """Remove a deleted package's content files (libraries stay: other packages share them)."""
+    """Remove a deleted package's content files and staged upload (libraries stay: other packages share them)."""
     if package.storage_path:
         _delete_folder(package.storage_path)
+    if package.staged_file:
+        _delete_file(package.staged_file)

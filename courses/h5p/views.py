@@ -46,27 +46,34 @@ def play(request, lesson_key: UUID, block_id: str):
     lesson = activity.lesson
     if not selectors.may_view(request=request, lesson=lesson):
         raise PermissionDenied(_("You cannot see this lesson."))
+    with translation.override(lesson.locale.language_code):
+        unavailable = selectors.unavailable_message(package=activity.package)
+        if unavailable:
+            response = render(request, "h5p/unavailable.html", {"activity": activity, "message": unavailable})
+        else:
+            response = render(request, "h5p/player.html", _player_context(request, activity))
+    response["Content-Security-Policy"] = PLAYER_CSP
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _player_context(request, activity: selectors.Activity) -> dict:
+    lesson = activity.lesson
     lesson_url = lesson.get_url(request=None) or ""
     if lesson_url.startswith("/"):
         lesson_url = f"{settings.SANGKAT_PUBLIC_URL}{lesson_url}"
     user = request.user if request.user.is_authenticated else None
     config = {
-        "h5p": selectors.player_options(package=activity.package, block_id=block_id),
-        "activity": activity_iri(lesson_key=lesson.translation_key, block_id=block_id),
+        "h5p": selectors.player_options(package=activity.package, block_id=activity.block_id),
+        "activity": activity_iri(lesson_key=lesson.translation_key, block_id=activity.block_id),
         "lesson": lesson_url,
         "actor": agent_for(user) if user else None,
         "statementsUrl": "/xapi/statements",
         "csrfToken": get_token(request) if user else "",
         "queueKey": f"sangkat-xapi-queue-{user.pk}" if user else "",
-        "block": block_id,
+        "block": activity.block_id,
     }
-    with translation.override(lesson.locale.language_code):
-        response = render(request, "h5p/player.html", {
-            "activity": activity, "config": config, "signed_in": user is not None,
-        })
-    response["Content-Security-Policy"] = PLAYER_CSP
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return {"activity": activity, "config": config, "signed_in": user is not None}
 
 
 def _serve(name: str | None, *, cache: str) -> FileResponse:

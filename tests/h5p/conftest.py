@@ -1,8 +1,12 @@
 """H5P test helpers: a private media folder per test and builders of good and bad `.h5p` zips."""
 
+import http.server
 import io
 import json
+import tempfile
+import threading
 import zipfile
+from functools import partial
 
 import pytest
 
@@ -70,3 +74,45 @@ def lesson_with_activity(site, package, *, block_id: str = BLOCK_ID, index: int 
     ])
     lesson.save_revision().publish()
     return lesson
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        body, content_type = self.routes.get(self.path, (b"missing", "text/plain"))
+        self.send_response(200 if self.path in self.routes else 404)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def web():
+    """A real HTTP server on loopback serving a good package, a broken one, a too-big one and a web page."""
+    routes = {
+        "/good.h5p": (good_package(), "application/zip"),
+        "/broken.h5p": (rebuild(good_package(), drop={"content/content.json"}), "application/zip"),
+        "/big.h5p": (bytes(range(256)) * 4096, "application/octet-stream"),  # 1 MiB
+        "/page.h5p": (b"<html>not a package</html>", "text/html"),
+    }
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=partial(server.serve_forever, poll_interval=0.05), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def downloads(monkeypatch, tmp_path):
+    """The folder downloads go to while they are checked (it must be empty again afterwards)."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
