@@ -1,12 +1,11 @@
 """What all Sangkat page types share."""
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import Q
-from django.http import HttpResponse
 from django.utils.translation import get_language
 from wagtail.models import Page, PageViewRestriction
+
+from cms.pagecache import shareable, shared_render
 
 
 class SangkatPageMixin:
@@ -31,19 +30,10 @@ class SangkatPageMixin:
         people always get a fresh, private page. Publishing a new revision changes the key.
         """
         seconds = getattr(settings, "SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS", 0)
-        if (not seconds or request.method != "GET" or request.GET or request.user.is_authenticated
-                or len(messages.get_messages(request))):
+        if not seconds or request.GET or not shareable(request):
             response = super().serve(request, *args, **kwargs)
             if request.user.is_authenticated:
                 response["Cache-Control"] = "private, no-cache"
             return response
         key = f"sangkat:page:{self.pk}:{self.latest_revision_id}:{get_language()}"
-        cached = cache.get(key)
-        if cached is not None:
-            return HttpResponse(cached, content_type="text/html; charset=utf-8")
-        response = super().serve(request, *args, **kwargs)
-        if hasattr(response, "render"):
-            response.render()
-        if response.status_code == 200 and not response.cookies:
-            cache.set(key, response.content, seconds)
-        return response
+        return shared_render(request, key, seconds, lambda: super(SangkatPageMixin, self).serve(request, *args, **kwargs))

@@ -164,10 +164,10 @@ class Proposal(models.Model):
     # Django's generated get_FOO_display() hashes every (lazily translated) choice on each call: on a
     # list of proposals that was a fifth of the page's time. An enum lookup gives the same label.
     def get_category_display(self) -> str:
-        return Category(self.category).label if self.category in Category.values else self.category
+        return Category(self.category).label if self.category in Category._value2member_map_ else self.category
 
     def get_state_display(self) -> str:
-        return State(self.state).label if self.state in State.values else self.state
+        return State(self.state).label if self.state in State._value2member_map_ else self.state
 
     @property
     def is_hidden(self) -> bool:

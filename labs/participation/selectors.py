@@ -60,6 +60,17 @@ def proposal_list(user, *, space: str = Space.PUBLIC, category: str = "", call_i
     return qs.order_by(*SORTS.get(sort, SORTS["new"]))
 
 
+# What a card in the list shows (author_label included): the list never loads bodies, answers or
+# the author's other columns.
+CARD_FIELDS = ("id", "title", "category", "state", "support_count", "comment_count", "team_nicknames", "anonymous",
+               "space", "author__nickname", "author__username", "author__is_active", "author__age_band",
+               "author__guardian_consent")
+
+
+def proposal_cards(user, **filters) -> QuerySet:
+    return proposal_list(user, **filters).select_related(None).select_related("author").only(*CARD_FIELDS)
+
+
 def proposal_detail(user, proposal_id) -> Proposal | None:
     """None when it does not exist OR the person may not see it (same answer: no leak)."""
     include_hidden = is_moderator(user)

@@ -1,12 +1,17 @@
 import csv
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms import pagecache
 from cms.spreadsheets import safe_cell
 
 from . import selectors, services
@@ -22,11 +27,18 @@ def _space(request) -> str:
     return space if space in Space.values else Space.PUBLIC
 
 
+def _filters(request) -> dict:
+    return {"space": _space(request), "category": request.GET.get("category", ""),
+            "call_id": request.GET.get("call") or None, "state": request.GET.get("state", ""),
+            "q": request.GET.get("q", "").strip()[:100], "sort": request.GET.get("sort", "new")}
+
+
 def _filtered(request):
-    return selectors.proposal_list(
-        request.user, space=_space(request), category=request.GET.get("category", ""),
-        call_id=request.GET.get("call") or None, state=request.GET.get("state", ""),
-        q=request.GET.get("q", "").strip()[:100], sort=request.GET.get("sort", "new"))
+    return selectors.proposal_list(request.user, **_filters(request))
+
+
+def _options(choices, selected) -> list[tuple[str, str, bool]]:
+    return [(value, label, value == selected) for value, label in choices]
 
 
 class _Page(list):
@@ -56,13 +68,37 @@ def proposal_list(request):
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
-    rows = list(_filtered(request)[(number - 1) * 20: number * 20 + 1])
+    filters = _filters(request)
+    rows = list(selectors.proposal_cards(request.user, **filters)[(number - 1) * 20: number * 20 + 1])
     page = _Page(rows[:20], number, len(rows) > 20)
-    return render(request, "participation/proposal_list.html", {
-        "page": page, "categories": Category.choices, "states": State.choices,
-        "space": _space(request), "can_women": selectors.can_enter_women_space(request.user),
-        "supported": selectors.supported_ids(request.user, page.object_list),
-    })
+    # The pager keeps every filter; the options are worked out here, not per option in the template.
+    kept = {"q": filters["q"], "category": filters["category"], "state": filters["state"],
+            "sort": filters["sort"], "call": filters["call_id"] or "", "space": filters["space"]}
+    sorts = [("new", _("Newest")), ("top", _("Most supported")), ("discussed", _("Most discussed"))]
+    page_query = urlencode({k: v for k, v in kept.items() if v})
+    # The filter form and the cards show nothing personal: everyone shares one rendering per set
+    # of values shown, so a new support or a changed title is a new key, never a stale card.
+    shown = [(p.pk, p.title, p.category, p.state, p.support_count, p.author_label) for p in page]
+    signature = (get_language(), shown, number, page.has_next(), page_query, filters["q"])
+    seconds = settings.SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS
+    results = {
+        "page": page, "space": filters["space"], "q": filters["q"], "page_query": page_query,
+        "category_options": _options(Category.choices, filters["category"]),
+        "state_options": _options(State.choices, filters["state"]),
+        "sort_options": _options(sorts, filters["sort"]),
+    }
+    context = {
+        "space": filters["space"], "page_query": page_query,
+        "can_women": selectors.can_enter_women_space(request.user),
+        "results": pagecache.shared_fragment(
+            "sangkat:proposal-results:" + pagecache.digest(*signature), seconds,
+            lambda: render_to_string("participation/proposal_results.html", results)),
+    }
+    if not pagecache.shareable(request):
+        return render(request, "participation/proposal_list.html", context)
+    key = "sangkat:proposals:" + pagecache.digest(request.get_full_path(), *signature)
+    return pagecache.shared_render(request, key, seconds,
+                                   lambda: render(request, "participation/proposal_list.html", context))
 
 
 def proposal_csv(request):
