@@ -37,7 +37,7 @@ from bench.common import PYTHON, ROOT, Row, bench_env, free_port, manage
 
 TARGET_P95_MS = 300
 SPAWN_RATE = 20
-SETTINGS = "bench.load_settings"
+SETTINGS = "cms.settings"  # the production settings, password hashing included
 
 
 def _settings() -> dict:
@@ -205,6 +205,15 @@ counters = {pk: n for pk, n in Proposal.objects.filter(call_id=q["call_id"]).val
 real = Counter(p for _u, p in supports.elements())
 attendance = Counter((u, s) for u, s in Attendance.objects.filter(session_id__in=q["sessions"]).values_list("user_id", "session_id"))
 forward = {str(i): state for i, state in Statement.objects.filter(id__in=ids).values_list("id", "forward_state")}
+# Gamification: each person's running total against her ledger, and one live support event per support.
+from django.db.models import Sum
+from games.models import Award, Event, Score
+uids = list(users.values())
+ledger = dict(Award.objects.filter(user_id__in=uids, revoked_at__isnull=True).values("user_id")
+              .annotate(total=Sum("points")).values_list("user_id", "total"))
+totals = dict(Score.objects.filter(user_id__in=uids).values_list("user_id", "points"))
+events = Event.objects.filter(user_id__in=uids, kind="proposal_supported", revoked_at__isnull=True,
+                              source__in=[f"labs.proposal:{p}" for p in counters]).values_list("user_id", "source")
 print("COUNTED " + json.dumps({
     "users": users,
     "statements": dict(stored), "quiz": dict(attempts),
@@ -212,6 +221,8 @@ print("COUNTED " + json.dumps({
     "counter_mismatch": sum(abs(counters[p] - real.get(p, 0)) for p in counters),
     "attendance": [[u, s, n] for (u, s), n in attendance.items()],
     "forward": forward,
+    "score_mismatch": sum(1 for u in uids if totals.get(u, 0) != ledger.get(u, 0)),
+    "support_events": [[u, int(source.rsplit(":", 1)[1])] for u, source in events],
     "tasks_running": DBTaskResult.objects.filter(status="RUNNING").count(),
     "tasks_ready": DBTaskResult.objects.filter(status="READY").count(),
 }))
@@ -278,6 +289,15 @@ def _check(config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
     doubled = extra + sum(n - 1 for n in held.values() if n > 1) + db["counter_mismatch"]
     row("supports", sum(1 for on in want.values() if on), lost, doubled,
         " (support count on the proposal included)")
+
+    # The gamification event a support records (sent after the support commits) and the points.
+    live = {(u, p) for u, p, n in db["supports"] if n}
+    events = {(u, p) for u, p in db["support_events"]}
+    rows.append(Row("load", "support events for points: supports stored vs events recorded",
+                    f"{len(live)} supports, {len(live - events)} without an event, "
+                    f"{len(events - live)} events without a support", "0 / 0", live == events))
+    rows.append(Row("load", "points: learners whose total differs from their ledger", str(db["score_mismatch"]),
+                    "0", db["score_mismatch"] == 0))
 
     present = {(u, s): n for u, s, n in db["attendance"]}
     wanted = {(users[name], s) for name, s in log["checkins"]}

@@ -1,6 +1,6 @@
 """Data for bench_load: the demo site plus 200 learners, a call in its prioritise phase and sessions now.
 
-Run inside Django with bench.load_settings (bench_load does it through `manage.py shell`):
+Run inside Django with the production settings (bench_load does it through `manage.py shell`):
     import bench.load_data as d; d.main(users=200, run="<tag>")
 Safe to repeat. Each run gets its own call, proposals and sessions (named after the run tag), so
 supports and check-ins of one run are counted apart from earlier runs. Prints one JSON line
@@ -42,7 +42,7 @@ def _learners(count: int) -> list[str]:
 
     User = get_user_model()
     center = Center.objects.order_by("pk").first()
-    password = make_password(PASSWORD)  # MD5 under bench.load_settings: the same hash for everyone is fine
+    password = make_password(PASSWORD)  # one Argon2id hash shared by every simulated learner
     names = [f"{USER_PREFIX}{i:03d}" for i in range(count)]
     existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     User.objects.bulk_create([
