@@ -133,6 +133,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cms.User"
 # The throttle comes first: it refuses any password while a username is locked out from an address.
 AUTHENTICATION_BACKENDS = ["cms.auth.ThrottledLoginBackend", "cms.auth.UsernameOrPhoneBackend"]
+# Argon2id first (new hashes); PBKDF2 only to check hashes made before (rewritten at login).
+PASSWORD_HASHERS = [
+    "cms.hashers.SangkatArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -203,7 +209,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.cache.SangkatRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sangkat"),
             "TIMEOUT": 300,
@@ -226,6 +232,9 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 WAGTAIL_SITE_NAME = "Sangkat"
+# The admin does not ask releases.wagtail.org for new versions: upgrades go through pyproject.toml,
+# and the admin's CSP then allows no outside address.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Where the public reaches Sangkat: Open Badges issuer, badge and assertion URLs are built from it.
 SANGKAT_PUBLIC_URL = os.environ.get("PUBLIC_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
@@ -346,7 +355,7 @@ SANGKAT_ADMIN_CSP = {
     "style-src": [SELF, UNSAFE_INLINE],
     "img-src": [SELF, "data:", "blob:", "https:"],
     "font-src": [SELF, "data:"],
-    "connect-src": [SELF, "https://releases.wagtail.org"],  # Wagtail's "new version" notice
+    "connect-src": [SELF],
     "media-src": [SELF, "blob:"],
     "frame-src": [SELF, *_CSP_FRAME_SRC],
     "frame-ancestors": [SELF],

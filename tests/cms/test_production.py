@@ -46,9 +46,14 @@ def test_health_says_503_when_the_cache_is_down(client, monkeypatch):
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
 def test_the_configured_redis_cache_stores_and_reads():
-    from django.core.cache.backends.redis import RedisCache
+    from cms.cache import SangkatRedisCache
 
-    backend = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "sangkat-test"})
+    backend = SangkatRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "sangkat-test"})
     backend.set("probe", "yes", 5)
     assert backend.get("probe") == "yes"
-    backend.delete("probe")
+    backend.delete("probe-count")
+    assert backend.add("probe-count", 0, 5) and backend.incr("probe-count") == 1
+    backend.delete_many(["probe", "probe-count"])
+    assert backend.get("probe") is None
+    # One redis-py client for the pool, not a new one per call.
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)

@@ -26,6 +26,8 @@ def test_a_public_page_forbids_scripts_from_elsewhere_and_inline(site):
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
     assert policy["frame-ancestors"] == ["'self'"]
+    # The admin calls no outside address (no "new Wagtail version" check from the city's server).
+    assert policy["connect-src"] == ["'self'"] and b"releases.wagtail.org" not in response.content
     assert policy["object-src"] == ["'none'"]
 
 
