@@ -1,7 +1,9 @@
 """Every read of participation content goes through here: the women space is enforced in the query."""
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from cms.pagecache import digest
 from cms.roles import INNOVATION_UNIT, MODERATOR, has_role
 
 from .models import Call, Comment, Proposal, Space, WomenSpaceMembership
@@ -69,6 +71,26 @@ CARD_FIELDS = ("id", "title", "category", "state", "support_count", "comment_cou
 
 def proposal_cards(user, **filters) -> QuerySet:
     return proposal_list(user, **filters).select_related(None).select_related("author").only(*CARD_FIELDS)
+
+
+# How long the ids a text search found are reused for the same search and page.
+SEARCH_IDS_SECONDS = 30
+
+
+def proposal_card_rows(user, *, start: int, stop: int, **filters) -> list[Proposal]:
+    """Cards `start:stop` of a list. A text search matches substrings (Khmer has no spaces) over many
+    rows, so the ids it found are kept for a short while per search and page; the cards themselves
+    are read by id through the same permission-aware query, so counts, titles and hiding stay live.
+    """
+    if not filters.get("q"):
+        return list(proposal_cards(user, **filters)[start:stop])
+    key = "sangkat:proposal-search:" + digest(sorted(filters.items()), start, stop)
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(proposal_cards(user, **filters).values_list("pk", flat=True)[start:stop])
+        cache.set(key, ids, SEARCH_IDS_SECONDS)
+    found = {p.pk: p for p in proposal_cards(user, **{**filters, "q": ""}).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def proposal_detail(user, proposal_id) -> Proposal | None:

@@ -69,7 +69,7 @@ def proposal_list(request):
     except ValueError:
         number = 1
     filters = _filters(request)
-    rows = list(selectors.proposal_cards(request.user, **filters)[(number - 1) * 20: number * 20 + 1])
+    rows = selectors.proposal_card_rows(request.user, start=(number - 1) * 20, stop=number * 20 + 1, **filters)
     page = _Page(rows[:20], number, len(rows) > 20)
     # The pager keeps every filter; the options are worked out here, not per option in the template.
     kept = {"q": filters["q"], "category": filters["category"], "state": filters["state"],

@@ -65,3 +65,23 @@ def test_the_pager_keeps_filters_and_sort(client, learner):
     assert "?q=Drain&amp;category=water_flooding&amp;sort=top&amp;space=public&amp;page=2" in html
     page2 = client.get(url(), {"q": "Drain", "category": "water_flooding", "sort": "top", "page": 2}).content.decode()
     assert page2.count('<li class="card">') == 1 and "Market stalls" not in page2
+
+
+def test_a_search_shows_live_counts_and_hiding(client, learner):
+    drain = services.submit_proposal(author=learner, title="Drain by the market", body="b", category="water_flooding")
+    services.submit_proposal(author=learner, title="Shade trees", body="b", category="public_space")
+    first = client.get(url(), {"q": "drain"}).content.decode()
+    assert "Drain by the market" in first and "Shade trees" not in first and "0 supports" in first
+    services.support(user=UserFactory(), proposal=drain)
+    assert "1 support" in client.get(url(), {"q": "drain"}).content.decode()
+    services.hide(moderator=UserFactory(roles=["moderator"]), reason="Spam", proposal=drain)
+    assert "Drain by the market" not in client.get(url(), {"q": "drain"}).content.decode()
+
+
+def test_a_search_in_the_women_space_is_only_for_members(client, member, learner):
+    services.submit_proposal(author=member, title="Safe toilets", body="b", category="safety", space="women")
+    client.force_login(member)
+    assert "Safe toilets" in client.get(url(), {"q": "toilets", "space": "women"}).content.decode()
+    client.force_login(learner)
+    assert client.get(url(), {"q": "toilets", "space": "women"}).status_code == 404
+    assert "Safe toilets" not in client.get(url(), {"q": "toilets"}).content.decode()
