@@ -192,6 +192,24 @@ def collect_account(user) -> dict:
     }
 
 
+@register_collector("site_editing")
+def collect_site_editing(user) -> dict:
+    """What Wagtail's admin links to the person (editors): pages they own, versions they saved, files
+    they uploaded. Wagtail's own models, so outside the check of Sangkat's user foreign keys."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import Page, Revision
+
+    return {
+        "pages_owned": _rows(Page.objects.filter(owner=user).order_by("path"), "title", "url_path", "first_published_at"),
+        "versions_saved": _rows(Revision.objects.filter(user=user).order_by("created_at"), "object_str", "created_at"),
+        "images_uploaded": _rows(get_image_model().objects.filter(uploaded_by_user=user).order_by("created_at"),
+                                 "title", "created_at"),
+        "documents_uploaded": _rows(get_document_model().objects.filter(uploaded_by_user=user).order_by("created_at"),
+                                    "title", "created_at"),
+    }
+
+
 @register_collector("notifications", covers=["cms.Notification.user"])
 def collect_notifications(user) -> list:
     from cms.models import Notification
@@ -433,6 +451,7 @@ SECTION_LABELS = {
     "her_city": gettext_lazy("Her City workshop contributions"),
     "minecraft": gettext_lazy("Minecraft co-design teams and votes"),
     "ambassador": gettext_lazy("Digital City Ambassador application and certification"),
+    "site_editing": gettext_lazy("pages, versions, images and documents you worked on in the editors' admin"),
 }
 
 

@@ -86,3 +86,23 @@ def test_the_data_page_needs_a_login(client, world):
     for name in ("my_data", "my_data_download"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_editor_finds_the_pages_versions_and_images_she_worked_on(client, world):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+    from wagtail.models import Page
+
+    page = Page.objects.filter(depth=2).first().specific
+    page.owner = world.me
+    page.save_revision(user=world.me)
+    page.save(update_fields=["owner"])
+    get_image_model().objects.create(title="Canal photo", file=get_test_image_file(), uploaded_by_user=world.me)
+    client.force_login(world.me)
+    editing = json.loads(_download(client)["site_editing.json"])
+    assert [p["title"] for p in editing["pages_owned"]] == [page.title]
+    assert [v["object_str"] for v in editing["versions_saved"]] == [page.title]
+    assert [i["title"] for i in editing["images_uploaded"]] == ["Canal photo"]
+    client.force_login(world.other)
+    other = json.loads(_download(client)["site_editing.json"])
+    assert other == {"pages_owned": [], "versions_saved": [], "images_uploaded": [], "documents_uploaded": []}
