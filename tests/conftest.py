@@ -75,6 +75,17 @@ def facilitator(db, center):
 
 
 @pytest.fixture
+def staff(db):
+    """Someone from the municipality's Innovation Unit."""
+    return UserFactory(roles=["innovation-unit"])
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(roles=["moderator"])
+
+
+@pytest.fixture
 def learner_client(client, learner):
     client.force_login(learner)
     return client

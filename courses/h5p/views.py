@@ -48,10 +48,10 @@ def play(request, lesson_key: UUID, block_id: str):
         raise PermissionDenied(_("You cannot see this lesson."))
     with translation.override(lesson.locale.language_code):
         unavailable = selectors.unavailable_message(package=activity.package)
-        if unavailable:
-            response = render(request, "h5p/unavailable.html", {"activity": activity, "message": unavailable})
-        else:
-            response = render(request, "h5p/player.html", _player_context(request, activity))
+        context = {"activity": activity, "unavailable": unavailable}
+        if not unavailable:
+            context.update(_player_context(request, activity))
+        response = render(request, "h5p/player.html", context)
     response["Content-Security-Policy"] = PLAYER_CSP
     response["Cache-Control"] = "private, no-store"
     return response
@@ -73,7 +73,7 @@ def _player_context(request, activity: selectors.Activity) -> dict:
         "queueKey": f"sangkat-xapi-queue-{user.pk}" if user else "",
         "block": activity.block_id,
     }
-    return {"activity": activity, "config": config, "signed_in": user is not None}
+    return {"config": config, "signed_in": user is not None}
 
 
 def _serve(name: str | None, *, cache: str) -> FileResponse:

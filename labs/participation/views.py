@@ -79,26 +79,30 @@ def proposal_list(request):
     # The filter form and the cards show nothing personal: everyone shares one rendering per set
     # of values shown, so a new support or a changed title is a new key, never a stale card.
     shown = [(p.pk, p.title, p.category, p.state, p.support_count, p.author_label) for p in page]
-    signature = (get_language(), shown, number, page.has_next(), page_query, filters["q"])
+    signature = (get_language(), shown, number, page.has_next(), page_query)
     seconds = settings.SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS
-    results = {
-        "page": page, "space": filters["space"], "q": filters["q"], "page_query": page_query,
-        "category_options": _options(Category.choices, filters["category"]),
-        "state_options": _options(State.choices, filters["state"]),
-        "sort_options": _options(sorts, filters["sort"]),
-    }
-    context = {
-        "space": filters["space"], "page_query": page_query,
-        "can_women": selectors.can_enter_women_space(request.user),
-        "results": pagecache.shared_fragment(
-            "sangkat:proposal-results:" + pagecache.digest(*signature), seconds,
-            lambda: render_to_string("participation/proposal_results.html", results)),
-    }
+
+    def results_html():
+        return render_to_string("participation/proposal_results.html", {
+            "page": page, "space": filters["space"], "q": filters["q"], "page_query": page_query,
+            "category_options": _options(Category.choices, filters["category"]),
+            "state_options": _options(State.choices, filters["state"]),
+            "sort_options": _options(sorts, filters["sort"]),
+        })
+
+    def page_response():
+        return render(request, "participation/proposal_list.html", {
+            "space": filters["space"], "page_query": page_query,
+            "can_women": selectors.can_enter_women_space(request.user),
+            "results": pagecache.shared_fragment(
+                "sangkat:proposal-results:" + pagecache.digest(*signature), seconds, results_html),
+        })
+
     if not pagecache.shareable(request):
-        return render(request, "participation/proposal_list.html", context)
+        return page_response()
+    # Anonymous visitors share the whole page (the fragment is read only when the page is not).
     key = "sangkat:proposals:" + pagecache.digest(request.get_full_path(), *signature)
-    return pagecache.shared_render(request, key, seconds,
-                                   lambda: render(request, "participation/proposal_list.html", context))
+    return pagecache.shared_render(request, key, seconds, page_response)
 
 
 def proposal_csv(request):

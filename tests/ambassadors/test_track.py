@@ -20,11 +20,6 @@ MOTIVATION = "I want to help my neighbours use the city's e-services and plan ou
 
 
 @pytest.fixture
-def staff(db):
-    return UserFactory(roles=["innovation-unit"])
-
-
-@pytest.fixture
 def trainee(db, center, staff):
     person = UserFactory(home_center=center)
     application = services.apply(user=person, center=center, motivation=MOTIVATION, availability="Saturdays")

@@ -70,11 +70,6 @@ def assert_consistent(viewer):
     assert rollup_rows() == kept
 
 
-@pytest.fixture
-def staff(db):
-    return UserFactory(roles=["innovation-unit"])
-
-
 def test_dashboard_equals_a_count_from_scratch_through_a_sequence_of_changes(staff):
     a, b = CenterFactory(name="A"), CenterFactory(name="B")
     s1 = make_session(a, starts_in=-timedelta(days=2))

@@ -25,16 +25,6 @@ def png(name="photo.png", size=(4, 4)) -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def staff(db):
-    return UserFactory(roles=["innovation-unit"])
-
-
-@pytest.fixture
-def moderator(db):
-    return UserFactory(roles=["moderator"])
-
-
-@pytest.fixture
 def member(db, facilitator):
     user = UserFactory(gender="woman")
     WomenSpaceMembership.objects.create(user=user, confirmed_by=facilitator, confirmed_at=timezone.now())

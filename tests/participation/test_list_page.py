@@ -17,7 +17,7 @@ def _shared_pages(settings):
     settings.SANGKAT_ANONYMOUS_PAGE_CACHE_SECONDS = 60
 
 
-def url(**query):
+def url():
     with translation.override("en"):
         return reverse("participation:proposals")
 

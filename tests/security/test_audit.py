@@ -20,16 +20,6 @@ MOTIVATION = "I want to help my neighbours use the city's e-services and plan ou
 
 
 @pytest.fixture
-def staff(db):
-    return UserFactory(roles=["innovation-unit"])
-
-
-@pytest.fixture
-def moderator(db):
-    return UserFactory(roles=["moderator"])
-
-
-@pytest.fixture
 def proposal(learner):
     return participation.submit_proposal(author=learner, title="More bins at the market",
                                          body="The market overflows.", category="waste")
