@@ -9,10 +9,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: map-deps h5p-deps run install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
+.PHONY: map-deps h5p-deps run worker install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
 
 run: install map-deps h5p-deps migrate messages seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The task worker (DEBUG=0 or TASKS_BACKEND=django_tasks_db.DatabaseBackend): django-tasks'
+# db_worker that first re-queues what killed workers left behind (docs/deploy.md).
+worker: install migrate
+	$(PY) manage.py sangkat_worker
 
 install: $(STAMP)
 

@@ -250,3 +250,26 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.status})"
+
+
+class TaskWorker(models.Model):
+    """A running task worker (`manage.py sangkat_worker`), so that others can tell when it is gone.
+
+    The worker renews `lease_until` every few seconds; a worker whose lease ran out, or whose
+    process is no longer there on its own machine, died, and cms.workers re-queues its task.
+    """
+
+    worker_id = models.CharField(_("worker id"), max_length=64, unique=True)
+    hostname = models.CharField(_("machine"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    lease_until = models.DateTimeField(_("alive until"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

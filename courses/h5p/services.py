@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -246,6 +247,7 @@ def install_queued_package(*, package_id: int) -> None:
     _set_state(package_id, status=H5PPackage.Status.INSTALLING, progress=10)
     downloaded: Path | None = None
     source = None
+    interrupted = False
     try:
         if package.source_url:
             downloaded = _download(package.source_url)
@@ -255,23 +257,52 @@ def install_queued_package(*, package_id: int) -> None:
         _set_state(package_id, progress=40)
         _install(source=source, validated=None, package=package)
     except PackageRejected as rejected:
-        _set_state(package_id, status=H5PPackage.Status.FAILED, error=rejected.message, staged_file="")
+        _set_failed(package_id, error=rejected.message)
     except H5PPackage.DoesNotExist:
         pass  # deleted by the editor meanwhile
     except Exception:
         logger.exception("installing H5P package %s failed", package_id)
-        _set_state(
-            package_id, status=H5PPackage.Status.FAILED, staged_file="",
+        _set_failed(
+            package_id,
             error=_("The activity could not be installed because of an error on the server. "
                     "Delete it and add it again, or ask for help if it happens again."),
         )
+    except BaseException:
+        # The worker is being stopped (a second Ctrl+C, SystemExit): the row stays waiting and
+        # keeps its staged upload, so the run that cms.workers queues again can finish it.
+        interrupted = True
+        raise
     finally:
         if source is not None:
             source.close()
         if downloaded is not None:
             downloaded.unlink(missing_ok=True)
-        if package.staged_file:
+        if package.staged_file and not interrupted:
             _delete_file(package.staged_file)
+
+
+def _set_failed(package_id: int, *, error: str) -> None:
+    # Never over a ready package: another run of the task may have installed it meanwhile.
+    H5PPackage.objects.filter(pk=package_id).exclude(status=H5PPackage.Status.READY).update(
+        status=H5PPackage.Status.FAILED, error=error, staged_file=""
+    )
+
+
+def give_up_install(*, package_id: int, language: str = "") -> None:
+    """Stop re-queueing an install that stopped its worker again and again (cms.workers): the
+    package fails with a reason for the editor, and its staged upload is removed."""
+    package = H5PPackage.objects.filter(
+        pk=package_id, status__in=[H5PPackage.Status.PENDING, H5PPackage.Status.INSTALLING]
+    ).first()
+    if package is None:
+        return
+    with translation.override(language or settings.LANGUAGE_CODE):
+        error = _("The server stopped several times while installing this activity. "
+                  "Delete it and add it again, or ask for help if it happens again.")
+    _set_failed(package_id, error=error)
+    if package.staged_file:
+        staged = package.staged_file
+        transaction.on_commit(lambda: _delete_file(staged))
 
 
 # What servers send for a .h5p: it is a zip, and few servers know the extension.

@@ -172,7 +172,10 @@ def request_world(*, session: CoDesignSession) -> None:
 
 
 def generate_world(*, session_id: int) -> None:
+    """Make the session's world. Re-running is safe: a world already made is left alone."""
     session = CoDesignSession.objects.select_related("site").get(pk=session_id)
+    if session.world_state == TaskState.DONE:
+        return
     _set_world(session_id, world_state=TaskState.RUNNING, world_progress=1)
     last = [0]
 
@@ -262,10 +265,20 @@ def _set_capture(capture_id: int, **fields) -> None:
 
 
 def run_capture(*, capture_id: int) -> None:
-    """Read every team plot, diff it against the site as generated, measure and render it."""
+    """Read every team plot, diff it against the site as generated, measure and render it.
+
+    Re-running is safe: a finished capture is left alone, and the builds a killed run had saved
+    are replaced (one build per team and capture)."""
     item = Capture.objects.select_related("session__site").get(pk=capture_id)
+    if item.state == TaskState.DONE:
+        return
     session, site = item.session, item.session.site
     _set_capture(capture_id, state=TaskState.RUNNING, progress=1)
+    for partial in item.builds.all():
+        for image in (partial.plan, partial.iso, partial.before_after):
+            if image:
+                image.delete(save=False)
+        partial.delete()
     try:
         cats = categories()
         vol = site_volume(site)
@@ -317,6 +330,22 @@ def _measure_and_render(item: Capture, team: Team, vol: SiteVolume, baseline, bl
     build.before_after.save(f"{stem}-before-after.png", ContentFile(render.png(both)), save=False)
     build.save()
     return build
+
+
+def give_up_world(*, session_id: int) -> None:
+    """Stop re-queueing a world generation that stopped its worker again and again (cms.workers)."""
+    CoDesignSession.objects.filter(pk=session_id, world_state__in=[TaskState.QUEUED, TaskState.RUNNING]).update(
+        world_state=TaskState.FAILED,
+        world_error=_("The server stopped several times while making this world. Try again, or ask for help."),
+    )
+
+
+def give_up_capture(*, capture_id: int) -> None:
+    """Stop re-queueing a capture that stopped its worker again and again (cms.workers)."""
+    Capture.objects.filter(pk=capture_id, state__in=[TaskState.QUEUED, TaskState.RUNNING]).update(
+        state=TaskState.FAILED,
+        error=_("The server stopped several times while reading these builds. Try again, or ask for help."),
+    )
 
 
 # --- pins, votes, proposals -----------------------------------------------------------------

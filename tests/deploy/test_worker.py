@@ -1,8 +1,8 @@
-"""Background work in production: a request queues a task in the database, `db_worker` runs it.
+"""Background work in production: a request queues a task in the database, a worker runs it.
 
 The web process (this test) stores learning records with an outside LRS configured; a separate
-`manage.py db_worker` process, as on a worker machine, picks the queued forwarding up and sends
-the statements to an LRS on loopback.
+`manage.py sangkat_worker` process (django-tasks' db_worker), as on a worker machine, picks the
+queued forwarding up and sends the statements to an LRS on loopback.
 """
 
 import subprocess
@@ -42,7 +42,7 @@ def test_statement_forwarding_waits_in_the_queue_until_the_worker_sends_it(setti
         assert script.requests == []
 
         worker = subprocess.run(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+            [sys.executable, "manage.py", "sangkat_worker", "--batch", "--no-startup-delay"],
             cwd=ROOT, env=production_env(**lrs), capture_output=True, text=True, timeout=300,
         )
         assert worker.returncode == 0, worker.stdout + worker.stderr
