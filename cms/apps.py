@@ -32,6 +32,16 @@ class CmsConfig(AppConfig):
         post_save.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites")
         post_delete.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites-delete")
 
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from cms import routing
+
+        # Any page saved, moved or deleted (or a site changed): the remembered home pages are read again.
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(routing.forget_if_page_or_site, dispatch_uid=f"sangkat-forget-roots-{name}")
+        for signal, name in ((page_published, "publish"), (page_unpublished, "unpublish"), (post_page_move, "move")):
+            signal.connect(routing.forget, dispatch_uid=f"sangkat-forget-roots-{name}")
+
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed
 

@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ambassadors import urls as ambassadors_urls
-from cms import privacy_views
+from cms import privacy_views, routing
 from cms import views as cms_views
 from courses import urls as courses_urls
 from courses.xapi import urls as xapi_urls
@@ -58,8 +58,10 @@ urlpatterns += i18n_patterns(
     path("", include(courses_urls)),
     path("", include(labs_urls)),
     path("", include(ambassadors_urls)),
-    # Wagtail serves every other path (home, courses, lessons) in the visitor's language.
-    path("", include(wagtail_urls)),
+    # Wagtail serves every other path (home, courses, lessons) in the visitor's language; its
+    # page-serving view is wrapped so routing skips three lookups per page (cms.routing).
+    path("", include(wagtail_urls.urlpatterns[:-1])),
+    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
     prefix_default_language=True,
 )
 

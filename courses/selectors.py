@@ -100,8 +100,8 @@ def _lesson_statuses(user, lessons: list[LessonPage]) -> list[LessonStatus]:
 
 
 def course_outline(*, user, course: CoursePage) -> CourseOutline:
-    # The outline lists lessons; their bodies (every block's JSON) are not loaded.
-    lessons = list(LessonPage.objects.live().child_of(course).defer_streamfields().order_by("path"))
+    # The outline lists lessons: only the columns it shows are loaded (no bodies, no SEO fields).
+    lessons = list(LessonPage.objects.live().child_of(course).only(*_LESSON_FIELDS).order_by("path"))
     statuses = _lesson_statuses(user, lessons)
     enrolment = None
     missing: list[CoursePage] = []
@@ -257,7 +257,7 @@ def _quiz_view(block, result, feedback: QuizAttempt | None) -> QuizView:
 
 def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
     course = lesson.get_parent()
-    siblings = list(LessonPage.objects.live().child_of(course).defer_streamfields().order_by("path"))
+    siblings = list(LessonPage.objects.live().child_of(course).only(*_LESSON_FIELDS).order_by("path"))
     statuses = _lesson_statuses(user, siblings)
     position = next((i for i, s in enumerate(statuses) if s.page.pk == lesson.pk), 0)
     results: dict[str, QuizResult] = {}

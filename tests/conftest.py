@@ -40,11 +40,15 @@ def _forget_process_memos():
     """Rolled-back test data sends no delete signals: clear what processes remember between tests."""
     from django.core.cache import cache
 
+    from cms import routing
     from cms.middleware import SiteLookupCacheMiddleware
+    from cms.templatetags import sangkat_shell
     from courses.selectors import forget_locales
     from games.services import forget_local_definitions
 
     SiteLookupCacheMiddleware.forget()
+    routing.forget()
+    sangkat_shell.forget()
     forget_locales()
     forget_local_definitions()
     # The test cache is this process's own (pytest_configure); SQLite reuses rolled-back ids, so a
@@ -82,7 +86,14 @@ def staff(db):
 
 @pytest.fixture
 def moderator(db):
+    """A plain moderator: the public space only (not designated for the women-and-girls space)."""
     return UserFactory(roles=["moderator"])
+
+
+@pytest.fixture
+def women_moderator(db):
+    """A moderator designated for the women-and-girls space (the designation works with `moderator`)."""
+    return UserFactory(roles=["moderator", "women-space-moderator"])
 
 
 @pytest.fixture
