@@ -7,6 +7,9 @@ AMBASSADOR = "ambassador"
 FACILITATOR = "facilitator"
 INNOVATION_UNIT = "innovation-unit"
 MODERATOR = "moderator"
+# A designation on top of `moderator`: only moderators who also hold it enter the women-and-girls
+# space (and moderate it). Alone it gives nothing; take `moderator` away and the space goes with it.
+WOMEN_SPACE_MODERATOR = "women-space-moderator"
 
 ROLE_LABELS = {
     LEARNER: _("Learner"),
@@ -14,6 +17,7 @@ ROLE_LABELS = {
     FACILITATOR: _("Facilitator"),
     INNOVATION_UNIT: _("Innovation Unit staff"),
     MODERATOR: _("Moderator"),
+    WOMEN_SPACE_MODERATOR: _("Women and girls space moderator"),
 }
 ALL_ROLES = tuple(ROLE_LABELS)
 
@@ -35,6 +39,17 @@ def has_role(user, *roles: str) -> bool:
     if user.is_superuser:
         return True
     return bool(role_names(user) & set(roles))
+
+
+def is_women_space_moderator(user) -> bool:
+    """A moderator designated for the women-and-girls space: both groups held.
+
+    The designation is read from the groups themselves, never from `is_superuser`: a superuser
+    without it stays outside the space like everyone else.
+    """
+    if not user.is_authenticated:
+        return False
+    return WOMEN_SPACE_MODERATOR in role_names(user) and has_role(user, MODERATOR)
 
 
 def is_city_staff(user) -> bool:

@@ -91,7 +91,9 @@ def set_preferred_language(*, user, language: str) -> None:
 def ensure_roles(**_kwargs) -> None:
     """Create the role groups and give Innovation Unit staff the Wagtail editing rights.
 
-    Runs after every migrate; safe to repeat.
+    Runs after every migrate; safe to repeat. Every role in `cms.roles.ALL_ROLES` gets its group,
+    `women-space-moderator` included: it needs no rights of its own, since it only counts for
+    people who also hold `moderator` (which carries the admin access).
     """
     from django.contrib.auth.models import Permission
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page

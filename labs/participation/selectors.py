@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from cms.pagecache import digest
-from cms.roles import INNOVATION_UNIT, MODERATOR, has_role
+from cms.roles import INNOVATION_UNIT, MODERATOR, has_role, is_women_space_moderator
 
 from .models import Call, Comment, Proposal, Space, WomenSpaceMembership
 
@@ -18,10 +18,14 @@ def is_staff(user) -> bool:
 
 
 def can_enter_women_space(user) -> bool:
-    """Confirmed members and designated moderators; nobody else (city staff included)."""
+    """Confirmed members and designated moderators; nobody else.
+
+    City staff, facilitators, plain moderators and superusers are outsiders: a moderator enters
+    only with the `women-space-moderator` designation (cms.roles.is_women_space_moderator).
+    """
     if not user.is_authenticated:
         return False
-    if has_role(user, MODERATOR):
+    if is_women_space_moderator(user):
         return True
     cached = getattr(user, "_women_space_member", None)
     if cached is None:
@@ -228,12 +232,28 @@ def moderation_log(user, *, limit: int = 200) -> list:
     return list(qs.order_by("-created_at", "-id")[:limit])
 
 
-def blocked_people(user) -> list:
-    from .models import Block
+def blocks_for(user) -> QuerySet:
+    """The blocks this moderator may see and lift: a block whose latest log entry is about a
+    women-space post only for moderators of that space; none for anyone else."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import Block, ModerationLog
 
     if not is_moderator(user):
-        return []
-    return list(Block.objects.select_related("user").order_by("-created_at")[:200])
+        return Block.objects.none()
+    qs = Block.objects.all()
+    if not can_enter_women_space(user):
+        latest = (ModerationLog.objects.filter(action=ModerationLog.Action.BLOCK, target_user=OuterRef("user_id"))
+                  .order_by("-created_at", "-id"))
+        qs = (qs.annotate(post_space=Coalesce(Subquery(latest.values("proposal__space")[:1]),
+                                              Subquery(latest.values("comment__proposal__space")[:1])))
+              .filter(Q(post_space__isnull=True) | Q(post_space=Space.PUBLIC)))
+    return qs
+
+
+def blocked_people(user) -> list:
+    return list(blocks_for(user).select_related("user").order_by("-created_at")[:200])
 
 
 def _memberships_of_centers(facilitator) -> QuerySet:

@@ -33,7 +33,7 @@ from .models import (
     Support,
     WomenSpaceMembership,
 )
-from .selectors import can_enter_women_space, is_moderator, is_staff
+from .selectors import blocks_for, can_enter_women_space, is_moderator, is_staff
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -200,7 +200,7 @@ def submit_proposal(*, author, title: str, body: str, category: str, call=None, 
                 content = clean_image(f, suffixes[id(f)]) if kind == ProposalFile.Kind.IMAGE else f
                 pf.file.save(f"{uuid.uuid4().hex}{suffixes[id(f)]}", content, save=False)
                 pf.save()
-        transaction.on_commit(lambda: signals.proposal_submitted.send(sender=Proposal, user=author, proposal=proposal))
+        signals.proposal_submitted.send(sender=Proposal, user=author, proposal=proposal)
     return proposal
 
 
@@ -270,7 +270,7 @@ def support(*, user, proposal: Proposal) -> bool:
         except IntegrityError:
             return False
         Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
-        transaction.on_commit(lambda: signals.proposal_supported.send(sender=Proposal, user=user, proposal=proposal))
+        signals.proposal_supported.send(sender=Proposal, user=user, proposal=proposal)
     return True
 
 
@@ -282,7 +282,7 @@ def withdraw_support(*, user, proposal: Proposal) -> bool:
         if not deleted:
             return False
         Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") - 1)
-        transaction.on_commit(lambda: signals.support_withdrawn.send(sender=Proposal, user=user, proposal=proposal))
+        signals.support_withdrawn.send(sender=Proposal, user=user, proposal=proposal)
     return True
 
 
@@ -336,6 +336,17 @@ def _require_moderator(user, reason: str) -> str:
     return reason[:300]
 
 
+def _require_moderator_of(moderator, proposal: Proposal | None, comment: Comment | None) -> None:
+    """A women-space post is moderated only by designated moderators; to anyone else it does not exist.
+
+    The views already find posts through permission-aware selectors; this keeps the rule when a
+    service is called some other way.
+    """
+    post = proposal or comment.proposal
+    if post.space == Space.WOMEN and not can_enter_women_space(moderator):
+        raise ParticipationError(_("Proposal not found."))
+
+
 def _audit_post(moderator, action: str, reason: str, proposal: Proposal | None, comment: Comment | None) -> None:
     """Audit a moderation act; a women-space post is named by number only (not all staff may read it)."""
     post = proposal or comment.proposal
@@ -348,6 +359,7 @@ def _audit_post(moderator, action: str, reason: str, proposal: Proposal | None, 
 @transaction.atomic
 def hide(*, moderator, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> None:
     reason = _require_moderator(moderator, reason)
+    _require_moderator_of(moderator, proposal, comment)
     target = proposal or comment
     if target.hidden_at:
         return
@@ -361,12 +373,13 @@ def hide(*, moderator, reason: str, proposal: Proposal | None = None, comment: C
     notify(users=[author], kind="moderation", title=_("A moderator hid your post"),
            body=_("Reason: %(reason)s"), params={"reason": reason})
     if proposal is not None:
-        transaction.on_commit(lambda: signals.proposal_hidden.send(sender=Proposal, proposal=proposal))
+        signals.proposal_hidden.send(sender=Proposal, proposal=proposal)
 
 
 @transaction.atomic
 def restore(*, moderator, reason: str, proposal: Proposal | None = None, comment: Comment | None = None) -> None:
     reason = _require_moderator(moderator, reason)
+    _require_moderator_of(moderator, proposal, comment)
     target = proposal or comment
     target.hidden_at, target.hidden_reason = None, ""
     target.save(update_fields=["hidden_at", "hidden_reason"])
@@ -376,11 +389,19 @@ def restore(*, moderator, reason: str, proposal: Proposal | None = None, comment
 
 
 @transaction.atomic
-def block_user(*, moderator, user, reason: str) -> None:
+def block_user(*, moderator, user, reason: str, proposal: Proposal | None = None,
+               comment: Comment | None = None) -> None:
+    """Block a person from posting; `proposal` or `comment` is the post that led to it, if any.
+
+    The post is logged with the block, so a block over a women-space post is shown (and can be
+    lifted) only by moderators of that space.
+    """
     reason = _require_moderator(moderator, reason)
+    if proposal is not None or comment is not None:
+        _require_moderator_of(moderator, proposal, comment)
     Block.objects.get_or_create(user=user, defaults={"reason": reason})
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.BLOCK, target_user=user,
-                                 reason=reason)
+                                 proposal=proposal, comment=comment, reason=reason)
     audit(actor=moderator, action=AuditAction.BLOCK, target=user, reason=reason)
 
 
@@ -420,7 +441,7 @@ def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost:
            # The lazy label is translated in each recipient's language when notify formats the body.
            params={"title": proposal.title, "state": State(proposal.state).label, "answer": answer})
     if state == State.ACCEPTED and not was_accepted:
-        transaction.on_commit(lambda: signals.proposal_accepted.send(sender=Proposal, proposal=proposal))
+        signals.proposal_accepted.send(sender=Proposal, proposal=proposal)
     return proposal
 
 
@@ -576,6 +597,7 @@ def dismiss_reports(*, moderator, reason: str, proposal: Proposal | None = None,
                     comment: Comment | None = None) -> int:
     """The reported post stays visible: close its open reports and log why."""
     reason = _require_moderator(moderator, reason)
+    _require_moderator_of(moderator, proposal, comment)
     closed = Report.objects.filter(proposal=proposal, comment=comment, resolved_at__isnull=True).update(
         resolved_at=timezone.now())
     if not closed:
@@ -589,9 +611,10 @@ def dismiss_reports(*, moderator, reason: str, proposal: Proposal | None = None,
 @transaction.atomic
 def unblock_user(*, moderator, user, reason: str) -> None:
     reason = _require_moderator(moderator, reason)
-    deleted, _rows = Block.objects.filter(user=user).delete()
-    if not deleted:
+    # A block over a women-space post is not this moderator's to see unless she moderates the space.
+    if not blocks_for(moderator).filter(user=user).exists():
         raise ParticipationError(_("This person is not blocked."))
+    Block.objects.filter(user=user).delete()
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.UNBLOCK, target_user=user,
                                  reason=reason)
     audit(actor=moderator, action=AuditAction.UNBLOCK, target=user, reason=reason)

@@ -1,4 +1,7 @@
-"""What happens in participation, announced for other apps (gamification connects receivers)."""
+"""What happens in participation, announced for other apps (gamification connects receivers).
+
+Sent inside the write's transaction, so the points event and the support (or proposal) commit
+or roll back together: a crash between the two can no longer lose points or leave them behind."""
 
 from django.dispatch import Signal
 

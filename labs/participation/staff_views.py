@@ -164,7 +164,7 @@ def moderation_act(request):
             services.dismiss_reports(moderator=request.user, reason=reason, **on)
             messages.success(request, _("Report dismissed; the post stays visible."))
         elif action == "block":
-            services.block_user(moderator=request.user, user=target.author, reason=reason)
+            services.block_user(moderator=request.user, user=target.author, reason=reason, **on)
             messages.success(request, _("The author can no longer post."))
         else:
             messages.error(request, _("Choose what to do."))

@@ -59,3 +59,32 @@ def test_certification_issues_the_ambassador_open_badge(center, site):
     ambassadors.revoke(by=staff, certification=certification)
     award.refresh_from_db()
     assert award.revoked_at is not None and "withdrawn" in award.revocation_reason
+
+
+def test_a_support_and_its_points_commit_together(learner):
+    """The points are written in the support's own transaction, not after it: no window to lose them."""
+    author = UserFactory()
+    proposal = participation.submit_proposal(author=author, title="Lights on the river path",
+                                             body="The path is dark after six.", category="safety")
+    assert points(author) == 25  # no on-commit callback needed
+    assert participation.support(user=learner, proposal=proposal) is True
+    assert points(learner) == 2
+    participation.withdraw_support(user=learner, proposal=proposal)
+    assert points(learner) == 0
+
+
+def test_a_support_whose_points_fail_is_not_stored(learner, monkeypatch):
+    from games import services as games
+    from labs.participation.models import Proposal, Support
+
+    proposal = participation.submit_proposal(author=UserFactory(), title="Bins at the market",
+                                             body="Rubbish piles up by noon.", category="waste")
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(games, "record_event", broken)
+    with pytest.raises(RuntimeError):
+        participation.support(user=learner, proposal=proposal)
+    assert not Support.objects.filter(user=learner).exists()
+    assert Proposal.objects.get(pk=proposal.pk).support_count == 0

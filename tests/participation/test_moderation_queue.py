@@ -117,9 +117,15 @@ def test_html_in_reports_is_escaped(mod_client, proposal):
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
-def test_women_space_reports_reach_designated_moderators(mod_client, member, women_proposal):
+def test_women_space_reports_reach_designated_moderators(client, women_moderator, member, women_proposal):
     services.report(user=member, proposal=women_proposal, reason="Off topic")
-    assert women_proposal.title in mod_client.get(reverse("participation:moderation")).content.decode()
+    client.force_login(women_moderator)
+    assert women_proposal.title in client.get(reverse("participation:moderation")).content.decode()
+
+
+def test_women_space_reports_skip_plain_moderators(mod_client, member, women_proposal):
+    services.report(user=member, proposal=women_proposal, reason="Off topic")
+    assert women_proposal.title not in mod_client.get(reverse("participation:moderation")).content.decode()
 
 
 def test_women_space_stays_out_of_reach_of_other_staff(client, member, women_proposal):

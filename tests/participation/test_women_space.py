@@ -84,15 +84,21 @@ def test_city_staff_are_not_members(client, staff, women_proposal):
     assert client.get(reverse("participation:proposal", args=[women_proposal.pk])).status_code == 404
 
 
-def test_moderator_can_enter(client, moderator, women_proposal):
-    client.force_login(moderator)
+def test_designated_moderator_can_enter(client, women_moderator, women_proposal):
+    client.force_login(women_moderator)
     assert client.get(reverse("participation:proposal", args=[women_proposal.pk])).status_code == 200
 
 
+def test_plain_moderator_cannot_enter(client, moderator, women_proposal):
+    client.force_login(moderator)
+    assert client.get(reverse("participation:proposal", args=[women_proposal.pk])).status_code == 404
+
+
 def test_answer_notification_skips_non_members(moderator, member, women_proposal):
-    staff_member = UserFactory(roles=["innovation-unit", "moderator"])
+    staff_member = UserFactory(roles=["innovation-unit", "moderator", "women-space-moderator"])
     services.answer_proposal(staff=staff_member, proposal=women_proposal, state="evaluating", answer="Looking")
-    assert list(Notification.objects.values_list("user_id", flat=True)) == [member.pk]
+    told = Notification.objects.filter(kind="proposal_answer").values_list("user_id", flat=True)
+    assert list(told) == [member.pk]
 
 
 def test_membership_needs_facilitator_confirmation(client, facilitator, center, women_proposal):

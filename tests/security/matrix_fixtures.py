@@ -1,5 +1,5 @@
 """The access-control matrix: the table in docs/security.md, every URL pattern of the project, one
-object of every kind the patterns need, and the eight roles as users.
+object of every kind the patterns need, and the nine roles as users.
 
 The table in docs/security.md is the source: tests/security/test_access_matrix.py reads it with
 `read_matrix()` and checks it against `project_patterns()` and against what each view answers.
@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "security.md"
 
 ROLES = (
     "anonymous", "learner", "minor learner", "ambassador", "facilitator", "staff", "moderator",
-    "women-and-girls member",
+    "women-space moderator", "women-and-girls member",
 )
 
 # Cells: what a GET answers (`post…` cells: what a POST answers; a GET must not show the page).
@@ -66,9 +66,11 @@ EFFECTS = {
 }
 # Text only some roles may ever receive: no other role's 200 response may contain it, on any URL.
 SECRETS = {
-    "A lamp on the school path": {"moderator", "women-and-girls member"},  # a women-space proposal
-    "School path": {"moderator", "women-and-girls member", "facilitator"},  # a women-space workshop
-    "Minorkid Sokha": {"facilitator", "staff", "moderator"},  # a minor without consent: her center, staff
+    # A women-space proposal: members and designated moderators, never a plain moderator.
+    "A lamp on the school path": {"women-space moderator", "women-and-girls member"},
+    "School path": {"women-space moderator", "women-and-girls member", "facilitator"},  # a women-space workshop
+    # A minor without consent: her center, staff, moderators.
+    "Minorkid Sokha": {"facilitator", "staff", "moderator", "women-space moderator"},
     "Chanthou Fullname": {"facilitator", "staff"},  # a full name: the person and the staff of her center
 }  # the catch-all that serves pages: one row per page type instead
 
@@ -157,7 +159,7 @@ def page_models() -> list:
     return [model for model in get_page_models() if model is not Page]
 
 
-# --- the world: one object of every kind, owned by people who are none of the eight roles ----------
+# --- the world: one object of every kind, owned by people who are none of the nine roles ----------
 
 H5P_BLOCK = "0b6e4f00-1111-4222-8333-444455556666"
 
@@ -310,8 +312,10 @@ def role_user(role: str, world: World):
         return user
     if role == "staff":
         return UserFactory(roles=["innovation-unit"])
-    if role == "moderator":
+    if role == "moderator":  # a plain moderator: not designated for the women-and-girls space
         return UserFactory(roles=["moderator"])
+    if role == "women-space moderator":
+        return UserFactory(roles=["moderator", "women-space-moderator"])
     if role == "women-and-girls member":
         user = UserFactory(gender="woman", home_center=center)
         confirmer = center.facilitators.first()

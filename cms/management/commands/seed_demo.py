@@ -25,12 +25,13 @@ from courses.services import complete_lesson, record_lesson_visit, submit_quiz
 from labs.models import Center
 
 DEMO_USERS = [
-    # username, role, nickname, age band, gender, center index (None = none), facilitates
+    # username, role (or roles), nickname, age band, gender, center index (None = none), facilitates
     ("demo-learner", roles.LEARNER, "Sokha", "18-24", "woman", 0, []),
     ("demo-ambassador", roles.AMBASSADOR, "Dara", "18-24", "man", 0, []),
     ("demo-facilitator", roles.FACILITATOR, "Srey Neang", "25-59", "woman", 0, [0, 1]),
     ("demo-staff", roles.INNOVATION_UNIT, "Innovation Unit", "25-59", "", None, []),
-    ("demo-moderator", roles.MODERATOR, "Moderator", "25-59", "", None, []),
+    # Designated for the women-and-girls space, so the demo shows that space to the moderator too.
+    ("demo-moderator", (roles.MODERATOR, roles.WOMEN_SPACE_MODERATOR), "Moderator", "25-59", "", None, []),
 ]
 # Learners with some progress, so the facilitator's report has something to show.
 PRACTICE_LEARNERS = [
@@ -161,7 +162,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 credentials.append((username, password))
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(*Group.objects.filter(name__in=role if isinstance(role, tuple) else (role,)))
             for index in facilitates:
                 centers[index].facilitators.add(user)
         admin = User.objects.filter(username="admin").first()
