@@ -1,22 +1,26 @@
-"""Issue 8: 200 simulated learners for five minutes, with an app server and the task worker killed mid-run.
+"""Issue 8: 200 simulated learners for five minutes (the load run), then again with an app server and
+the task worker killed mid-run (the fault run).
 
 The learners (Locust, as a library, in a child process) log in and do the real mix: browse
 courses and the call, read lessons, play the H5P activity (its statements go to /xapi/statements
 with the session and CSRF token, as the player sends them), answer quizzes, support a proposal
 (sometimes withdrawing again) and check in to a session with its QR code. They alternate between
 two gunicorn servers (DEBUG off, PostgreSQL, Redis) and retry on the other one when a connection
-fails. The production task worker (`manage.py db_worker`) forwards every statement to an outside
-LRS (a small fake one in this process).
+fails. The production task worker forwards every statement to an outside LRS (a small fake one in
+this process). The learners arrive over the first minute (LOAD_ARRIVAL), as a centre's classes
+and visitors do, not all in the same second.
 
-Mid-run one app server (master and workers) and the worker get SIGKILL and come back after a few
-seconds. Every write is logged by the client before it is sent and when it is acknowledged; at the
+The load run measures throughput, p95 and errors against the target. In the fault run one app
+server (master and workers) and the worker get SIGKILL and come back after a few seconds. In both
+runs every write is logged by the client before it is sent and when it is acknowledged; at the
 end PostgreSQL is compared with that log: each acknowledged statement, quiz attempt, support and
 check-in stored exactly once, nothing lost or doubled. A write that was sent but never
 acknowledged (none, unless a request fails for good) is reported and left out of the count.
 
 LOAD_USERS (200), LOAD_SECONDS (300), LOAD_THINK ("5,15": seconds a learner reads between
-actions), LOAD_WORKERS (3 gunicorn workers per server), LOAD_FAULTS=0 (no kills) and
-LOAD_PRELOAD=0 (gunicorn without --preload, as docs/deploy.md starts it) change the run.
+actions), LOAD_ARRIVAL (60: seconds over which the learners arrive), LOAD_WORKERS (3 gunicorn
+workers per server), LOAD_RUNS ("load,faults": which runs) and LOAD_PRELOAD=0 (gunicorn without
+--preload, as docs/deploy.md starts it) change the runs.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from pathlib import Path
 from bench.common import PYTHON, ROOT, Row, bench_env, free_port, manage
 
 TARGET_P95_MS = 300
-SPAWN_RATE = 20
 SETTINGS = "cms.settings"  # the production settings, password hashing included
 
 
@@ -46,7 +49,8 @@ def _settings() -> dict:
         "seconds": int(os.environ.get("LOAD_SECONDS", "300")),
         "think": [float(x) for x in os.environ.get("LOAD_THINK", "5,15").split(",")],
         "workers": int(os.environ.get("LOAD_WORKERS", "3")),
-        "faults": os.environ.get("LOAD_FAULTS", "1") != "0",
+        "arrival": float(os.environ.get("LOAD_ARRIVAL", "60")),
+        "runs": [r.strip() for r in os.environ.get("LOAD_RUNS", "load,faults").split(",") if r.strip()],
         "preload": os.environ.get("LOAD_PRELOAD", "1") != "0",
     }
 
@@ -167,7 +171,7 @@ def _app_server(port: int, workers: int, env: dict, preload: bool) -> _Process:
 
 
 def _worker(env: dict) -> _Process:
-    return _Process("db_worker", [PYTHON, str(ROOT / "manage.py"), "db_worker", "--interval", "0.5",
+    return _Process("db_worker", [PYTHON, str(ROOT / "manage.py"), "sangkat_worker", "--interval", "0.5",
                                   "--no-startup-delay"], env)
 
 
@@ -264,12 +268,12 @@ def _count(config: dict, log: dict, env: dict) -> dict:
     return json.loads(out.split("COUNTED ", 1)[1])
 
 
-def _check(config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
+def _check(area: str, config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
     users = db["users"]
     rows = []
 
     def row(what: str, acked: int, lost: int, doubled: int, note: str = ""):
-        rows.append(Row("load", f"{what}: acknowledged vs stored{note}",
+        rows.append(Row(area, f"{what}: acknowledged vs stored{note}",
                         f"{acked} acknowledged, {lost} lost, {doubled} doubled", "0 lost, 0 doubled",
                         lost == 0 and doubled == 0))
 
@@ -290,13 +294,13 @@ def _check(config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
     row("supports", sum(1 for on in want.values() if on), lost, doubled,
         " (support count on the proposal included)")
 
-    # The gamification event a support records (sent after the support commits) and the points.
+    # The gamification event a support records (in the support's own transaction) and the points.
     live = {(u, p) for u, p, n in db["supports"] if n}
     events = {(u, p) for u, p in db["support_events"]}
-    rows.append(Row("load", "support events for points: supports stored vs events recorded",
+    rows.append(Row(area, "support events for points: supports stored vs events recorded",
                     f"{len(live)} supports, {len(live - events)} without an event, "
                     f"{len(events - live)} events without a support", "0 / 0", live == events))
-    rows.append(Row("load", "points: learners whose total differs from their ledger", str(db["score_mismatch"]),
+    rows.append(Row(area, "points: learners whose total differs from their ledger", str(db["score_mismatch"]),
                     "0", db["score_mismatch"] == 0))
 
     present = {(u, s): n for u, s, n in db["attendance"]}
@@ -313,14 +317,14 @@ def _check(config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
     sent_not_received = sum(1 for i in acked_ids if forward.get(i) == "sent" and i not in got)
     pending = sum(1 for i in acked_ids if forward.get(i) == "pending")
     resent = len(received) - len(got)
-    rows.append(Row("load", "forwarded to the outside LRS by the worker (marked sent but never received = lost)",
+    rows.append(Row(area, "forwarded to the outside LRS by the worker (marked sent but never received = lost)",
                     f"{len(acked_ids & got)} of {len(acked_ids)} received, {sent_not_received} lost, "
                     f"{pending} still pending, {resent} sent twice (harmless: same id)",
                     "0 lost", sent_not_received == 0))
-    rows.append(Row("load", "task results left RUNNING by the killed worker / READY at the end",
+    rows.append(Row(area, "task results left RUNNING by the killed worker / READY at the end",
                     f"{db['tasks_running']} / {db['tasks_ready']}"))
     if log["unanswered"]:
-        rows.append(Row("load", "writes sent but never answered (left out of the counts above)",
+        rows.append(Row(area, "writes sent but never answered (left out of the counts above)",
                         str(log["unanswered"]), "0", False))
     return rows
 
@@ -329,6 +333,16 @@ def _check(config: dict, log: dict, db: dict, received: list[str]) -> list[Row]:
 
 def run() -> list[Row]:
     settings = _settings()
+    rows: list[Row] = []
+    for kind in settings["runs"]:
+        if kind not in ("load", "faults"):
+            raise RuntimeError(f"LOAD_RUNS: unknown run {kind!r} (load, faults)")
+        rows += _run_once(settings, faults=kind == "faults")
+    return rows
+
+
+def _run_once(settings: dict, *, faults: bool) -> list[Row]:
+    area = "faults" if faults else "load"
     outside = _OutsideLRS()
     env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "SANGKAT_XAPI_FORWARD_URL": outside.url}
     tag = time.strftime("%Y%m%d-%H%M%S")
@@ -345,9 +359,10 @@ def run() -> list[Row]:
     workdir = Path(tempfile.mkdtemp(prefix="sangkat-load-"))
     log_path, result_path = workdir / "writes.jsonl", workdir / "result.json"
     config.update(bases=[f"http://127.0.0.1:{p}" for p in ports], seconds=settings["seconds"],
-                  think=settings["think"], spawn_rate=SPAWN_RATE, log=str(log_path), result=str(result_path))
+                  think=settings["think"], spawn_rate=settings["users"] / max(settings["arrival"], 0.1),
+                  log=str(log_path), result=str(result_path))
     (workdir / "config.json").write_text(json.dumps(config))
-    print(f"  [load] {settings['users']} learners for {settings['seconds']} s against {config['bases']}, "
+    print(f"  [{area}] {settings['users']} learners for {settings['seconds']} s against {config['bases']}, "
           f"log in {workdir}", flush=True)
     client = None
     try:
@@ -367,7 +382,7 @@ def run() -> list[Row]:
             cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
         started = time.monotonic()
         machine_before = _cpu_times()
-        if settings["faults"]:
+        if faults:
             plan = [(0.35, servers[0]), (0.55, worker)]
             for fraction, victim in plan:
                 time.sleep(max(0.0, started + 10 + fraction * settings["seconds"] - time.monotonic()))
@@ -405,7 +420,8 @@ def run() -> list[Row]:
     result = json.loads(result_path.read_text())
     log = _read_log(log_path)
     counted = _count(config, log, env)
-    return _rows(settings, result, events, cpu, busy, windows) + _check(config, log, counted, outside.received)
+    return (_rows(area, settings, result, events, cpu, busy, windows)
+            + _check(area, config, log, counted, outside.received))
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -413,50 +429,56 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def _rows(settings: dict, result: dict, events: list[str], cpu: float, busy: float,
+def _rows(area: str, settings: dict, result: dict, events: list[str], cpu: float, busy: float,
           windows: list[tuple[float, float]]) -> list[Row]:
     total = result["total"]
     low, high = settings["think"]
     per_request = cpu * 1000 / max(total["requests"], 1)
     rows = [
-        Row("load", f"{settings['users']} learners, {result['seconds']:.0f} s, think {low:g}-{high:g} s, "
-                    f"2 app servers x {settings['workers']} workers + db_worker, {os.cpu_count()} cores",
+        Row(area, f"{settings['users']} learners, {result['seconds']:.0f} s, think {low:g}-{high:g} s, "
+                    f"2 app servers x {settings['workers']} workers + sangkat_worker, {os.cpu_count()} cores",
             f"{total['requests'] / result['seconds']:.1f} req/s, {result['tasks'] / result['seconds']:.1f} "
             f"actions/s ({total['requests']} requests)"),
-        Row("load", "machine load average (1 min) before / after the run; gunicorn --preload",
+        Row(area, "machine load average (1 min) before / after the run; gunicorn --preload",
             f"{result['load'][0]:.1f} / {result['load'][1]:.1f}; {'yes' if settings['preload'] else 'no'}"),
         # Independent of how busy the shared machine is: what 2 cores could serve of this mix.
-        Row("load", "app servers' CPU per request of the mix (gunicorn workers; PostgreSQL not included)",
+        Row(area, "app servers' CPU per request of the mix (gunicorn workers; PostgreSQL not included)",
             f"{per_request:.1f} ms, so at most {2000 / max(per_request, 0.1):.0f} req/s on 2 cores"),
         # The machine may be shared: how much of it this run had (app servers, the client) and all used.
-        Row("load", "CPU during the run: app servers / load client / whole machine busy",
+        Row(area, "CPU during the run: app servers / load client / whole machine busy",
             f"{100 * cpu / result['seconds'] / (os.cpu_count() or 1):.0f}% / "
             f"{100 * result['client_cpu'] / result['seconds'] / (os.cpu_count() or 1):.0f}% / {100 * busy:.0f}% "
             f"of {os.cpu_count()} cores"),
-        Row("load", "all requests: p50 / p95 / p99, errors",
-            f"{total['p50']:.0f} / {total['p95']:.0f} / {total['p99']:.0f} ms, {total['failures']} errors",
-            f"p95 < {TARGET_P95_MS} ms, 0 errors", total["p95"] < TARGET_P95_MS and total["failures"] == 0),
     ]
-    # The same requests without the arrival of everyone (logins while spawning, 10 s more) and
-    # without the fault windows (a kill until 10 s after the restart).
-    ramp_end = result["started_at"] + settings["users"] / SPAWN_RATE + 10
+    # The load run is held to the latency target. The fault run is held to zero errors (a killed
+    # server's requests are retried on the other) and, in _check, zero loss; its latencies, which
+    # include the seconds a server is down and the restart, are shown for information.
+    timed = area == "load"
+    rows.append(Row(area, "all requests: p50 / p95 / p99, errors",
+                    f"{total['p50']:.0f} / {total['p95']:.0f} / {total['p99']:.0f} ms, {total['failures']} errors",
+                    f"p95 < {TARGET_P95_MS} ms, 0 errors" if timed else "0 errors",
+                    (total["p95"] < TARGET_P95_MS or not timed) and total["failures"] == 0))
+    # The same requests after everyone arrived (10 s after the last arrival), and in the fault run
+    # also without the fault windows (a kill until 10 s after the restart).
+    ramp_end = result["started_at"] + settings["arrival"] + 10
     steady = [ms for at, ms in result["samples"] if at >= ramp_end]
-    calm = [ms for at, ms in result["samples"]
-            if at >= ramp_end and not any(start <= at <= end for start, end in windows)]
-    for label, values in (("after everyone arrived", steady), ("after arrival, outside the fault windows", calm)):
-        rows.append(Row("load", f"  {label}: {len(values)} requests, p50 / p95 / p99",
+    spans = [("after everyone arrived", steady)]
+    if windows:
+        spans.append(("after arrival, outside the fault windows",
+                      [ms for at, ms in result["samples"]
+                       if at >= ramp_end and not any(start <= at <= end for start, end in windows)]))
+    for label, values in spans:
+        rows.append(Row(area, f"  {label}: {len(values)} requests, p50 / p95 / p99",
                         f"{_percentile(values, 0.5):.0f} / {_percentile(values, 0.95):.0f} / "
-                        f"{_percentile(values, 0.99):.0f} ms", f"p95 < {TARGET_P95_MS} ms",
-                        _percentile(values, 0.95) < TARGET_P95_MS))
+                        f"{_percentile(values, 0.99):.0f} ms"))
     for name, entry in sorted(result["entries"].items()):
-        rows.append(Row("load", f"  {name}: {entry['requests']} requests, p50 / p95",
-                        f"{entry['p50']:.0f} / {entry['p95']:.0f} ms, {entry['failures']} errors",
-                        f"p95 < {TARGET_P95_MS} ms", entry["p95"] < TARGET_P95_MS and entry["failures"] == 0))
-    rows.append(Row("load", "connection errors retried on the other server (failovers)", str(result["failovers"])))
+        rows.append(Row(area, f"  {name}: {entry['requests']} requests, p50 / p95",
+                        f"{entry['p50']:.0f} / {entry['p95']:.0f} ms, {entry['failures']} errors"))
+    rows.append(Row(area, "connection errors retried on the other server (failovers)", str(result["failovers"])))
     if events:
-        rows.append(Row("load", "faults (SIGKILL, then restart)", "; ".join(events)))
+        rows.append(Row(area, "faults (SIGKILL, then restart)", "; ".join(events)))
     for message, count in result["errors"][:5]:
-        rows.append(Row("load", f"  error x{count}", message[:120], "", False))
+        rows.append(Row(area, f"  error x{count}", message[:120], "", False))
     return rows
 
 
