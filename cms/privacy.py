@@ -241,23 +241,15 @@ def collect_courses(user) -> dict:
     }
 
 
-def _statements_about(user):
-    from courses.xapi.identity import agent_for
-    from courses.xapi.models import Statement
-    from courses.xapi.validation import agent_key
-
-    key = agent_key(agent_for(user))[:500]
-    return Statement.objects.filter(Q(user=user) | Q(actor_key=key) | Q(object_agent_key=key))
-
-
 @register_collector("learning_records", covers=["xapi.Statement.user", "xapi.ActivityResult.user"])
 def collect_learning_records(user) -> dict:
     from courses.xapi.models import ActivityResult
+    from courses.xapi.services import statements_about
 
     return {
         "xapi_statements": [
             {"id": row["id"], "stored": row["stored"], "voided": row["voided"], "statement": row["data"]}
-            for row in _statements_about(user).order_by("stored").values("id", "stored", "voided", "data")
+            for row in statements_about(user).order_by("stored").values("id", "stored", "voided", "data")
         ],
         "h5p_activity_results": _rows(
             ActivityResult.objects.filter(user=user).order_by("pk"),
@@ -618,8 +610,12 @@ def erase_notifications(user, *, on_commit) -> None:
 @register_eraser("learning_records")
 def erase_learning_records(user, *, on_commit) -> None:
     from courses.models import QuizAttempt
+    from courses.xapi.services import erase_statements_about
 
-    _statements_about(user).delete()
+    # Statements already forwarded to the outside LRS are voided there (a voiding statement naming
+    # only Sangkat, sent by the forwarding task after this transaction commits); unsent ones are
+    # deleted before they can go out.
+    erase_statements_about(user=user)
     QuizAttempt.objects.filter(user=user).delete()
 
 

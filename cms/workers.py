@@ -84,8 +84,9 @@ class Rerunnable:
 #   one transaction, and the staged upload stays until a run ends (courses/h5p/services.py);
 # - generate_world_task: writes the whole world file again; a world already made is left alone;
 # - capture_task: a finished capture is left alone, the builds of a killed run are replaced;
-# - forward_statements: sends what is still pending; a batch sent twice is a no-op for an LRS
-#   (same statement ids, courses/xapi/forwarding.py).
+# - forward_statements: sends what is still pending (statements, then voiding statements of
+#   deleted accounts); a batch sent twice is a no-op for an LRS (same statement ids and content,
+#   courses/xapi/forwarding.py).
 RERUNNABLE: dict[str, Rerunnable] = {
     "courses.h5p.tasks.install_package_task": Rerunnable(
         model="h5p.H5PPackage", key="package_id", state_field="status", waiting=("pending", "installing"),

@@ -124,3 +124,29 @@ class ActivityResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.lesson_key}/{self.block_id}"
+
+
+class OutgoingVoid(models.Model):
+    """A voiding statement the outside LRS still has to get: the account that a forwarded statement
+    was about has been deleted here (courses.xapi.services.void_forwarded).
+
+    Only the forwarded statement's id is kept, nothing about the person. The voiding statement's own
+    id is derived from it (forwarding.void_id_for), so sending it twice is a no-op for the LRS.
+    """
+
+    statement_id = models.UUIDField(unique=True)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voiding statement for the outside LRS")
+        verbose_name_plural = _("voiding statements for the outside LRS")
+        indexes = [
+            models.Index(fields=["next_at"], name="xapi_void_due", condition=models.Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"void {self.statement_id}"

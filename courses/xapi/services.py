@@ -9,19 +9,27 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.xapi import progress
 from courses.xapi.identity import agent_for, parse_activity_iri, user_id_of
-from courses.xapi.models import ForwardState, LRSClient, Statement
-from courses.xapi.validation import VOIDED, InvalidStatement, index_of, signature_of, validate
+from courses.xapi.models import ForwardState, LRSClient, OutgoingVoid, Statement
+from courses.xapi.validation import (
+    VOIDED,
+    InvalidStatement,
+    agent_key,
+    index_of,
+    signature_of,
+    validate,
+)
 
 
 class NotAllowed(Exception):
@@ -185,7 +193,7 @@ def _apply_voiding(rows: list[Statement], requester: Requester) -> set[tuple[int
     return touched
 
 
-def _enqueue_forwarding() -> None:
+def _enqueue_forwarding(run_after: datetime | None = None) -> None:
     from django_tasks.backends.immediate import ImmediateBackend
 
     from courses.xapi.tasks import forward_statements
@@ -194,7 +202,69 @@ def _enqueue_forwarding() -> None:
     # outside LRS would stall it): there, `manage.py forward_statements` (cron) sends instead.
     if isinstance(forward_statements.get_backend(), ImmediateBackend):
         return
+    if run_after is not None:
+        if not forward_statements.get_backend().supports_defer:
+            return  # the next run (a stored statement, or cron) sends it
+        forward_statements.using(run_after=run_after).enqueue()
+        return
     forward_statements.enqueue()
+
+
+def statements_about(user) -> QuerySet:
+    """The person's statements: theirs, and others' where they are the actor or the object."""
+    key = agent_key(agent_for(user))[:500]
+    return Statement.objects.filter(Q(user=user) | Q(actor_key=key) | Q(object_agent_key=key))
+
+
+def void_forwarded(*, user, now: datetime | None = None) -> int:
+    """Queue a voiding statement for the outside LRS for each statement about `user` that it has
+    (or may have) received; returns how many. Call inside the transaction that deletes them.
+
+    The rows are locked first, so a forwarding worker cannot claim one meanwhile (it skips locked
+    rows) and one it claimed just before is seen as in flight. "May have" is: sent, claimed right
+    now, or tried before (a timed-out batch may have arrived); voiding a statement the LRS never
+    got is harmless (xAPI: an LRS should not reject a voiding statement whose target it lacks).
+    Voiding statements are never voided (xAPI forbids it): they stay at the LRS.
+    """
+    from courses.xapi.forwarding import CLAIM
+
+    if not settings.SANGKAT_XAPI_FORWARD_URL:
+        return 0  # no outside LRS to tell
+    now = now or timezone.now()
+    rows = list(
+        statements_about(user).select_for_update().order_by("id")
+        .values_list("id", "verb_id", "forward_state", "forward_attempts", "forward_next_at")
+    )
+    voids = []
+    for statement_id, verb_id, state, attempts, next_at in rows:
+        if verb_id == VOIDED:
+            continue
+        if state == ForwardState.SENT:
+            due = now
+        elif state == ForwardState.PENDING and (attempts > 0 or (next_at is not None and next_at > now)):
+            # Possibly being sent this very moment: void it once that send is over, so the LRS
+            # gets the statement before the statement voiding it.
+            due = now + CLAIM + timedelta(seconds=30)
+        else:
+            continue  # never left Sangkat: deleting it is enough
+        voids.append(OutgoingVoid(statement_id=statement_id, created_at=now, next_at=due))
+    if voids:
+        OutgoingVoid.objects.bulk_create(voids, ignore_conflicts=True, batch_size=500)
+        if any(void.next_at <= now for void in voids):
+            transaction.on_commit(_enqueue_forwarding)
+        later = max(void.next_at for void in voids)
+        if later > now:
+            transaction.on_commit(lambda: _enqueue_forwarding(run_after=later))
+    return len(voids)
+
+
+@transaction.atomic
+def erase_statements_about(*, user) -> int:
+    """Delete every statement about `user` (account deletion), voiding at the outside LRS the ones
+    it has; returns how many voids were queued. Unsent statements are deleted and never sent."""
+    queued = void_forwarded(user=user)
+    statements_about(user).delete()
+    return queued
 
 
 def hash_secret(secret: str) -> str:
