@@ -207,7 +207,24 @@ def _enqueue_forwarding(run_after: datetime | None = None) -> None:
             return  # the next run (a stored statement, or cron) sends it
         forward_statements.using(run_after=run_after).enqueue()
         return
+    if _forwarding_waiting(forward_statements):
+        return
     forward_statements.enqueue()
+
+
+def _forwarding_waiting(task) -> bool:
+    """Whether a run of the forwarding task is queued, due, and not yet started by any worker.
+
+    That run reads the due rows only when it starts, so it also sends what was committed just
+    now: queueing one run per stored statement (six a second under load) would only repeat it.
+    A run already started may have read the rows before this commit, so it does not count.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(task_path=task.module_path).exists()
 
 
 def statements_about(user) -> QuerySet:

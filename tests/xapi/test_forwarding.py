@@ -138,3 +138,24 @@ def test_the_management_command_sends_what_is_due(settings, learner, capsys):
         call_command("forward_statements")
     assert sorted(script.accepted_ids()) == sorted(ids)
     assert "sent 5" in capsys.readouterr().out
+
+
+def test_one_queued_run_serves_every_statement_stored_before_it_starts(
+    settings, learner, django_capture_on_commit_callbacks
+):
+    """With the database queue, a statement stored while a run waits joins that run, not a new one."""
+    from django_tasks_db.models import DBTaskResult
+
+    from courses.xapi.tasks import forward_statements
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.SANGKAT_XAPI_FORWARD_URL = "http://127.0.0.1:9/lrs/statements"
+    runs = DBTaskResult.objects.filter(task_path=forward_statements.module_path)
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            _store(learner, 1)
+    assert runs.count() == 1
+    runs.update(status="RUNNING")  # a worker took it and may have read the rows already
+    with django_capture_on_commit_callbacks(execute=True):
+        _store(learner, 1)
+    assert runs.count() == 2 and runs.filter(status="READY").count() == 1
