@@ -171,7 +171,7 @@ def _app_server(port: int, workers: int, env: dict, preload: bool) -> _Process:
 
 
 def _worker(env: dict) -> _Process:
-    return _Process("db_worker", [PYTHON, str(ROOT / "manage.py"), "sangkat_worker", "--interval", "0.5",
+    return _Process("sangkat_worker", [PYTHON, str(ROOT / "manage.py"), "sangkat_worker", "--interval", "0.5",
                                   "--no-startup-delay"], env)
 
 

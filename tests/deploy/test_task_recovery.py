@@ -77,6 +77,26 @@ def live_worker(worker_id: str = "live-worker") -> str:
     return worker_id
 
 
+def at_the_same_moment(work, workers_count: int = 2) -> list:
+    """Run `work` in two threads (two workers) released together; returns what each returned."""
+    start = threading.Barrier(workers_count)
+    results = []
+
+    def run():
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(workers_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def worker_command(*extra: str) -> list[str]:
     return [sys.executable, "manage.py", "sangkat_worker", "--no-startup-delay", "--interval", "0.1", *extra]
 
@@ -178,22 +198,7 @@ def test_two_workers_recovering_at_the_same_moment_queue_the_task_once(
 ):
     add_package(django_capture_on_commit_callbacks)
     lost = claimed_by(dead_worker())
-    start = threading.Barrier(2)
-    outcomes = []
-
-    def recover():
-        try:
-            start.wait()
-            outcomes.append(workers.recover_result(DBTaskResult.objects.get(pk=lost.pk)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=recover) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    outcomes = at_the_same_moment(lambda: workers.recover_result(DBTaskResult.objects.get(pk=lost.pk)))
     assert sorted(outcomes) == ["", "requeued"]
     assert DBTaskResult.objects.filter(status="READY", task_path=INSTALL).count() == 1
 
@@ -256,22 +261,8 @@ def test_two_workers_requeueing_a_waiting_package_at_the_same_moment_queue_it_on
     package = services.add_package(upload=ContentFile(good_package(), name="activity.h5p"))
     H5PPackage.objects.filter(pk=package.pk).update(uploaded_at=timezone.now() - timedelta(hours=1))
     DBTaskResult.objects.filter(task_path=INSTALL).delete()
-    start = threading.Barrier(2)
-    done = []
-
-    def reconcile():
-        try:
-            start.wait()
-            done.extend(workers.requeue_waiting_rows(INSTALL, workers.RERUNNABLE[INSTALL]))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=reconcile) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    done = [row for rows in at_the_same_moment(
+        lambda: workers.requeue_waiting_rows(INSTALL, workers.RERUNNABLE[INSTALL])) for row in rows]
     assert done == [f"h5p.H5PPackage {package.pk}"]
     assert DBTaskResult.objects.filter(task_path=INSTALL).count() == 1
 

@@ -80,3 +80,28 @@ def lrs_client(db):
 @pytest.fixture
 def other_learner(db, center):
     return UserFactory(home_center=center)
+
+
+# --- forwarding to an outside LRS (test_forwarding, test_voiding_forwarded) ----------------------
+
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def quick_timeouts(settings):
+    settings.SANGKAT_HTTP_TIMEOUT = (1.0, 1.0)
+
+
+def forward_to(settings, base):
+    settings.SANGKAT_XAPI_FORWARD_URL = base + "/lrs/statements"
+    settings.SANGKAT_XAPI_FORWARD_USER = "sangkat"
+    settings.SANGKAT_XAPI_FORWARD_PASSWORD = "s3cret"
+
+
+def store(user, count, **extra):
+    """Store `count` statements by `user` as the player would; returns their ids."""
+    from courses.xapi.services import Requester, store_statements
+
+    made = [statement(user, **extra) for _ in range(count)]
+    store_statements(statements=made, requester=Requester(user=user))
+    return [s["id"] for s in made]

@@ -9,31 +9,15 @@ from django.utils import timezone
 
 from courses.xapi.forwarding import forward_due_statements
 from courses.xapi.models import ForwardState, Statement
-from courses.xapi.services import Requester, store_statements
-from tests.xapi.conftest import statement
+from tests.xapi.conftest import DUMMY_TASKS, forward_to, store
 from tests.xapi.loopback import Script, serve
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _quick_timeouts(settings):
-    settings.SANGKAT_HTTP_TIMEOUT = (1.0, 1.0)
-
-
-def _forward_to(settings, base):
-    settings.SANGKAT_XAPI_FORWARD_URL = base + "/lrs/statements"
-    settings.SANGKAT_XAPI_FORWARD_USER = "sangkat"
-    settings.SANGKAT_XAPI_FORWARD_PASSWORD = "s3cret"
-
-
-def _store(learner, count):
-    made = [statement(learner) for _ in range(count)]
-    store_statements(statements=made, requester=Requester(user=learner))
-    return [s["id"] for s in made]
-
-
-DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+def _quick_timeouts(quick_timeouts):
+    pass
 
 
 def test_storing_enqueues_forwarding_after_commit_and_the_task_sends_batches_of_50(
@@ -44,10 +28,10 @@ def test_storing_enqueues_forwarding_after_commit_and_the_task_sends_batches_of_
     settings.TASKS = DUMMY_TASKS
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
+        forward_to(settings, base)
         backend = forward_statements.get_backend()
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            ids = _store(learner, 120)
+            ids = store(learner, 120)
         assert backend.results == []  # nothing before the commit
         for callback in callbacks:
             callback()
@@ -67,16 +51,16 @@ def test_the_immediate_backend_never_forwards_inside_the_request(
 ):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
+        forward_to(settings, base)
         with django_capture_on_commit_callbacks(execute=True):
-            _store(learner, 3)
+            store(learner, 3)
     assert script.requests == []
     assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.PENDING}
 
 
 def test_nothing_is_marked_for_forwarding_without_an_outside_lrs(settings, learner):
     settings.SANGKAT_XAPI_FORWARD_URL = ""
-    _store(learner, 3)
+    store(learner, 3)
     assert set(Statement.objects.values_list("forward_state", flat=True)) == {ForwardState.NONE}
     assert forward_due_statements().sent == 0
 
@@ -84,8 +68,8 @@ def test_nothing_is_marked_for_forwarding_without_an_outside_lrs(settings, learn
 def test_a_server_error_then_success_loses_nothing_and_duplicates_nothing(settings, learner):
     script = Script(("status", 500), ("ok",))
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 70)
+        forward_to(settings, base)
+        ids = store(learner, 70)
         report = forward_due_statements()
     assert report.sent == 70
     accepted = script.accepted_ids()
@@ -97,8 +81,8 @@ def test_a_server_error_then_success_loses_nothing_and_duplicates_nothing(settin
 def test_a_batch_that_keeps_failing_waits_with_backoff_then_goes_out(settings, learner):
     script = Script(("status", 503))
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 10)
+        forward_to(settings, base)
+        ids = store(learner, 10)
         first = forward_due_statements()
         assert first.failed == 10 and first.sent == 0
         rows = list(Statement.objects.all())
@@ -120,8 +104,8 @@ def test_a_batch_that_keeps_failing_waits_with_backoff_then_goes_out(settings, l
 def test_a_hanging_lrs_times_out_and_the_statements_wait(settings, learner):
     script = Script(("hang",))
     with serve(script) as base:
-        _forward_to(settings, base)
-        _store(learner, 3)
+        forward_to(settings, base)
+        store(learner, 3)
         report = forward_due_statements()
     assert report.failed == 3
     row = Statement.objects.first()
@@ -133,8 +117,8 @@ def test_a_hanging_lrs_times_out_and_the_statements_wait(settings, learner):
 def test_the_management_command_sends_what_is_due(settings, learner, capsys):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 5)
+        forward_to(settings, base)
+        ids = store(learner, 5)
         call_command("forward_statements")
     assert sorted(script.accepted_ids()) == sorted(ids)
     assert "sent 5" in capsys.readouterr().out
@@ -153,9 +137,9 @@ def test_one_queued_run_serves_every_statement_stored_before_it_starts(
     runs = DBTaskResult.objects.filter(task_path=forward_statements.module_path)
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            _store(learner, 1)
+            store(learner, 1)
     assert runs.count() == 1
     runs.update(status="RUNNING")  # a worker took it and may have read the rows already
     with django_capture_on_commit_callbacks(execute=True):
-        _store(learner, 1)
+        store(learner, 1)
     assert runs.count() == 2 and runs.filter(status="READY").count() == 1

@@ -14,29 +14,14 @@ from courses.xapi.identity import agent_for
 from courses.xapi.models import OutgoingVoid, Statement
 from courses.xapi.services import Requester, store_statements
 from courses.xapi.validation import VOIDED
-from tests.xapi.conftest import statement
+from tests.xapi.conftest import DUMMY_TASKS, forward_to, statement, store
 from tests.xapi.loopback import Script, serve
 
 pytestmark = pytest.mark.django_db
 
-DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-
 @pytest.fixture(autouse=True)
-def _quick_timeouts(settings):
-    settings.SANGKAT_HTTP_TIMEOUT = (1.0, 1.0)
-
-
-def _forward_to(settings, base):
-    settings.SANGKAT_XAPI_FORWARD_URL = base + "/lrs/statements"
-    settings.SANGKAT_XAPI_FORWARD_USER = "sangkat"
-    settings.SANGKAT_XAPI_FORWARD_PASSWORD = "s3cret"
-
-
-def _store(user, count, **extra):
-    made = [statement(user, **extra) for _ in range(count)]
-    store_statements(statements=made, requester=Requester(user=user))
-    return [s["id"] for s in made]
+def _quick_timeouts(quick_timeouts):
+    pass
 
 
 def _delete(user, staff):
@@ -56,11 +41,11 @@ def test_deleting_an_account_voids_each_forwarded_statement_once_and_names_no_on
     learner.save()
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        sent = _store(learner, 3)
-        others = _store(other_learner, 2)
+        forward_to(settings, base)
+        sent = store(learner, 3)
+        others = store(other_learner, 2)
         assert forward_due_statements().sent == 5
-        unsent = _store(learner, 2)  # still pending when the account goes
+        unsent = store(learner, 2)  # still pending when the account goes
         before = len(script.requests)
         agent, username, pk = agent_for(learner), learner.username, learner.pk
         _delete(learner, staff)
@@ -95,8 +80,8 @@ def test_the_deletion_queues_the_task_after_its_commit(settings, learner, staff,
 
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        _store(learner, 2)
+        forward_to(settings, base)
+        store(learner, 2)
         forward_due_statements()
         settings.TASKS = DUMMY_TASKS
         backend = forward_statements.get_backend()
@@ -116,8 +101,8 @@ def test_the_deletion_queues_the_task_after_its_commit(settings, learner, staff,
 def test_a_statement_claimed_by_a_sending_worker_is_voided_after_that_send(settings, learner, staff):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 2)
+        forward_to(settings, base)
+        ids = store(learner, 2)
         in_flight = _claim(STATEMENTS, timezone.now())  # a worker took them and is sending them now
         assert len(in_flight) == 2
         _delete(learner, staff)
@@ -132,8 +117,8 @@ def test_a_statement_claimed_by_a_sending_worker_is_voided_after_that_send(setti
 def test_a_failed_attempt_counts_as_possibly_delivered(settings, learner, staff):
     script = Script(("status", 503))
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 1)
+        forward_to(settings, base)
+        ids = store(learner, 1)
         assert forward_due_statements().failed == 1  # a timeout may still have reached the LRS
         _delete(learner, staff)
     assert [str(v) for v in OutgoingVoid.objects.values_list("statement_id", flat=True)] == ids
@@ -142,8 +127,8 @@ def test_a_failed_attempt_counts_as_possibly_delivered(settings, learner, staff)
 def test_voiding_statements_of_the_person_are_not_voided(settings, learner, staff):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        [target] = _store(learner, 1)
+        forward_to(settings, base)
+        [target] = store(learner, 1)
         voiding = statement(learner)
         voiding["verb"] = {"id": VOIDED, "display": {"en-US": "voided"}}
         voiding["object"] = {"objectType": "StatementRef", "id": target}
@@ -156,8 +141,8 @@ def test_voiding_statements_of_the_person_are_not_voided(settings, learner, staf
 def test_a_failed_void_stays_pending_and_goes_out_later(settings, learner, staff):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 2)
+        forward_to(settings, base)
+        ids = store(learner, 2)
         forward_due_statements()
         _delete(learner, staff)
         script.plans = [("status", 500)]
@@ -180,8 +165,8 @@ def test_a_failed_void_stays_pending_and_goes_out_later(settings, learner, staff
 def test_sending_a_void_twice_sends_the_same_statement(settings, learner, staff):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        _store(learner, 2)
+        forward_to(settings, base)
+        store(learner, 2)
         forward_due_statements()
         _delete(learner, staff)
         forward_due_statements()
@@ -196,7 +181,7 @@ def test_sending_a_void_twice_sends_the_same_statement(settings, learner, staff)
 
 def test_no_void_is_queued_when_forwarding_is_off(settings, learner, staff):
     settings.SANGKAT_XAPI_FORWARD_URL = ""
-    _store(learner, 3)
+    store(learner, 3)
     _delete(learner, staff)
     assert not OutgoingVoid.objects.exists()
     assert not Statement.objects.exists()
@@ -206,8 +191,8 @@ def test_no_void_is_queued_when_forwarding_is_off(settings, learner, staff):
 def test_the_management_command_sends_the_voids(settings, learner, staff, capsys):
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        ids = _store(learner, 2)
+        forward_to(settings, base)
+        ids = store(learner, 2)
         call_command("forward_statements")
         _delete(learner, staff)
         call_command("forward_statements")
@@ -220,8 +205,8 @@ def test_voids_of_statements_in_flight_queue_a_later_run(settings, learner, staf
 
     script = Script()
     with serve(script) as base:
-        _forward_to(settings, base)
-        _store(learner, 1)
+        forward_to(settings, base)
+        store(learner, 1)
         _claim(STATEMENTS, timezone.now())
         settings.TASKS = DUMMY_TASKS
         backend = forward_statements.get_backend()
