@@ -82,8 +82,9 @@ class Rerunnable:
 # Every task Sangkat has (`grep -rn "@task" --include=*.py`). Each is safe to run twice:
 # - install_package_task: a ready, failed or deleted package is left alone; the install itself is
 #   one transaction, and the staged upload stays until a run ends (courses/h5p/services.py);
-# - generate_world_task: writes the whole world file again; a world already made is left alone;
-# - capture_task: a finished capture is left alone, the builds of a killed run are replaced;
+# - generate_world_task: writes the whole world file again; only a run that finds the world waiting
+#   claims it (a conditional update), so one made or being made is left alone;
+# - capture_task: the same claim; the builds a killed run had saved are replaced;
 # - forward_statements: sends what is still pending (statements, then voiding statements of
 #   deleted accounts); a batch sent twice is a no-op for an LRS (same statement ids and content,
 #   courses/xapi/forwarding.py).
@@ -96,7 +97,7 @@ RERUNNABLE: dict[str, Rerunnable] = {
     "games.minecraft.tasks.generate_world_task": Rerunnable(
         model="minecraft.CoDesignSession", key="session_id", state_field="world_state",
         waiting=("queued", "running"), reset={"world_state": "queued", "world_progress": 0},
-        give_up="games.minecraft.services.give_up_world",
+        give_up="games.minecraft.services.give_up_world", since_field="world_requested_at",
     ),
     "games.minecraft.tasks.capture_task": Rerunnable(
         model="minecraft.Capture", key="capture_id", state_field="state", waiting=("queued", "running"),

@@ -105,6 +105,7 @@ class CoDesignSession(models.Model):
     world_progress = models.PositiveSmallIntegerField(default=0)
     world_error = models.CharField(max_length=300, blank=True)
     world_zip = models.FileField(upload_to="minecraft/worlds/", blank=True)
+    world_requested_at = models.DateTimeField(null=True, blank=True)
     world_generated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -167,16 +167,21 @@ def request_world(*, session: CoDesignSession) -> None:
 
     if session.world_state in {TaskState.QUEUED, TaskState.RUNNING}:
         raise CoDesignError(_("The world is already being made."))
-    _set_world(session.pk, world_state=TaskState.QUEUED, world_progress=0, world_error="")
+    _set_world(session.pk, world_state=TaskState.QUEUED, world_progress=0, world_error="",
+               world_requested_at=timezone.now())
     transaction.on_commit(lambda: generate_world_task.enqueue(session_id=session.pk))
 
 
 def generate_world(*, session_id: int) -> None:
-    """Make the session's world. Re-running is safe: a world already made is left alone."""
-    session = CoDesignSession.objects.select_related("site").get(pk=session_id)
-    if session.world_state == TaskState.DONE:
+    """Make the session's world. Re-running is safe: only a run that finds the world waiting
+    claims it (a conditional update), so a world already made, or being made by another run, is
+    left alone."""
+    claimed = CoDesignSession.objects.filter(
+        pk=session_id, world_state__in=[TaskState.NONE, TaskState.QUEUED]
+    ).update(world_state=TaskState.RUNNING, world_progress=1)
+    if not claimed:
         return
-    _set_world(session_id, world_state=TaskState.RUNNING, world_progress=1)
+    session = CoDesignSession.objects.select_related("site").get(pk=session_id)
     last = [0]
 
     def progress(fraction):
@@ -268,12 +273,15 @@ def run_capture(*, capture_id: int) -> None:
     """Read every team plot, diff it against the site as generated, measure and render it.
 
     Re-running is safe: a finished capture is left alone, and the builds a killed run had saved
-    are replaced (one build per team and capture)."""
-    item = Capture.objects.select_related("session__site").get(pk=capture_id)
-    if item.state == TaskState.DONE:
+    are replaced (one build per team and capture). Only a run that finds the capture waiting
+    claims it (a conditional update): a second run of the same task, while the first still works,
+    leaves it alone instead of deleting the builds the first one is saving."""
+    claimed = Capture.objects.filter(pk=capture_id, state=TaskState.QUEUED).update(
+        state=TaskState.RUNNING, progress=1)
+    if not claimed:
         return
+    item = Capture.objects.select_related("session__site").get(pk=capture_id)
     session, site = item.session, item.session.site
-    _set_capture(capture_id, state=TaskState.RUNNING, progress=1)
     for partial in item.builds.all():
         for image in (partial.plan, partial.iso, partial.before_after):
             if image:

@@ -317,3 +317,52 @@ class TestBlockByBlock:
         assert workers.recover().requeued == ["games.minecraft.tasks.generate_world_task"]
         codesign.refresh_from_db()
         assert (codesign.world_state, codesign.world_progress) == ("queued", 0)
+
+    def test_a_second_run_of_a_capture_in_progress_leaves_the_first_runs_builds_alone(
+        self, generated, facilitator, media, queue, django_capture_on_commit_callbacks  # noqa: F811
+    ):
+        import numpy as np
+
+        from games.minecraft import services as minecraft
+        from games.minecraft.models import Capture, TeamBuild
+
+        team = generated.teams.get(index=0)
+        minecraft.save_snapshot(team=team, blocks=np.zeros((4, 8, 8), dtype=np.int16))
+        with django_capture_on_commit_callbacks(execute=True):
+            item = minecraft.request_capture_from_snapshots(session=generated, user=facilitator)
+        minecraft.run_capture(capture_id=item.pk)
+        build = TeamBuild.objects.get(capture=item)
+        # The same task delivered twice: the first run is still saving when the second starts.
+        Capture.objects.filter(pk=item.pk).update(state="running", progress=50)
+
+        minecraft.run_capture(capture_id=item.pk)
+
+        item.refresh_from_db()
+        assert (item.state, item.progress) == ("running", 50)
+        assert list(TeamBuild.objects.filter(capture=item)) == [build]
+        assert len([n for n in stored_files(media) if n.startswith("minecraft/renders/")]) == 3
+
+    def test_a_second_run_of_a_world_being_made_leaves_it_alone(self, codesign, queue):  # noqa: F811
+        from games.minecraft import services as minecraft
+        from games.minecraft.models import CoDesignSession
+
+        CoDesignSession.objects.filter(pk=codesign.pk).update(world_state="running", world_progress=35)
+
+        minecraft.generate_world(session_id=codesign.pk)
+
+        codesign.refresh_from_db()
+        assert (codesign.world_state, codesign.world_progress, codesign.world_zip.name or "") == ("running", 35, "")
+
+    def test_a_world_whose_task_was_never_queued_is_queued_after_five_minutes(self, codesign, queue):  # noqa: F811
+        from games.minecraft import services as minecraft
+        from games.minecraft.models import CoDesignSession
+
+        minecraft.request_world(session=codesign)  # the process died before its commit's callback ran
+        assert not DBTaskResult.objects.filter(task_path="games.minecraft.tasks.generate_world_task").exists()
+        assert workers.recover().rows_requeued == []  # just asked: it may be being queued right now
+
+        CoDesignSession.objects.filter(pk=codesign.pk).update(world_requested_at=timezone.now() - timedelta(minutes=6))
+        assert workers.recover().rows_requeued == [f"minecraft.CoDesignSession {codesign.pk}"]
+        queued = DBTaskResult.objects.get(task_path="games.minecraft.tasks.generate_world_task")
+        assert (queued.status, queued.args_kwargs["kwargs"]) == ("READY", {"session_id": codesign.pk})
+        assert workers.recover().rows_requeued == []  # queued once
