@@ -37,7 +37,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, Row, bench_env, free_port, manage
+from bench.common import PYTHON, ROOT, Row, bench_env, free_port, manage, wrk
 
 TARGET_P95_MS = 300
 SETTINGS = "cms.settings"  # the production settings, password hashing included
@@ -373,6 +373,9 @@ def _run_once(settings: dict, *, faults: bool) -> list[Row]:
         for base in config["bases"]:
             for _ in range(settings["workers"] * 2):
                 urllib.request.urlopen(base + config["courses"][0], timeout=30).read()
+        # How fast this machine is right now (the same yardstick as the other benches): machines
+        # of the same kind have differed threefold, and every latency below moves with it.
+        yardstick = wrk(config["bases"][0] + "/health/", connections=16, seconds=5)
         for server in servers:
             server.mark()
         # gevent must patch the standard library before anything imports it: a fresh interpreter.
@@ -420,7 +423,7 @@ def _run_once(settings: dict, *, faults: bool) -> list[Row]:
     result = json.loads(result_path.read_text())
     log = _read_log(log_path)
     counted = _count(config, log, env)
-    return (_rows(area, settings, result, events, cpu, busy, windows)
+    return (_rows(area, settings, result, events, cpu, busy, windows, yardstick)
             + _check(area, config, log, counted, outside.received))
 
 
@@ -430,7 +433,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _rows(area: str, settings: dict, result: dict, events: list[str], cpu: float, busy: float,
-          windows: list[tuple[float, float]]) -> list[Row]:
+          windows: list[tuple[float, float]], yardstick: dict) -> list[Row]:
     total = result["total"]
     low, high = settings["think"]
     per_request = cpu * 1000 / max(total["requests"], 1)
@@ -439,6 +442,8 @@ def _rows(area: str, settings: dict, result: dict, events: list[str], cpu: float
                     f"2 app servers x {settings['workers']} workers + sangkat_worker, {os.cpu_count()} cores",
             f"{total['requests'] / result['seconds']:.1f} req/s, {result['tasks'] / result['seconds']:.1f} "
             f"actions/s ({total['requests']} requests)"),
+        Row(area, "this machine's speed before the run: /health/ on one app server, 16 clients",
+            f"{yardstick['rps']:.0f} req/s, p95 {yardstick['p95']:.0f} ms"),
         Row(area, "machine load average (1 min) before / after the run; gunicorn --preload",
             f"{result['load'][0]:.1f} / {result['load'][1]:.1f}; {'yes' if settings['preload'] else 'no'}"),
         # Independent of how busy the shared machine is: what 2 cores could serve of this mix.

@@ -81,9 +81,9 @@ def heartbeat(request, lesson_id: int):
 
 @login_required
 def my_learning(request):
+    cards = selectors.my_learning(user=request.user)
     return render(request, "courses/my_learning.html", {
-        "cards": selectors.my_learning(user=request.user),
-        "continue_point": selectors.continue_learning(user=request.user),
+        "cards": cards, "continue_point": selectors.continue_learning(user=request.user, cards=cards),
     })
 
 

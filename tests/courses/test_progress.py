@@ -141,3 +141,15 @@ def test_my_learning_lists_only_my_courses(site, learner_client, learner):
     body = learner_client.get(reverse("my_learning")).content.decode()
     assert "Safe online" in body
     assert QuizAttempt.objects.count() == 0
+
+
+def test_my_learning_continues_at_the_next_lesson_in_the_language_of_the_page(site, learner_client, learner):
+    services.complete_lesson(user=learner, lesson=site["lessons"][0])
+    page = learner_client.get("/en/learn/").content.decode()
+    assert "Continue where you left off" in page
+    assert f'href="{site["lessons"][1].url}"' in page  # lesson 1 is done: lesson 2 is next
+    assert "1 of 3 lessons done" in page
+
+    khmer = learner_client.get("/km/learn/").content.decode()
+    assert f'href="{site["lessons_km"][1].url}"' in khmer
+    assert f'href="{site["lessons"][1].url}"' not in khmer
