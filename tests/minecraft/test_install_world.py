@@ -65,3 +65,36 @@ def test_a_missing_minecraft_folder_is_explained(tmp_path):
 def test_offline_uuid_matches_minecraft():
     # The offline UUID Minecraft servers give the name "Notch".
     assert offline_uuid("Notch") == "b50ad385-829d-3141-a216-7e7d7539ba7f"
+
+
+def test_speaks_khmer_when_asked_as_the_khmer_session_page_shows(dot_minecraft, world_file, tmp_path):
+    from django.utils import translation
+
+    out = _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file), "--language", "km")
+    with translation.override("km"):
+        installed = translation.gettext("World installed: %(folder)s") % {
+            "folder": dot_minecraft / "saves" / "Sangkat-Square-workshop"}
+        versions = translation.gettext("Installed versions: %(versions)s") % {"versions": "1.20.4"}
+        missing = translation.gettext("No file at %(path)s.") % {"path": tmp_path / "none.zip"}
+    assert installed != "World installed: " + str(dot_minecraft / "saves" / "Sangkat-Square-workshop")
+    assert installed in out and versions in out
+    assert "World installed" not in out
+    with pytest.raises(CommandError) as refused:
+        _run("--minecraft-dir", str(dot_minecraft), "--file", str(tmp_path / "none.zip"), "--language", "km")
+    assert str(refused.value) == missing
+    # Without --language the site's default (English) is spoken, whatever ran before.
+    assert "Installed versions: 1.20.4" in _run("--minecraft-dir", str(dot_minecraft))
+
+
+def test_its_help_is_in_the_language_asked_for(capsys):
+    from django.utils import translation
+
+    from games.minecraft.management.commands.install_world import Command
+
+    with pytest.raises(SystemExit):
+        Command().run_from_argv(["manage.py", "install_world", "--help", "--language", "km"])
+    shown = capsys.readouterr().out
+    with translation.override("km"):
+        offline = translation.gettext("offline player name")
+    assert offline != "offline player name" and offline in shown
+    assert "--language {en,km}" in shown

@@ -22,6 +22,9 @@ def test_a_facilitator_creates_a_session_and_makes_its_world(client, facilitator
         client.post(reverse("minecraft:generate_world", args=[session.pk]))
     page = client.get(reverse("minecraft:session", args=[session.pk])).content.decode()
     assert 'id="download-world"' in page and "install_world --url" in page
+    assert "--language en</pre>" in page
+    khmer = client.get("/km" + reverse("minecraft:session", args=[session.pk])[3:]).content.decode()
+    assert "--language km</pre>" in khmer  # the command then speaks the page's language
     download = client.get(reverse("minecraft:download_world", args=[session.pk]))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
 

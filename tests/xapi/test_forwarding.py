@@ -121,7 +121,24 @@ def test_the_management_command_sends_what_is_due(settings, learner, capsys):
         ids = store(learner, 5)
         call_command("forward_statements")
     assert sorted(script.accepted_ids()) == sorted(ids)
-    assert "sent 5" in capsys.readouterr().out
+    assert "Statements sent: 5, failed: 0." in capsys.readouterr().out
+
+
+def test_the_management_command_speaks_khmer_when_asked(settings, learner, capsys):
+    from django.utils import translation
+
+    script = Script()
+    with serve(script) as base:
+        forward_to(settings, base)
+        store(learner, 1)
+        call_command("forward_statements", "--language", "km")
+    with translation.override("km"):
+        expected = translation.gettext(
+            "Statements sent: %(sent)d, failed: %(failed)d. Voiding statements sent: %(voids_sent)d, failed: "
+            "%(voids_failed)d. Failures are tried again later.") % {"sent": 1, "failed": 0, "voids_sent": 0,
+                                                                       "voids_failed": 0}
+    assert not expected.startswith("Statements sent")
+    assert capsys.readouterr().out == expected + "\n"
 
 
 def test_one_queued_run_serves_every_statement_stored_before_it_starts(

@@ -197,7 +197,7 @@ def test_the_management_command_sends_the_voids(settings, learner, staff, capsys
         _delete(learner, staff)
         call_command("forward_statements")
     assert sorted(v["object"]["id"] for v in _voids_in(script)) == sorted(ids)
-    assert "voiding statements sent 2" in capsys.readouterr().out
+    assert "Voiding statements sent: 2, failed: 0." in capsys.readouterr().out
 
 
 def test_voids_of_statements_in_flight_queue_a_later_run(settings, learner, staff, django_capture_on_commit_callbacks):

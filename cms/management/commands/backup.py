@@ -24,6 +24,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
 
+from cms.commands import SpeaksLanguage
+
 MANIFEST = "manifest.json"
 MEDIA_TAR = "media.tar"
 PG_DUMP = "database.dump"
@@ -106,7 +108,7 @@ def run(command: list[str], *, env: dict | None = None) -> None:
         raise CommandError(_("%(program)s failed: %(error)s") % {"program": command[0], "error": result.stderr.strip()})
 
 
-class Command(BaseCommand):
+class Command(SpeaksLanguage, BaseCommand):
     help = "Back up the database and MEDIA_ROOT into a new folder, with a manifest to check a restore."
 
     def add_arguments(self, parser):

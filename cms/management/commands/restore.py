@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
 
+from cms.commands import SpeaksLanguage
 from cms.management.commands.backup import (
     MANIFEST,
     engine_of,
@@ -33,7 +34,7 @@ from cms.management.commands.backup import (
 )
 
 
-class Command(BaseCommand):
+class Command(SpeaksLanguage, BaseCommand):
     help = "Restore a `manage.py backup` folder into a new database and MEDIA_ROOT, and check it."
 
     def add_arguments(self, parser):

@@ -10,7 +10,10 @@ from pathlib import Path, PurePosixPath
 import minecraft_launcher_lib as mll
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cms.commands import SpeaksLanguage
 from games.minecraft import safezip
 
 MAX_DOWNLOAD = safezip.MAX_UPLOAD_BYTES
@@ -32,57 +35,60 @@ def unique_folder(saves: Path, name: str) -> Path:
     return candidate
 
 
-class Command(BaseCommand):
-    help = "Install a Sangkat world into this PC's .minecraft/saves and print the offline launch command."
+class Command(SpeaksLanguage, BaseCommand):
+    help = gettext_lazy("Install a Sangkat world into this PC's .minecraft/saves and print the offline launch "
+                        "command.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--minecraft-dir", help="the .minecraft folder (found automatically if left out)")
+        parser.add_argument("--minecraft-dir", help=_("the .minecraft folder (found automatically if left out)"))
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--url", help="the world's download link from the session page")
-        source.add_argument("--file", help="a world zip already on this PC")
-        parser.add_argument("--name", help="folder name in saves/ (default: the world's own)")
-        parser.add_argument("--game-version", help="installed Minecraft version to launch (default: newest release)")
-        parser.add_argument("--username", default="Player", help="offline player name")
+        source.add_argument("--url", help=_("the world's download link from the session page"))
+        source.add_argument("--file", help=_("a world zip already on this PC"))
+        parser.add_argument("--name", help=_("folder name in saves/ (default: the world's own)"))
+        parser.add_argument("--game-version",
+                            help=_("installed Minecraft version to launch (default: newest release)"))
+        parser.add_argument("--username", default="Player", help=_("offline player name"))
 
     def handle(self, *args, **options):
         directory = Path(options["minecraft_dir"] or mll.utils.get_minecraft_directory())
         if not directory.is_dir():
-            raise CommandError(f"No Minecraft folder at {directory}. Start Minecraft once, or pass --minecraft-dir.")
-        self.stdout.write(f"Minecraft folder: {directory}")
+            raise CommandError(_("No Minecraft folder at %(folder)s. Start Minecraft once, or pass --minecraft-dir.")
+                               % {"folder": directory})
+        self.stdout.write(_("Minecraft folder: %(folder)s") % {"folder": directory})
         versions = mll.utils.get_installed_versions(directory)
         if versions:
-            self.stdout.write("Installed versions: " + ", ".join(v["id"] for v in versions))
+            self.stdout.write(_("Installed versions: %(versions)s") % {"versions": ", ".join(v["id"] for v in versions)})
         else:
-            self.stdout.write("No Minecraft version installed yet: install one with the Minecraft launcher.")
+            self.stdout.write(_("No Minecraft version installed yet: install one with the Minecraft launcher."))
         if options["url"] or options["file"]:
             data = self._download(options["url"]) if options["url"] else self._read(options["file"])
             folder = self._install(directory, data, options["name"])
-            self.stdout.write(self.style.SUCCESS(f"World installed: {folder}"))
+            self.stdout.write(self.style.SUCCESS(_("World installed: %(folder)s") % {"folder": folder}))
         if versions:
             wanted = options["game_version"] or next((v["id"] for v in versions if v["type"] == "release"), versions[0]["id"])
             if wanted not in {v["id"] for v in versions}:
-                raise CommandError(f"Version {wanted} is not installed here.")
+                raise CommandError(_("Version %(version)s is not installed here.") % {"version": wanted})
             username = options["username"]
             if not re.fullmatch(r"[A-Za-z0-9_]{3,16}", username):
-                raise CommandError("The username must be 3 to 16 letters, digits or _.")
+                raise CommandError(_("The username must be 3 to 16 letters, digits or _."))
             command = mll.command.get_minecraft_command(
                 wanted, directory, {"username": username, "uuid": offline_uuid(username), "token": "0"})
-            self.stdout.write("Launch (offline, then Open to LAN):")
+            self.stdout.write(_("Launch (offline, then Open to LAN):"))
             self.stdout.write(" ".join(_quote(part) for part in command))
 
     def _read(self, path):
         path = Path(path)
         if not path.is_file():
-            raise CommandError(f"No file at {path}.")
+            raise CommandError(_("No file at %(path)s.") % {"path": path})
         if path.stat().st_size > MAX_DOWNLOAD:
-            raise CommandError("The world zip is too big.")
+            raise CommandError(_("The world zip is too big."))
         return path.read_bytes()
 
     def _download(self, url):
         import requests
 
         if not url.startswith(("http://", "https://")):
-            raise CommandError("The link must start with http:// or https://.")
+            raise CommandError(_("The link must start with http:// or https://."))
         try:
             with requests.get(url, stream=True, timeout=30) as response:
                 response.raise_for_status()
@@ -90,9 +96,9 @@ class Command(BaseCommand):
                 for piece in response.iter_content(1 << 16):
                     data += piece
                     if len(data) > MAX_DOWNLOAD:
-                        raise CommandError("The world zip is too big.")
+                        raise CommandError(_("The world zip is too big."))
         except requests.RequestException as exc:
-            raise CommandError(f"Could not download the world: {exc}") from None
+            raise CommandError(_("Could not download the world: %(error)s") % {"error": exc}) from None
         return bytes(data)
 
     def _install(self, directory: Path, data: bytes, name: str | None) -> Path:

@@ -5,31 +5,37 @@ snapshots resume when it is back."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cms.commands import SpeaksLanguage
 from games.minecraft import live
 from games.minecraft.models import CoDesignSession
 from games.minecraft.services import CoDesignError
 
 
-class Command(BaseCommand):
-    help = "Snapshot a live co-design session's team plots and collect pins every N seconds."
+class Command(SpeaksLanguage, BaseCommand):
+    help = gettext_lazy("Snapshot a live co-design session's team plots and collect pins every N seconds.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--session", type=int, required=True, help="the co-design session's id")
-        parser.add_argument("--every", type=int, default=60, help="seconds between snapshots (at least 10)")
-        parser.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (0: never)")
+        parser.add_argument("--session", type=int, required=True, help=_("the co-design session's id"))
+        parser.add_argument("--every", type=int, default=60,
+                            help=_("seconds between snapshots (at least 10)"))
+        parser.add_argument("--rounds", type=int, default=0,
+                            help=_("stop after this many rounds (0: never)"))
 
     def handle(self, *args, session, every, rounds, **options):
         found = CoDesignSession.objects.select_related("site").filter(pk=session).first()
         if found is None:
-            raise CommandError(f"No co-design session {session}.")
+            raise CommandError(_("No co-design session %(id)s.") % {"id": session})
         every = max(10, every)
         done = 0
         while True:
             try:
                 plots = live.snapshot_teams(session=found)
                 pins = live.collect_pins(session=found)
-                self.stdout.write(f"{time.strftime('%H:%M:%S')} snapshot of {plots} plots, {pins} new pins")
+                self.stdout.write(_("%(time)s snapshot of %(plots)d plots, %(pins)d new pins") % {
+                    "time": time.strftime("%H:%M:%S"), "plots": plots, "pins": pins})
             except CoDesignError as exc:
                 self.stdout.write(f"{time.strftime('%H:%M:%S')} {exc.message}")
             done += 1
