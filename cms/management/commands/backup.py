@@ -23,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms.commands import SpeaksLanguage
 
@@ -109,11 +110,11 @@ def run(command: list[str], *, env: dict | None = None) -> None:
 
 
 class Command(SpeaksLanguage, BaseCommand):
-    help = "Back up the database and MEDIA_ROOT into a new folder, with a manifest to check a restore."
+    help = gettext_lazy("Back up the database and MEDIA_ROOT into a new folder, with a manifest to check a restore.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--to", required=True, help="a folder that does not exist yet, or is empty")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="the database alias (default: default)")
+        parser.add_argument("--to", required=True, help=_("a folder that does not exist yet, or is empty"))
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help=_("the database alias (default: default)"))
 
     def handle(self, *args, to: str, database: str, **options):
         target = Path(to)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms.commands import SpeaksLanguage
 from cms.management.commands.backup import (
@@ -35,15 +36,15 @@ from cms.management.commands.backup import (
 
 
 class Command(SpeaksLanguage, BaseCommand):
-    help = "Restore a `manage.py backup` folder into a new database and MEDIA_ROOT, and check it."
+    help = gettext_lazy("Restore a `manage.py backup` folder into a new database and MEDIA_ROOT, and check it.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="source", required=True, help="the folder `backup --to` wrote")
+        parser.add_argument("--from", dest="source", required=True, help=_("the folder `backup --to` wrote"))
         parser.add_argument("--into", required=True,
-                            help="PostgreSQL: the name of a database to create; SQLite: a new file path")
-        parser.add_argument("--media-root", default=None, help="where media files go (default: MEDIA_ROOT)")
+                            help=_("PostgreSQL: the name of a database to create; SQLite: a new file path"))
+        parser.add_argument("--media-root", default=None, help=_("where media files go (default: MEDIA_ROOT)"))
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
-                            help="the alias whose server (PostgreSQL) hosts the new database")
+                            help=_("the alias whose server (PostgreSQL) hosts the new database"))
 
     def handle(self, *args, source: str, into: str, media_root: str | None, database: str, **options):
         folder = Path(source)
