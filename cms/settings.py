@@ -328,6 +328,19 @@ _CSP_EXTRA_IMG = [
     f"{u.scheme}://{u.netloc.replace('{s}.', '*.')}"
     for u in map(urlsplit, (MAP_TILE_URL, MEDIA_URL)) if u.netloc
 ]
+# Media in a bucket are linked at the bucket's own address (signed URLs), not MEDIA_URL: pictures
+# (renders, covers, photos) must be allowed from there, or browsers block every one of them.
+_CSP_MEDIA = []
+if AWS_STORAGE_BUCKET_NAME:
+    if AWS_S3_CUSTOM_DOMAIN:
+        _CSP_MEDIA = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:  # path style (endpoint/bucket/...) or virtual hosts (bucket.endpoint)
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _CSP_MEDIA = [f"{_endpoint.scheme}://{_endpoint.netloc}", f"{_endpoint.scheme}://*.{_endpoint.netloc}"]
+    else:  # AWS: https://bucket.s3.amazonaws.com/ or https://bucket.s3.region.amazonaws.com/
+        _CSP_MEDIA = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+                      f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME or 'us-east-1'}.amazonaws.com"]
+    _CSP_EXTRA_IMG += _CSP_MEDIA
 # Video blocks (wagtail.embeds) frame these players.
 _CSP_FRAME_SRC = env_list(
     "CSP_FRAME_SRC", "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com"
@@ -340,7 +353,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *_CSP_EXTRA_IMG],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "media-src": [SELF],
+        "media-src": [SELF, *_CSP_MEDIA],
         "frame-src": [SELF, *_CSP_FRAME_SRC],
         "frame-ancestors": [SELF],
         "form-action": [SELF],

@@ -30,6 +30,7 @@ print(json.dumps({
     "url": media.url("h5p/content/1/h5p.json"),
     "bucket": getattr(media, "bucket_name", None),
     "tasks": f"{type(task_backends['default']).__module__}.{type(task_backends['default']).__name__}",
+    "img_src": [str(x) for x in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]],
 }))
 """
 
@@ -57,6 +58,23 @@ def test_media_goes_to_an_s3_compatible_bucket_when_one_is_configured():
     # Signed, expiring links to the bucket, under the media/ prefix (computed locally, no request).
     assert found["url"].startswith("https://s3.example.org/sangkat-media/media/h5p/content/1/h5p.json?")
     assert "Signature=" in found["url"] or "X-Amz-Signature=" in found["url"]
+    # Pages may show pictures from there (the Content-Security-Policy names the bucket's host).
+    assert "https://s3.example.org" in found["img_src"]
+
+
+@pytest.mark.parametrize(("bucket_env", "origin"), [
+    ({"AWS_S3_CUSTOM_DOMAIN": "media.sangkat.example.org"}, "https://media.sangkat.example.org"),
+    ({"AWS_S3_REGION_NAME": "ap-southeast-1"}, "https://sangkat-media.s3.amazonaws.com"),
+])
+def test_pages_may_show_pictures_from_the_bucket_wherever_it_serves_them(bucket_env, origin):
+    found = probe(**PRODUCTION, AWS_STORAGE_BUCKET_NAME="sangkat-media", AWS_ACCESS_KEY_ID="test-key",
+                  AWS_SECRET_ACCESS_KEY="test-secret", **bucket_env)
+    assert found["url"].startswith(origin + "/")
+    assert origin in found["img_src"]
+
+
+def test_without_a_bucket_pictures_come_only_from_here_and_the_map_tiles(production):
+    assert not any("amazonaws" in source or "s3." in source for source in production["img_src"])
 
 
 @pytest.fixture(scope="module")
