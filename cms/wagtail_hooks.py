@@ -1,16 +1,18 @@
-"""The audit log in Wagtail's admin: read-only, for Innovation Unit staff (and superusers)."""
+"""Wagtail's admin: the audit log (read-only, for Innovation Unit staff and superusers), and links
+to the city's own pages (city desk, centers dashboard, moderation) for the roles they admit."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from cms.models import AuditEntry
-from cms.roles import INNOVATION_UNIT, is_city_staff
+from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role, is_city_staff
 
 
 class AuditLogPermissionPolicy(BasePermissionPolicy):
@@ -58,3 +60,33 @@ class AuditEntryViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_audit_log_viewset():
     return AuditEntryViewSet("audit_log")
+
+
+# --- the city's own pages, one click from Wagtail's admin ------------------------------------
+
+class RoleMenuItem(MenuItem):
+    """A link in the admin menu to a Sangkat page, shown only to the roles that page admits."""
+
+    def __init__(self, label, url_name, roles, **kwargs):
+        super().__init__(label, reverse_lazy(url_name), **kwargs)
+        self.roles = roles
+
+    def is_shown(self, request):
+        return has_role(request.user, *self.roles)
+
+
+@hooks.register("register_admin_menu_item")
+def city_desk_menu_item():
+    return RoleMenuItem(_("City desk: calls and proposals"), "participation:desk", [INNOVATION_UNIT],
+                        icon_name="comment", order=310)
+
+
+@hooks.register("register_admin_menu_item")
+def centers_dashboard_menu_item():
+    return RoleMenuItem(_("Centers dashboard"), "centers_dashboard", [INNOVATION_UNIT, FACILITATOR],
+                        icon_name="table", order=320)
+
+
+@hooks.register("register_admin_menu_item")
+def moderation_menu_item():
+    return RoleMenuItem(_("Moderation"), "participation:moderation", [MODERATOR], icon_name="warning", order=330)

@@ -31,3 +31,19 @@ def test_learners_and_facilitators_cannot_open_the_admin(client, site, learner, 
         response = client.get("/admin/")
         assert response.status_code in (302, 403)
         assert client.get(f"/admin/pages/{site['course'].pk}/edit/").status_code in (302, 403)
+
+
+def test_the_admin_menu_links_each_role_to_its_city_pages(client, staff, moderator):
+    from django.urls import reverse
+
+    client.force_login(staff)
+    menu = client.get("/admin/").content.decode()
+    assert reverse("participation:desk") in menu and "City desk: calls and proposals" in menu
+    assert reverse("centers_dashboard") in menu
+    assert reverse("participation:moderation") not in menu  # staff are not moderators by role
+
+    client.force_login(moderator)
+    menu = client.get("/admin/").content.decode()
+    assert reverse("participation:moderation") in menu
+    assert reverse("participation:desk") not in menu and reverse("centers_dashboard") not in menu
+    assert client.get(reverse("participation:moderation")).status_code == 200
