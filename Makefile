@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: map-deps h5p-deps run worker install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
+.PHONY: map-deps h5p-deps a11y-deps run worker install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
 
 run: install map-deps h5p-deps migrate messages seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -42,7 +42,7 @@ messages: install system-deps
 seed: install
 	$(PY) manage.py seed_demo
 
-test: install system-deps browser-deps messages map-deps h5p-deps minetest-server
+test: install system-deps browser-deps a11y-deps messages map-deps h5p-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: install messages map-deps h5p-deps minetest-server
@@ -60,6 +60,10 @@ map-deps:
 # --ignore-scripts: its preinstall script fails outside its own repository, and the dist needs no build.
 h5p-deps:
 	@test -f var/npm/node_modules/h5p-standalone/dist/main.bundle.js || npm install --no-audit --no-fund --ignore-scripts --save-exact --prefix var/npm h5p-standalone@3.8.2
+
+# The accessibility audit of the browser tests (axe-core, pinned), injected into pages by the test.
+a11y-deps:
+	@test -f var/npm/node_modules/axe-core/axe.min.js || npm install --no-audit --no-fund --save-exact --prefix var/npm axe-core@4.14.1
 
 # Live sessions on Minetest: the headless server, minetest_game (minetest-data: the default:,
 # wool:, stairs: nodes) and luasocket for Sangkat's mcpi mod. The bridge tests need them too.
