@@ -366,10 +366,10 @@ SANGKAT_ADMIN_CSP = {
     "default-src": [SELF],
     "script-src": [SELF, UNSAFE_INLINE],  # checked in Chromium: no 'unsafe-eval' needed
     "style-src": [SELF, UNSAFE_INLINE],
-    "img-src": [SELF, "data:", "blob:", "https:"],
+    "img-src": [SELF, "data:", "blob:", "https:", *_CSP_MEDIA],  # the bucket may be plain http inside
     "font-src": [SELF, "data:"],
     "connect-src": [SELF],
-    "media-src": [SELF, "blob:"],
+    "media-src": [SELF, "blob:", *_CSP_MEDIA],
     "frame-src": [SELF, *_CSP_FRAME_SRC],
     "frame-ancestors": [SELF],
     "form-action": [SELF],

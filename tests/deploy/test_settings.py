@@ -31,6 +31,7 @@ print(json.dumps({
     "bucket": getattr(media, "bucket_name", None),
     "tasks": f"{type(task_backends['default']).__module__}.{type(task_backends['default']).__name__}",
     "img_src": [str(x) for x in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]],
+    "admin_img_src": [str(x) for x in settings.SANGKAT_ADMIN_CSP["img-src"]],
 }))
 """
 
@@ -60,6 +61,14 @@ def test_media_goes_to_an_s3_compatible_bucket_when_one_is_configured():
     assert "Signature=" in found["url"] or "X-Amz-Signature=" in found["url"]
     # Pages may show pictures from there (the Content-Security-Policy names the bucket's host).
     assert "https://s3.example.org" in found["img_src"]
+
+
+def test_the_admin_shows_pictures_from_a_bucket_inside_the_citys_network_too():
+    found = probe(**PRODUCTION, AWS_STORAGE_BUCKET_NAME="sangkat-media", AWS_S3_ENDPOINT_URL="http://minio.internal:9000",
+                  AWS_ACCESS_KEY_ID="test-key", AWS_SECRET_ACCESS_KEY="test-secret")
+    assert found["url"].startswith("http://minio.internal:9000/sangkat-media/")
+    assert "http://minio.internal:9000" in found["img_src"]
+    assert "http://minio.internal:9000" in found["admin_img_src"]
 
 
 @pytest.mark.parametrize(("bucket_env", "origin"), [
