@@ -29,6 +29,11 @@ def browser(_django_db_marker):
         )
         yield browser
         browser.close()
+        # The ORM calls the test made while this loop ran used connections of their own; close them,
+        # or PostgreSQL keeps a session open and the test database cannot be dropped at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
