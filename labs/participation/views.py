@@ -101,7 +101,9 @@ def proposal_list(request):
     if not pagecache.shareable(request):
         return page_response()
     # Anonymous visitors share the whole page (the fragment is read only when the page is not).
-    key = "sangkat:proposals:" + pagecache.digest(request.get_full_path(), *signature)
+    # Keyed by what it shows, not by the query string: made-up parameters (?utm=…, ?x=1, ?x=2 …)
+    # share the one entry instead of adding one each.
+    key = "sangkat:proposals:" + pagecache.digest(request.path, *signature)
     return pagecache.shared_render(request, key, seconds, page_response)
 
 

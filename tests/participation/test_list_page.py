@@ -30,6 +30,17 @@ def test_anonymous_visitors_share_one_rendering(client, learner):
     assert second.templates == [] and second.content == first.content
 
 
+def test_made_up_query_parameters_share_the_rendering_but_filters_do_not(client, learner):
+    services.submit_proposal(author=learner, title="Shade trees", body="b", category="public_space")
+    services.submit_proposal(author=learner, title="Clean drains", body="b", category="water_flooding")
+    first = client.get(url() + "?utm_source=radio")
+    again = client.get(url() + "?x=1&y=2")
+    assert again.templates == [] and again.content == first.content
+    filtered = client.get(url() + "?category=water_flooding&utm_source=radio")
+    assert "participation/proposal_list.html" in [t.name for t in filtered.templates]
+    assert "Clean drains" in filtered.content.decode() and "Shade trees" not in filtered.content.decode()
+
+
 def test_a_new_support_shows_at_once_to_anonymous_visitors(client, learner):
     proposal = services.submit_proposal(author=learner, title="Shade trees", body="b", category="public_space")
     assert "0 supports" in client.get(url()).content.decode()
