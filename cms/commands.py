@@ -5,6 +5,8 @@ their messages are translated like the pages. `--language km` chooses Khmer; wit
 default language (LANGUAGE_CODE) is used.
 """
 
+import argparse
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
@@ -27,12 +29,9 @@ class SpeaksLanguage:
 
     def run_from_argv(self, argv):
         """From the command line, `--help` and argument errors speak the chosen language too."""
-        chosen = None
-        for position, word in enumerate(argv):
-            if word == "--language" and position + 1 < len(argv):
-                chosen = argv[position + 1]
-            elif word.startswith("--language="):
-                chosen = word.split("=", 1)[1]
+        early = argparse.ArgumentParser(add_help=False)
+        early.add_argument("--language")
+        chosen = early.parse_known_args(argv[2:])[0].language
         if chosen not in dict(settings.LANGUAGES):
             chosen = settings.LANGUAGE_CODE  # argparse refuses a wrong choice, in that language
         with translation.override(chosen):

@@ -272,10 +272,9 @@ def _set_capture(capture_id: int, **fields) -> None:
 def run_capture(*, capture_id: int) -> None:
     """Read every team plot, diff it against the site as generated, measure and render it.
 
-    Re-running is safe: a finished capture is left alone, and the builds a killed run had saved
-    are replaced (one build per team and capture). Only a run that finds the capture waiting
-    claims it (a conditional update): a second run of the same task, while the first still works,
-    leaves it alone instead of deleting the builds the first one is saving."""
+    Re-running is safe: only a run that finds the capture waiting claims it (a conditional
+    update), so a finished capture, or one another run is still saving, is left alone; the builds
+    a killed run had saved are replaced (one build per team and capture)."""
     claimed = Capture.objects.filter(pk=capture_id, state=TaskState.QUEUED).update(
         state=TaskState.RUNNING, progress=1)
     if not claimed:

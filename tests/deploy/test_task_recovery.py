@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -26,6 +27,8 @@ from cms import workers
 from cms.models import TaskWorker
 from courses.h5p import services
 from courses.h5p.models import H5PPackage
+from games.minecraft import services as minecraft
+from games.minecraft.models import Capture, CoDesignSession, TeamBuild
 from tests.deploy.processes import production_env
 from tests.h5p.conftest import good_package, stored_files
 from tests.minecraft.conftest import codesign, generated, sample_site  # noqa: F401 (fixtures)
@@ -272,18 +275,18 @@ class TestBlockByBlock:
 
     pytestmark = pytest.mark.django_db
 
-    def test_a_capture_cut_short_goes_back_to_waiting_and_its_rerun_replaces_the_builds(
-        self, generated, facilitator, media, queue, django_capture_on_commit_callbacks  # noqa: F811
-    ):
-        import numpy as np
-
-        from games.minecraft import services as minecraft
-        from games.minecraft.models import Capture, TeamBuild
-
+    @pytest.fixture
+    def snapshot_capture(self, generated, facilitator, queue, django_capture_on_commit_callbacks):  # noqa: F811
+        """A capture of one team's live snapshot, its task waiting in the database queue."""
         team = generated.teams.get(index=0)
         minecraft.save_snapshot(team=team, blocks=np.zeros((4, 8, 8), dtype=np.int16))
         with django_capture_on_commit_callbacks(execute=True):
-            item = minecraft.request_capture_from_snapshots(session=generated, user=facilitator)
+            return minecraft.request_capture_from_snapshots(session=generated, user=facilitator)
+
+    def test_a_capture_cut_short_goes_back_to_waiting_and_its_rerun_replaces_the_builds(
+        self, snapshot_capture, media, queue
+    ):
+        item = snapshot_capture
         claimed_by(dead_worker())
         # The dead worker had saved the team's build, not yet marked the capture done.
         minecraft.run_capture(capture_id=item.pk)
@@ -306,9 +309,6 @@ class TestBlockByBlock:
         assert TeamBuild.objects.filter(capture=item).count() == 1
 
     def test_a_world_cut_short_goes_back_to_waiting(self, codesign, queue, django_capture_on_commit_callbacks):  # noqa: F811
-        from games.minecraft import services as minecraft
-        from games.minecraft.models import CoDesignSession
-
         with django_capture_on_commit_callbacks(execute=True):
             minecraft.request_world(session=codesign)
         claimed_by(dead_worker())
@@ -319,17 +319,9 @@ class TestBlockByBlock:
         assert (codesign.world_state, codesign.world_progress) == ("queued", 0)
 
     def test_a_second_run_of_a_capture_in_progress_leaves_the_first_runs_builds_alone(
-        self, generated, facilitator, media, queue, django_capture_on_commit_callbacks  # noqa: F811
+        self, snapshot_capture, media, queue
     ):
-        import numpy as np
-
-        from games.minecraft import services as minecraft
-        from games.minecraft.models import Capture, TeamBuild
-
-        team = generated.teams.get(index=0)
-        minecraft.save_snapshot(team=team, blocks=np.zeros((4, 8, 8), dtype=np.int16))
-        with django_capture_on_commit_callbacks(execute=True):
-            item = minecraft.request_capture_from_snapshots(session=generated, user=facilitator)
+        item = snapshot_capture
         minecraft.run_capture(capture_id=item.pk)
         build = TeamBuild.objects.get(capture=item)
         # The same task delivered twice: the first run is still saving when the second starts.
@@ -343,9 +335,6 @@ class TestBlockByBlock:
         assert len([n for n in stored_files(media) if n.startswith("minecraft/renders/")]) == 3
 
     def test_a_second_run_of_a_world_being_made_leaves_it_alone(self, codesign, queue):  # noqa: F811
-        from games.minecraft import services as minecraft
-        from games.minecraft.models import CoDesignSession
-
         CoDesignSession.objects.filter(pk=codesign.pk).update(world_state="running", world_progress=35)
 
         minecraft.generate_world(session_id=codesign.pk)
@@ -354,9 +343,6 @@ class TestBlockByBlock:
         assert (codesign.world_state, codesign.world_progress, codesign.world_zip.name or "") == ("running", 35, "")
 
     def test_a_world_whose_task_was_never_queued_is_queued_after_five_minutes(self, codesign, queue):  # noqa: F811
-        from games.minecraft import services as minecraft
-        from games.minecraft.models import CoDesignSession
-
         minecraft.request_world(session=codesign)  # the process died before its commit's callback ran
         assert not DBTaskResult.objects.filter(task_path="games.minecraft.tasks.generate_world_task").exists()
         assert workers.recover().rows_requeued == []  # just asked: it may be being queued right now

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -53,3 +54,15 @@ def make_call(staff, *, current="collect", support_limit=None):
         phases.append((kind, start, start + timedelta(days=10)))
     return services.open_call(staff=staff, title="Cleaner streets", question="How do we keep streets clean?",
                               phases=phases, support_limit=support_limit)
+
+
+@pytest.fixture
+def mod_client(client, moderator):
+    """A plain moderator (the public space only), logged in."""
+    client.force_login(moderator)
+    return client
+
+
+def act(client, **data):
+    """A moderator's action from the moderation queue, its redirect followed."""
+    return client.post(reverse("participation:moderation_act"), data, follow=True)

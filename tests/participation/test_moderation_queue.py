@@ -8,18 +8,9 @@ from cms.models import Notification
 from labs.participation import services
 from labs.participation.models import Block, ModerationLog, Report
 from tests.factories import UserFactory
+from tests.participation.conftest import act
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mod_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-def act(client, **data):
-    return client.post(reverse("participation:moderation_act"), data, follow=True)
 
 
 def test_learner_cannot_see_queue_or_log(learner_client, proposal):

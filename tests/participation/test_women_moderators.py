@@ -14,6 +14,7 @@ from labs.participation import selectors, services
 from labs.participation.models import Block, Comment, ModerationLog, Report, Support
 from labs.participation.services import ParticipationError
 from tests.factories import UserFactory
+from tests.participation.conftest import act
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +27,9 @@ def fresh(user):
 
 
 @pytest.fixture
-def plain_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def designated_client(client, women_moderator):
     client.force_login(women_moderator)
     return client
-
-
-def act(client, **data):
-    return client.post(reverse("participation:moderation_act"), data, follow=True)
 
 
 # --- who is designated -------------------------------------------------------------------------
@@ -70,16 +61,16 @@ def test_a_superuser_is_an_outsider_without_the_designation(client, women_propos
 
 # --- a plain moderator: 404 or nothing, everywhere ----------------------------------------------
 
-def test_plain_moderator_gets_404_on_every_women_space_read(plain_client, women_proposal):
+def test_plain_moderator_gets_404_on_every_women_space_read(mod_client, women_proposal):
     proposal_url = reverse("participation:proposal", args=[women_proposal.pk])
-    assert plain_client.get(proposal_url).status_code == 404
-    assert plain_client.get(reverse("participation:proposals"), {"space": "women"}).status_code == 404
-    assert plain_client.get(reverse("participation:proposals"), {"space": "women", "q": "lamp"}).status_code == 404
-    assert plain_client.get(reverse("participation:proposals_csv"), {"space": "women"}).status_code == 404
-    assert plain_client.get(reverse("proposals_api"), {"space": "women"}).status_code == 404
+    assert mod_client.get(proposal_url).status_code == 404
+    assert mod_client.get(reverse("participation:proposals"), {"space": "women"}).status_code == 404
+    assert mod_client.get(reverse("participation:proposals"), {"space": "women", "q": "lamp"}).status_code == 404
+    assert mod_client.get(reverse("participation:proposals_csv"), {"space": "women"}).status_code == 404
+    assert mod_client.get(reverse("proposals_api"), {"space": "women"}).status_code == 404
 
 
-def test_plain_moderator_finds_nothing_in_public_lists_search_exports_or_map(plain_client, women_proposal):
+def test_plain_moderator_finds_nothing_in_public_lists_search_exports_or_map(mod_client, women_proposal):
     women_proposal.latitude, women_proposal.longitude = "10.6275", "103.5220"
     women_proposal.save()
     for url, params in ((reverse("participation:proposals"), {"q": "lamp"}),
@@ -87,21 +78,21 @@ def test_plain_moderator_finds_nothing_in_public_lists_search_exports_or_map(pla
                         (reverse("proposals_api"), {"q": "lamp"}),
                         (reverse("participation:map"), {}),
                         (reverse("participation:map_svg"), {})):
-        response = plain_client.get(url, params)
+        response = mod_client.get(url, params)
         assert response.status_code == 200, url
         assert SECRET not in response.content.decode(), url
 
 
-def test_plain_moderator_cannot_comment_reply_report_or_hide(plain_client, moderator, member, women_proposal):
+def test_plain_moderator_cannot_comment_reply_report_or_hide(mod_client, moderator, member, women_proposal):
     comment = services.add_comment(user=member, proposal=women_proposal, body="Me too")
     url = lambda name: reverse(f"participation:{name}", args=[women_proposal.pk])  # noqa: E731
-    assert plain_client.post(url("comment"), {"body": "Hello"}).status_code == 404
-    assert plain_client.post(url("comment"), {"body": "Hello", "parent": comment.pk}).status_code == 404
-    assert plain_client.post(url("report"), {"reason": "x"}).status_code == 404
-    assert plain_client.post(url("report"), {"reason": "x", "comment": comment.pk}).status_code == 404
-    assert plain_client.post(url("moderate"), {"action": "hide", "reason": "x"}).status_code == 404
-    assert plain_client.post(url("moderate"), {"action": "hide", "reason": "x", "comment": comment.pk}).status_code == 404
-    assert plain_client.post(url("support")).status_code == 404
+    assert mod_client.post(url("comment"), {"body": "Hello"}).status_code == 404
+    assert mod_client.post(url("comment"), {"body": "Hello", "parent": comment.pk}).status_code == 404
+    assert mod_client.post(url("report"), {"reason": "x"}).status_code == 404
+    assert mod_client.post(url("report"), {"reason": "x", "comment": comment.pk}).status_code == 404
+    assert mod_client.post(url("moderate"), {"action": "hide", "reason": "x"}).status_code == 404
+    assert mod_client.post(url("moderate"), {"action": "hide", "reason": "x", "comment": comment.pk}).status_code == 404
+    assert mod_client.post(url("support")).status_code == 404
     assert Comment.objects.filter(author=moderator).count() == 0
     assert not Report.objects.exists()
     women_proposal.refresh_from_db()
@@ -109,23 +100,23 @@ def test_plain_moderator_cannot_comment_reply_report_or_hide(plain_client, moder
     assert not women_proposal.is_hidden and not comment.hidden_at
 
 
-def test_plain_moderator_cannot_act_from_the_queue_with_a_forged_id(plain_client, member, women_proposal):
+def test_plain_moderator_cannot_act_from_the_queue_with_a_forged_id(mod_client, member, women_proposal):
     comment = services.add_comment(user=member, proposal=women_proposal, body="Me too")
     for kind, target in (("proposal", women_proposal), ("comment", comment)):
         for action in ("hide", "restore", "dismiss", "block"):
-            response = act(plain_client, action=action, kind=kind, id=target.pk, reason="x")
+            response = act(mod_client, action=action, kind=kind, id=target.pk, reason="x")
             assert "not yours to moderate" in response.content.decode()
     women_proposal.refresh_from_db()
     assert not women_proposal.is_hidden
     assert not ModerationLog.objects.exists() and not Block.objects.exists()
 
 
-def test_plain_moderator_sees_no_women_space_reports_or_log(plain_client, women_moderator, member, women_proposal):
+def test_plain_moderator_sees_no_women_space_reports_or_log(mod_client, women_moderator, member, women_proposal):
     services.report(user=member, proposal=women_proposal, reason="Off topic")
     assert selectors.open_reports(fresh(women_moderator))
-    assert SECRET not in plain_client.get(reverse("participation:moderation")).content.decode()
+    assert SECRET not in mod_client.get(reverse("participation:moderation")).content.decode()
     services.hide(moderator=women_moderator, reason="Duplicate", proposal=women_proposal)
-    log = plain_client.get(reverse("participation:moderation_log")).content.decode()
+    log = mod_client.get(reverse("participation:moderation_log")).content.decode()
     assert SECRET not in log and "Duplicate" not in log
 
 
@@ -145,14 +136,14 @@ def test_services_refuse_a_plain_moderator_on_a_women_space_post(moderator, memb
 
 
 def test_a_block_over_a_women_space_post_stays_with_designated_moderators(
-        plain_client, moderator, women_moderator, member, women_proposal):
+        mod_client, moderator, women_moderator, member, women_proposal):
     services.report(user=member, proposal=women_proposal, reason="Abuse")
     services.block_user(moderator=women_moderator, user=member, reason="Shared a phone number",
                         proposal=women_proposal)
     assert selectors.blocked_people(fresh(moderator)) == []
-    log = plain_client.get(reverse("participation:moderation_log")).content.decode()
+    log = mod_client.get(reverse("participation:moderation_log")).content.decode()
     assert "Shared a phone number" not in log and member.public_name not in log
-    response = act(plain_client, action="unblock", user=member.pk, reason="x")
+    response = act(mod_client, action="unblock", user=member.pk, reason="x")
     assert "not blocked" in response.content.decode()
     assert Block.objects.filter(user=member).exists()
     # A public-space block stays visible to every moderator.
