@@ -191,6 +191,11 @@ class AuditAction(models.TextChoices):
     ROLE_ADD = "role.add", _("Role given")
     ROLE_REMOVE = "role.remove", _("Role taken away")
     ACCOUNT_DELETE = "account.delete", _("Account deleted at the person's request")
+    PASSWORD_RESET = "account.password_reset", _("Password reset for a learner")
+    GUARDIAN_CONSENT = "account.guardian_consent", _("Guardian consent recorded")
+    H5P_LIBRARY_UPGRADE = "h5p.library_upgrade", _("H5P library upgraded")
+    WOMEN_SPACE_CONFIRM = "women_space.confirm", _("Women and girls space: member confirmed")
+    WOMEN_SPACE_DECLINE = "women_space.decline", _("Women and girls space: member declined or removed")
 
 
 class AuditEntry(models.Model):
