@@ -1,5 +1,7 @@
 """Checks on JSON that comes from outside before it is stored in a JSON column."""
 
+import json
+
 
 def has_nul(value) -> bool:
     """True if any key or string in the parsed JSON holds NUL: PostgreSQL's jsonb cannot store \\u0000."""
@@ -15,3 +17,53 @@ def has_nul(value) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+# Deeper than any honest xAPI statement, H5P manifest or badge assertion; shallow enough that every
+# recursive reader after the parser (validators, pydantic, the JSON column's encoder) is safe.
+MAX_DEPTH = 32
+
+
+class UntrustedJSONError(ValueError):
+    """JSON from outside that is malformed, too large or nested too deep (a clear refusal, never a 500)."""
+
+
+def depth_exceeds(value, max_depth: int = MAX_DEPTH) -> bool:
+    """True if the parsed JSON nests lists and objects deeper than max_depth (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def loads_bounded(data: str | bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH, **kwargs):
+    """json.loads for outside input: refuses more than max_bytes and nesting deeper than max_depth.
+
+    The C decoder raises RecursionError on deep input before it returns; both that and the depth
+    check after parsing become UntrustedJSONError, which callers turn into a 400 or a form error.
+    """
+    if len(data) > max_bytes:
+        raise UntrustedJSONError(f"larger than {max_bytes} bytes")
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UntrustedJSONError("not UTF-8") from error
+    try:
+        value = json.loads(data, **kwargs)
+    except RecursionError as error:
+        raise UntrustedJSONError("nested too deep") from error
+    except ValueError as error:
+        raise UntrustedJSONError(str(error)) from error
+    if depth_exceeds(value, max_depth):
+        raise UntrustedJSONError("nested too deep")
+    return value
