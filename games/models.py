@@ -287,6 +287,8 @@ class BadgeAward(models.Model):
     salt = models.CharField(max_length=32)
     recipient_hash = models.CharField(max_length=80)
     recipient_type = models.CharField(max_length=12)
+    # For recipient_type "url": the private link hashed into the assertion, shown only to its owner.
+    recipient_link = models.CharField(max_length=200, blank=True, editable=False)
     evidence = models.CharField(max_length=300, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

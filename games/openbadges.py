@@ -24,8 +24,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 
+from cms.jsonchecks import UntrustedJSONError, loads_bounded
 from games.models import BadgeAward, BadgeDefinition
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -36,6 +38,7 @@ MAX_BAKED_BYTES = 2 * 1024 * 1024
 MAX_BAKED_SIDE = 4000
 MAX_BAKED_PIXELS = MAX_BAKED_SIDE * MAX_BAKED_SIDE
 MAX_BAKED_TEXT = 256 * 1024
+MAX_CHANGED_SHOWN = 8  # field names of an uploaded copy listed on the verify page (they are the uploader's)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BAKE_KEYWORD = "openbadges"
 IMAGE_SIZE = 400
@@ -405,9 +408,9 @@ def unbake(data: bytes) -> dict | str:
     if not text:
         raise BakedBadgeError(NO_BADGE_DATA)
     if text.startswith("{"):
-        try:
-            value = json.loads(text)
-        except ValueError as error:
+        try:  # bounded: a deeply nested copy was a RecursionError (500) before
+            value = loads_bounded(text, max_bytes=MAX_BAKED_TEXT)
+        except UntrustedJSONError as error:
             raise BakedBadgeError(MALFORMED) from error
         if not isinstance(value, dict):
             raise BakedBadgeError(MALFORMED)
@@ -440,8 +443,9 @@ MESSAGES = {
     Status.VALID: _("Sangkat issued this badge and it is valid."),
     Status.REVOKED: _("Sangkat issued this badge but has revoked it."),
     Status.EXPIRED: _("Sangkat issued this badge but it has expired."),
-    Status.TAMPERED: _("This badge was changed after Sangkat issued it: do not trust the copy you have. "
-                       "The details below are the ones Sangkat issued."),
+    Status.TAMPERED: _("This copy does not match the badge Sangkat issued: someone changed it, or it is an "
+                       "old copy from before Sangkat renewed or updated the badge. Do not trust this copy. "
+                       "The details below are the ones Sangkat holds now."),
     Status.UNKNOWN: _("Sangkat can only verify the badges it issued, and this is not one of them."),
 }
 
@@ -460,6 +464,7 @@ class Verification:
     recipient_identity: str = ""
     salt: str = ""
     revocation_reason: str = ""
+    changed: tuple[str, ...] = ()
 
     @property
     def label(self):
@@ -468,6 +473,16 @@ class Verification:
     @property
     def issued_by_us(self) -> bool:
         return self.status != Status.UNKNOWN
+
+    @property
+    def changed_fields(self) -> str:
+        """The parts of an uploaded copy that differ from what Sangkat holds, for the page."""
+        shown = [name if len(name) <= 40 else name[:39] + "…" for name in self.changed[:MAX_CHANGED_SHOWN]]
+        if len(self.changed) > MAX_CHANGED_SHOWN:
+            shown.append("…")
+        fields = ", ".join(shown)
+        return ngettext("This part of the copy differs: %(fields)s",
+                        "These parts of the copy differ: %(fields)s", len(self.changed)) % {"fields": fields}
 
 
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
@@ -511,36 +526,54 @@ def _unknown(message=None) -> Verification:
     return Verification(status=Status.UNKNOWN, message=message or MESSAGES[Status.UNKNOWN])
 
 
-def _same_moment(baked, hosted: datetime) -> bool:
-    if not isinstance(baked, str):
-        return False
+def _moment(value):
+    """A date in a baked copy as our hosted JSON writes it (same instant, same text), else as is."""
+    if not isinstance(value, str):
+        return value
     try:
-        moment = datetime.fromisoformat(baked.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return False
+        return value
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
-    return iso_utc(moment) == iso_utc(hosted)
+    return iso_utc(moment)
 
 
-def _tampered(baked: dict, award: BadgeAward) -> bool:
+# A copy baked before a revocation does not say it was revoked: the status says it instead.
+_ADDED_BY_REVOCATION = ("revoked", "revocationReason")
+
+
+def _changed(baked: dict, award: BadgeAward) -> tuple[str, ...]:
+    """The top-level fields of a baked assertion that differ from the one we host, sorted.
+
+    Every field counts, including ones we never write (evidence, verify.url, image, narrative...):
+    a verifier reads the copy she was given, so anything added or changed in it makes it not valid.
+    An embedded badge object must be the hosted BadgeClass exactly."""
     hosted = assertion(award)
-    recipient = baked.get("recipient")
-    if not isinstance(recipient, dict):
-        return True
-    if str(recipient.get("identity", "")).lower() != hosted["recipient"]["identity"].lower():
-        return True
-    if recipient.get("salt") != hosted["recipient"]["salt"]:
-        return True
-    if recipient.get("type", hosted["recipient"]["type"]) != hosted["recipient"]["type"]:
-        return True
-    if recipient.get("hashed") is not True:
-        return True
-    badge = baked.get("badge")
-    badge_id = badge.get("id") if isinstance(badge, dict) else badge
-    if badge_id != hosted["badge"]:
-        return True
-    return not _same_moment(baked.get("issuedOn"), award.issued_at)
+    changed = []
+    for key in sorted(baked.keys() | hosted.keys()):
+        if key in _ADDED_BY_REVOCATION and key not in baked:
+            continue
+        if key not in baked or key not in hosted:
+            changed.append(key)
+            continue
+        mine, theirs = hosted[key], baked[key]
+        if key in ("issuedOn", "expires"):
+            theirs = _moment(theirs)
+        elif key == "recipient" and isinstance(theirs, dict) and isinstance(theirs.get("identity"), str):
+            theirs = dict(theirs, identity=theirs["identity"].lower())
+            mine = dict(mine, identity=mine["identity"].lower())
+        elif key == "badge" and isinstance(theirs, dict):
+            mine = badge_class(award.badge)
+        if _canonical(theirs) != _canonical(mine):
+            changed.append(key)
+    return tuple(changed)
+
+
+def _canonical(value) -> str:
+    """JSON text that tells true from 1 and 1.0 from 1 (Python's == does not). The copy was parsed
+    with loads_bounded, so it is shallow enough to dump."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def verify(assertion_or_url: dict | str) -> Verification:
@@ -558,7 +591,8 @@ def verify(assertion_or_url: dict | str) -> Verification:
     if award is None:
         return _unknown(_("Sangkat has no record of this badge. Sangkat can only verify the badges it issued."))
 
-    if baked is not None and _tampered(baked, award):
+    changed = _changed(baked, award) if baked is not None else ()
+    if changed:
         status = Status.TAMPERED
     elif award.revoked_at:
         status = Status.REVOKED
@@ -571,7 +605,7 @@ def verify(assertion_or_url: dict | str) -> Verification:
         badge_slug=award.badge.slug, badge_name=award.badge.name, issuer_name=ISSUER_NAME,
         issued_on=award.issued_at, expires=award.expires_at, recipient_type=award.recipient_type,
         recipient_identity=award.recipient_hash, salt=award.salt,
-        revocation_reason=award.revocation_reason if award.revoked_at else "",
+        revocation_reason=award.revocation_reason if award.revoked_at else "", changed=changed,
     )
 
 

@@ -105,7 +105,7 @@ class VerifyForm(forms.Form):
                             widget=forms.ClearableFileInput(attrs={"accept": "image/png"}))
     url = forms.CharField(label=_("or the badge's verification link"), required=False, max_length=2000,
                           help_text=_("The link starts with %(url)s/openbadges/assertions/"))
-    recipient = forms.CharField(label=_("Recipient phone number or email (optional)"), required=False,
+    recipient = forms.CharField(label=_("Recipient's email or private badge link (optional)"), required=False,
                                 max_length=254,
                                 help_text=_("To check who the badge was given to. It is not stored."))
 

@@ -244,13 +244,22 @@ def _may_change(definition: BadgeDefinition, kind: str) -> bool:
 # --- badges -----------------------------------------------------------------------------------
 
 
+def private_recipient_link() -> str:
+    """A fresh recipient URL that names no one: 192 random bits under a path that serves nothing.
+
+    Its salted hash cannot be reversed by trying candidates (unlike a phone number or /people/<pk>);
+    only the person it was issued to is shown it (trophies page), to prove the badge is hers."""
+    return f"{settings.SANGKAT_PUBLIC_URL.rstrip('/')}/openbadges/recipients/{secrets.token_urlsafe(24)}"
+
+
 def recipient_identity(user) -> tuple[str, str]:
-    """The identity an Open Badges assertion is issued to (only ever published hashed and salted)."""
-    if user.phone:
-        return "telephone", user.phone
+    """The identity a new Open Badges assertion is issued to (only ever published hashed and salted).
+
+    Her email where she has one, else a private link. Never a phone number: Cambodian numbers are
+    few enough that a salted hash of one is reversed in under a second (docs/security.md)."""
     if user.email:
-        return "email", user.email.lower()
-    return "url", f"{settings.SANGKAT_PUBLIC_URL.rstrip('/')}/people/{user.pk}"
+        return "email", user.email.strip().lower()
+    return "url", private_recipient_link()
 
 
 def hash_identity(identity: str, salt: str) -> str:
@@ -259,11 +268,12 @@ def hash_identity(identity: str, salt: str) -> str:
 
 def _give(user, definition: BadgeDefinition, evidence: str) -> BadgeAward | None:
     kind, identity = recipient_identity(user)
-    salt = secrets.token_hex(8)
+    salt = secrets.token_hex(16)
     award, made = _get_or_create(
         BadgeAward, user=user, badge=definition,
         defaults={"issued_at": timezone.now(), "salt": salt, "recipient_type": kind,
-                  "recipient_hash": hash_identity(identity, salt), "evidence": evidence[:300]},
+                  "recipient_hash": hash_identity(identity, salt), "evidence": evidence[:300],
+                  "recipient_link": identity if kind == "url" else ""},
     )
     if made:
         _announce(award)

@@ -59,17 +59,23 @@ def test_finishing_a_course_shows_points_and_a_badge_that_verifies(live_server, 
     baked = tmp_path / "badge.png"
     download_info.value.save_as(baked)
     assert baked.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # She has only a phone: the badge is given to a private link, which she alone sees here.
+    card.get_by_text("Prove this badge is yours").click()
+    private_link = card.locator(".private-link").text_content().strip()
+    assert "/openbadges/recipients/" in private_link and "12345678" not in private_link
 
     # Anyone (logged out) can check it.
     visitor = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     check = visitor.new_page()
     check.goto(live_server.url + "/en/badges/verify/")
     check.locator("input[name=badge]").set_input_files(str(baked))
-    check.locator("input[name=recipient]").fill("+85512345678")
+    check.locator("input[name=recipient]").fill(private_link)
     check.get_by_role("button", name="Check the badge").click()
     expect(check.locator("#verification-status")).to_have_attribute("data-status", "valid")
     expect(check.locator("#verification")).to_contain_text("Safe online")
-    expect(check.locator("#recipient-match")).to_be_visible()
+    expect(check.locator("#recipient-match")).to_have_text(
+        "Yes: this badge was given to the email or private link you typed.")
+    expect(check.locator("#recipient-privacy")).to_contain_text("reveals nothing about who she or he is")
     screenshot(check, "badge-verified-phone")
     visitor.close()
     context.close()
