@@ -204,6 +204,7 @@ def test_the_player_opened_on_its_own_is_sandboxed_too(live_server, lesson, outs
     assert outside["heard"] == []
     assert carrying() == []
     assert page.evaluate("() => window.origin") == "null"
+    expect(page.locator("#h5p-open-lesson")).to_have_text("Open this activity from its lesson to save your answers.")
 
 
 def test_package_files_never_run_as_script_in_a_page_of_the_site(live_server, lesson, page):

@@ -43,6 +43,9 @@
     reportHeight();
   }
 
+  // Opened on its own, nobody relays the statements (this page cannot send them itself).
+  if (!framed) document.getElementById("h5p-open-lesson").hidden = false;
+
   if (!window.H5PStandalone) { failed(); return; }
   new window.H5PStandalone.H5P(container, config.h5p).then(function () {
     window.H5P.externalDispatcher.on("xAPI", function (event) {
