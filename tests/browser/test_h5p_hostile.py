@@ -103,24 +103,29 @@ def log_in(page, live_server, user) -> dict:
     return {"sessionid": client.cookies["sessionid"].value}
 
 
-def requests_with_session(page, live_server, secrets: dict) -> list:
-    """Every request to the site that carries the session cookie, made by a player's document."""
+def requests_with_session(page, live_server, secrets: dict):
+    """Returns a function listing every request a player's document made to the site with the
+    session cookie."""
     seen = []
 
     def remember(request):
-        if request.url.startswith(live_server.url) and "/h5p/play/" in request.frame.url:
-            seen.append(request)
+        if request.url.startswith(live_server.url):
+            seen.append((request, request.frame.url))
 
     page.on("requestfinished", remember)
     page.on("requestfailed", remember)
 
     def carrying():
-        found = []
-        for request in seen:
+        found, player_pages_with_session = [], 0
+        for request, frame_url in seen:
+            with_session = secrets["sessionid"] in (request.all_headers().get("cookie") or "")
             if request.is_navigation_request() and "/h5p/play/" in request.url:
-                continue  # the player page itself: the lesson opens it with the session, by design
-            if secrets["sessionid"] in (request.all_headers().get("cookie") or ""):
+                # The player page itself: the lesson opens it with the session, by design (and this
+                # shows the check sees cookies at all).
+                player_pages_with_session += with_session
+            elif "/h5p/play/" in frame_url and with_session:
                 found.append(request.url)
+        assert player_pages_with_session >= 1
         return found
 
     return carrying
