@@ -164,6 +164,8 @@ def answer_honestly_and_check_the_record(page, lesson, user):
     assert {s.user_id for s in statements} == {user.pk}
     assert {s.activity_id.split("?")[0] for s in statements} == {mine}
     assert not [s for s in statements if "hostile" in s.verb_id]
+    forged = [s for s in statements if s.verb_id.endswith("/experienced")]
+    assert len(forged) == 1 and "instructor" not in forged[0].data.get("context", {})
     assert LessonProgress.objects.filter(user=user, lesson_key=lesson.translation_key,
                                          completed_at__isnull=False).exists()
 

@@ -68,7 +68,8 @@
       statement: {
         actor: { objectType: "Agent", account: { homePage: "__HOME__", name: "1" } },
         verb: { id: "http://adlnet.gov/expapi/verbs/experienced" },
-        object: { id: "__HOME__/xapi/activities/lessons/00000000-0000-4000-8000-000000000000/h5p/other" }
+        object: { id: "__HOME__/xapi/activities/lessons/00000000-0000-4000-8000-000000000000/h5p/other" },
+        context: { instructor: { objectType: "Agent", account: { homePage: "__HOME__", name: "1" } } }
       }
     }, "*");
     return null;

@@ -114,14 +114,19 @@
     delete statement.authority;
     delete statement.stored;
     delete statement.version;
+    delete statement.attachments;
     var object = isObject(statement.object) ? statement.object : {};
     var isSubContent = typeof object.id === "string" && object.id.indexOf("?subContentId=") >= 0;
     object.id = ourId(activity, object.id);
     if (!object.id) return null;
     object.objectType = "Activity";
     statement.object = object;
-    var context = statement.context = isObject(statement.context) ? statement.context : {};
-    var parents = isObject(context.contextActivities) ? context.contextActivities : {};
+    // Of the context, only what H5P writes: no instructor, team or registration of the package's choosing.
+    var given = isObject(statement.context) ? statement.context : {};
+    var context = statement.context = {};
+    if (isObject(given.extensions)) context.extensions = given.extensions;
+    if (typeof given.language === "string") context.language = given.language;
+    var parents = isObject(given.contextActivities) ? given.contextActivities : {};
     var lesson = { id: activity.lesson, objectType: "Activity" };
     if (isSubContent) {
       // A part of the activity: its parent is the activity; the lesson groups them.
