@@ -1,16 +1,197 @@
-// On a lesson page: grows each H5P frame to the height its player reports (same origin only).
+// On a lesson page: the side of each H5P activity that holds the learner's session.
+// The player runs package code in an opaque-origin sandbox and can only post messages here. A
+// message counts only when it comes from that block's own frame and has the expected shape; its
+// statement is then named for this learner and this block's activity (whatever the package wrote)
+// and sent with the session and CSRF token to the statement store, which checks the actor again.
+// Statements wait in a queue in localStorage (one per learner) until the server has them, so a
+// dropped connection loses nothing; each has a UUID made here, so sending one twice is harmless.
 (function () {
   "use strict";
   if (window.sangkatH5PFrames) return;
   window.sangkatH5PFrames = true;
+
+  var MAX_STATEMENT_CHARS = 32768;
+  var MAX_QUEUE = 200;
+  var SUB_CONTENT = /^[A-Za-z0-9-]{1,64}$/;
+  var IRI = /^https?:\/\/[^\s]{1,2000}$/;
+  var activities = [];
+  var relay = null; // the statement store and the learner (the same for every frame of the page)
+
+  function readConfig(id) {
+    var node = document.getElementById(id);
+    if (!node) return null;
+    try { return JSON.parse(node.textContent); } catch (e) { return null; }
+  }
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  // ---- the queue and the statement store ----
+  var memoryQueue = null;
+  var sending = false;
+  var retryDelay = 2000;
+  var retryTimer = null;
+
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(relay.queueKey)) || []; } catch (e) { return []; }
+  }
+
+  function queue() { var stored = loadQueue(); return stored.length || !memoryQueue ? stored : memoryQueue; }
+
+  function saveQueue(pending) {
+    try { localStorage.setItem(relay.queueKey, JSON.stringify(pending)); } catch (e) { /* full or blocked: kept in memory */ }
+    memoryQueue = pending;
+  }
+
+  function scheduleRetry() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+  }
+
+  function flush() {
+    if (sending || !relay) return;
+    var pending = queue();
+    if (!pending.length) return;
+    sending = true;
+    var statement = pending[0];
+    fetch(relay.statementsUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Experience-API-Version": "1.0.3",
+        "X-CSRFToken": relay.csrfToken
+      },
+      body: JSON.stringify(statement)
+    }).then(function (response) {
+      sending = false;
+      var status = response.status;
+      // Stored, or refused for good (invalid, conflicting): it leaves the queue. Session ended,
+      // throttled or server trouble: it stays and is sent again later.
+      var keep = status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
+      if (keep) { scheduleRetry(); return; }
+      if (!response.ok && window.console) console.warn("xAPI statement refused", status);
+      saveQueue(queue().filter(function (s) { return s.id !== statement.id; }));
+      retryDelay = 2000;
+      flush();
+    }, function () {
+      sending = false;
+      scheduleRetry();
+    });
+  }
+
+  // ---- what a package may say ----
+  // H5P names the activity after the page URL and the learner with a random id: the statement is
+  // renamed for this block's activity (keeping a well-formed sub-content id) and this learner.
+  function ourId(activity, id) {
+    if (typeof id !== "string") return activity.activity;
+    var at = id.indexOf("?subContentId=");
+    if (at < 0) return activity.activity;
+    var sub = id.slice(at + "?subContentId=".length);
+    return SUB_CONTENT.test(sub) ? activity.activity + "?subContentId=" + sub : null;
+  }
+
+  function accept(activity, original) {
+    if (!isObject(original) || !isObject(original.verb) || typeof original.verb.id !== "string") return null;
+    var text;
+    try { text = JSON.stringify(original); } catch (e) { return null; }
+    if (text.length > MAX_STATEMENT_CHARS || !IRI.test(original.verb.id)) return null;
+    var statement = JSON.parse(text);
+    statement.id = uuid4();
+    statement.actor = relay.actor;
+    statement.timestamp = new Date().toISOString();
+    delete statement.authority;
+    delete statement.stored;
+    delete statement.version;
+    delete statement.attachments;
+    var object = isObject(statement.object) ? statement.object : {};
+    var isSubContent = typeof object.id === "string" && object.id.indexOf("?subContentId=") >= 0;
+    object.id = ourId(activity, object.id);
+    if (!object.id) return null;
+    object.objectType = "Activity";
+    statement.object = object;
+    // Of the context, only what H5P writes: no instructor, team or registration of the package's choosing.
+    var given = isObject(statement.context) ? statement.context : {};
+    var context = statement.context = {};
+    if (isObject(given.extensions)) context.extensions = given.extensions;
+    if (typeof given.language === "string") context.language = given.language;
+    var parents = isObject(given.contextActivities) ? given.contextActivities : {};
+    var lesson = { id: activity.lesson, objectType: "Activity" };
+    if (isSubContent) {
+      // A part of the activity: its parent is the activity; the lesson groups them.
+      context.contextActivities = { parent: [{ id: activity.activity, objectType: "Activity" }], grouping: [lesson] };
+    } else {
+      context.contextActivities = { parent: [lesson] };
+    }
+    if (Array.isArray(parents.category)) {
+      context.contextActivities.category = parents.category.filter(function (c) {
+        return isObject(c) && typeof c.id === "string" && IRI.test(c.id);
+      }).map(function (c) { return { id: c.id, objectType: "Activity" }; });
+    }
+    return statement;
+  }
+
+  function record(activity, original) {
+    if (!relay) return;
+    var statement = accept(activity, original);
+    if (!statement) return;
+    var pending = queue();
+    if (pending.length >= MAX_QUEUE) return;
+    pending.push(statement);
+    saveQueue(pending);
+    flush();
+  }
+
+  function activityOf(source) {
+    for (var i = 0; i < activities.length; i++) {
+      if (source && activities[i].frame.contentWindow === source) return activities[i];
+    }
+    return null;
+  }
+
+  function listening(activity) {
+    // The player's origin is opaque: "*" is the only target that reaches it; nothing secret is sent.
+    if (activity.frame.contentWindow) activity.frame.contentWindow.postMessage({ type: "sangkat-h5p-listening" }, "*");
+  }
+
   window.addEventListener("message", function (event) {
+    var activity = activityOf(event.source);
     var data = event.data;
-    if (event.origin !== window.location.origin || !data || data.type !== "sangkat-h5p-height") return;
-    var frames = document.querySelectorAll("iframe.h5p-frame");
-    for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === event.source && typeof data.height === "number") {
-        frames[i].style.height = Math.min(Math.max(data.height, 120), 4000) + "px";
+    if (!activity || event.origin !== "null" || !isObject(data) || data.block !== activity.block) return;
+    if (data.type === "sangkat-h5p-hello") {
+      listening(activity);
+    } else if (data.type === "sangkat-h5p-height") {
+      if (typeof data.height === "number" && isFinite(data.height)) {
+        activity.frame.style.height = Math.round(Math.min(Math.max(data.height, 120), 4000)) + "px";
       }
+    } else if (data.type === "sangkat-h5p-statement") {
+      record(activity, data.statement);
     }
   });
+
+  var frames = document.querySelectorAll("iframe.h5p-frame");
+  for (var i = 0; i < frames.length; i++) {
+    var own = readConfig("h5p-activity-" + frames[i].getAttribute("data-block"));
+    if (!own) continue;
+    if (!relay && own.actor) {
+      relay = { actor: own.actor, csrfToken: own.csrfToken, statementsUrl: own.statementsUrl, queueKey: own.queueKey };
+    }
+    var activity = { frame: frames[i], block: own.block, activity: own.activity, lesson: own.lesson };
+    activities.push(activity);
+    frames[i].addEventListener("load", listening.bind(null, activity));
+    listening(activity);
+  }
+  window.addEventListener("online", flush);
+  flush(); // statements left from an earlier visit
 })();

@@ -1,121 +1,40 @@
-// Plays one H5P activity and sends its xAPI statements to Sangkat, for the learner who is logged in.
-// Statements wait in a queue in localStorage until the server has them, so a dropped connection
-// loses nothing; each has a UUID made here, so sending one twice is harmless.
+// Plays one H5P activity inside an opaque-origin sandbox: this page holds no cookie, no CSRF token
+// and no name of the learner, and may not script the lesson around it. It hands H5P's xAPI
+// statements and its height to the lesson page by postMessage; the lesson (h5p/frames.js) checks
+// them, names the learner and the activity, and sends them to the statement store.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("h5p-config").textContent);
   var container = document.getElementById("h5p-container");
-  var sending = false;
-  var retryDelay = 2000;
-  var retryTimer = null;
+  // The lesson that frames us is on the site's origin (frame-ancestors 'self'); our own location
+  // still names that origin even though this document's origin is opaque.
+  var lessonOrigin = window.location.origin;
+  var framed = window.parent !== window;
+  var lessonReady = false;
+  var waiting = [];
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  function post(message) {
+    if (framed) window.parent.postMessage(message, lessonOrigin);
   }
 
-  function loadQueue() {
-    try { return JSON.parse(localStorage.getItem(config.queueKey)) || []; } catch (e) { return []; }
+  function send(message) {
+    if (lessonReady) post(message); else waiting.push(message);
   }
 
-  function saveQueue(queue) {
-    try { localStorage.setItem(config.queueKey, JSON.stringify(queue)); } catch (e) { /* full or blocked: kept in memory below */ }
-    memoryQueue = queue;
-  }
-
-  var memoryQueue = null;
-  function queue() { var stored = loadQueue(); return stored.length || !memoryQueue ? stored : memoryQueue; }
-
-  // H5P names the activity after the page URL and the learner with a random id: name both the way
-  // Sangkat's statement store understands (our activity IRI, our account), keeping sub-content ids.
-  function ourId(id) {
-    if (typeof id !== "string") return config.activity;
-    var at = id.indexOf("?subContentId=");
-    return at >= 0 ? config.activity + id.slice(at) : config.activity;
-  }
-
-  function rewrite(original) {
-    var statement = JSON.parse(JSON.stringify(original));
-    statement.id = uuid4();
-    statement.actor = config.actor;
-    statement.timestamp = statement.timestamp || new Date().toISOString();
-    var object = statement.object || {};
-    var isSubContent = typeof object.id === "string" && object.id.indexOf("?subContentId=") >= 0;
-    object.id = ourId(object.id);
-    object.objectType = "Activity";
-    statement.object = object;
-    var context = statement.context = statement.context || {};
-    var activities = context.contextActivities = context.contextActivities || {};
-    var lesson = { id: config.lesson, objectType: "Activity" };
-    if (isSubContent) {
-      // A part of the activity: its parent stays the activity; the lesson groups them.
-      activities.parent = (activities.parent || []).map(function (p) { return { id: ourId(p.id), objectType: "Activity" }; });
-      activities.grouping = (activities.grouping || []).concat([lesson]);
-    } else {
-      activities.parent = [lesson];
-    }
-    return statement;
-  }
-
-  function scheduleRetry() {
-    if (retryTimer) return;
-    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 60000);
-  }
-
-  function flush() {
-    if (sending || !config.actor) return;
-    var pending = queue();
-    if (!pending.length) return;
-    sending = true;
-    var statement = pending[0];
-    fetch(config.statementsUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        "X-Experience-API-Version": "1.0.3",
-        "X-CSRFToken": config.csrfToken
-      },
-      body: JSON.stringify(statement)
-    }).then(function (response) {
-      sending = false;
-      var status = response.status;
-      // Stored, or refused for good (invalid, conflicting): it leaves the queue. Session ended,
-      // throttled or server trouble: it stays and is sent again later.
-      var keep = status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
-      if (keep) { scheduleRetry(); return; }
-      if (!response.ok && window.console) console.warn("xAPI statement refused", status);
-      saveQueue(queue().filter(function (s) { return s.id !== statement.id; }));
-      retryDelay = 2000;
-      flush();
-    }, function () {
-      sending = false;
-      scheduleRetry();
-    });
-  }
-
-  function record(statement) {
-    if (!config.actor) return;
-    var pending = queue();
-    pending.push(rewrite(statement));
-    saveQueue(pending);
-    flush();
-  }
+  // The lesson says when it listens (its script may start after ours): statements made before
+  // that wait here, so none is lost.
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || event.origin !== lessonOrigin) return;
+    if (!event.data || event.data.type !== "sangkat-h5p-listening" || lessonReady) return;
+    lessonReady = true;
+    waiting.splice(0).forEach(post);
+    reportHeight();
+  });
 
   function reportHeight() {
-    if (window.parent === window) return;
-    window.parent.postMessage(
-      { type: "sangkat-h5p-height", block: config.block, height: document.documentElement.scrollHeight },
-      window.location.origin
-    );
+    post({ type: "sangkat-h5p-height", block: config.block, height: document.documentElement.scrollHeight });
   }
 
-  window.addEventListener("online", flush);
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
   window.addEventListener("load", reportHeight);
 
@@ -124,11 +43,16 @@
     reportHeight();
   }
 
+  // Opened on its own, nobody relays the statements (this page cannot send them itself).
+  if (!framed) document.getElementById("h5p-open-lesson").hidden = false;
+
   if (!window.H5PStandalone) { failed(); return; }
   new window.H5PStandalone.H5P(container, config.h5p).then(function () {
-    window.H5P.externalDispatcher.on("xAPI", function (event) { record(event.data.statement); });
+    window.H5P.externalDispatcher.on("xAPI", function (event) {
+      send({ type: "sangkat-h5p-statement", block: config.block, statement: event.data.statement });
+    });
     document.documentElement.dataset.h5pReady = "1";
     reportHeight();
   }, failed);
-  flush(); // statements left from an earlier visit
+  post({ type: "sangkat-h5p-hello", block: config.block });
 })();
