@@ -70,7 +70,7 @@ def login_locked_out(request, original_response=None, credentials=None):
     from cms.forms import lockout_message
 
     if original_response is None or original_response.status_code != 200:
-        return HttpResponse(lockout_message(), status=429, content_type="text/plain; charset=utf-8")
+        return HttpResponse(lockout_message(request), status=429, content_type="text/plain; charset=utf-8")
     original_response.status_code = 429
     return original_response
 
