@@ -135,18 +135,32 @@ def client_ip(request) -> str | None:
     Only X-Forwarded-For is read (not Forwarded, not X-Real-IP), and only as many entries from the
     right as `SANGKAT_TRUSTED_PROXY_COUNT` says proxies append; docs/deploy.md says how to set it.
     A value there that is not an IP address (the header written by the client because fewer
-    proxies append than configured) is ignored for the connection's own address.
+    proxies append than configured) is ignored for the connection's own address. An IPv6 address
+    stands for its /64 network: one subscriber or home gets a whole /64 and could otherwise give
+    each login attempt a new address.
     """
-    import ipaddress
-
     count = settings.SANGKAT_TRUSTED_PROXY_COUNT
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if count and len(forwarded) >= count:
-        try:
-            return str(ipaddress.ip_address(forwarded[-count]))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR")
+        address = _counted_address(forwarded[-count])
+        if address:
+            return address
+    return _counted_address(request.META.get("REMOTE_ADDR", "")) or request.META.get("REMOTE_ADDR")
+
+
+def _counted_address(value: str) -> str | None:
+    """The address as counted: IPv4 as is, IPv6 as its /64 network; None when it is not one."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
 def address_failures(request) -> int:

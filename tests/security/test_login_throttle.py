@@ -192,3 +192,34 @@ def test_a_forged_address_that_is_not_one_falls_back_to_the_connection(client, p
         response = client.post(reverse("login"), {"username": "dara", "password": "nope"},
                                REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="not-an-address, 10.0.0.2")
     assert response.status_code == 429
+
+
+def test_ipv6_addresses_of_one_network_count_as_one_address(client, person, settings):
+    """A /64 is one home or phone: a new address per try from it must not escape the cap."""
+    settings.SANGKAT_LOGIN_FAILURES_PER_ADDRESS = 6
+    for number in range(6):
+        log_in(client, f"someone{number}", "123456", address=f"2001:db8:1:2::{number + 1:x}")
+    assert log_in(client, "dara", PASSWORD, address="2001:db8:1:2:ffff::9").status_code == 429
+    assert log_in(client, "dara", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
+
+def test_the_client_address_as_counted():
+    from django.test import RequestFactory
+
+    from cms.auth import client_ip
+
+    def address(remote, forwarded=None, proxies=1):
+        from django.test import override_settings
+
+        meta = {"REMOTE_ADDR": remote}
+        if forwarded is not None:
+            meta["HTTP_X_FORWARDED_FOR"] = forwarded
+        with override_settings(SANGKAT_TRUSTED_PROXY_COUNT=proxies):
+            return client_ip(RequestFactory().post("/", **meta))
+
+    assert address("10.0.0.2", "6.6.6.6, 198.51.100.7") == "198.51.100.7"  # the proxy's entry, not the forged one
+    assert address("10.0.0.2", "198.51.100.7", proxies=2) == "10.0.0.2"  # fewer entries than proxies
+    assert address("10.0.0.2", "6.6.6.6", proxies=0) == "10.0.0.2"  # no proxy: the header is the client's
+    assert address("10.0.0.2", "<script>, 10.0.0.3", proxies=2) == "10.0.0.2"
+    assert address("10.0.0.2", "2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::"
+    assert address("::ffff:198.51.100.7", proxies=0) == "198.51.100.7"
