@@ -5,6 +5,7 @@ same query: every page's header needs them, and a query each would be two more p
 """
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -46,16 +47,26 @@ def _user_with_header_data_sql() -> str:
     return _user_sql
 
 
+def find_account(identifier: str):
+    """The account a login name reaches: a username in any case, else a phone number in any form."""
+    User = get_user_model()
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    user = User.objects.filter(username__iexact=identifier).first()
+    if user is None:
+        phone = normalize_phone(identifier)
+        if phone:
+            user = User.objects.filter(phone=phone).first()
+    return user
+
+
 class UsernameOrPhoneBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
         User = get_user_model()
-        user = User.objects.filter(username__iexact=username.strip()).first()
-        if user is None:
-            phone = normalize_phone(username)
-            if phone:
-                user = User.objects.filter(phone=phone).first()
+        user = find_account(username)
         if user is None:
             # Spend the same time as a real check, so timing does not reveal who has an account.
             User().set_password(password)
@@ -92,17 +103,109 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
 
 
 def throttle_username(request, credentials) -> str | None:
-    """Count failures per account, however its name is typed ("Dara", "dara ")."""
+    """The name failures are counted under: the account the login reaches, however it was typed.
+
+    "Dara", " dara " and Dara's phone number as "012 345 678", "+855 12 345 678" or "85512345678"
+    all count for her one account. A name that reaches no account is counted in one written form
+    too (a phone number as E.164, anything else trimmed and lower case), so typing a number
+    differently never buys more tries. Resolved once per request: django-axes asks several times.
+    """
     username = (credentials or {}).get("username")
     if username is None and request is not None:
         username = request.POST.get("username")
-    return username.strip().lower() if username else username
+    if not username:
+        return username
+    memo = getattr(request, "_sangkat_throttle_names", None)
+    if memo is None:
+        memo = {}
+        if request is not None:
+            request._sangkat_throttle_names = memo
+    if username not in memo:
+        account = find_account(username)
+        if account is not None:
+            memo[username] = account.get_username().strip().lower()
+        else:
+            memo[username] = normalize_phone(username) or username.strip().lower()
+    return memo[username]
 
 
 def client_ip(request) -> str | None:
-    """The visitor's address: behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
+    """The visitor's address: behind N trusted proxies, the Nth address from the right of X-Forwarded-For.
+
+    Only X-Forwarded-For is read (not Forwarded, not X-Real-IP), and only as many entries from the
+    right as `SANGKAT_TRUSTED_PROXY_COUNT` says proxies append; docs/deploy.md says how to set it.
+    A value there that is not an IP address (the header written by the client because fewer
+    proxies append than configured) is ignored for the connection's own address. An IPv6 address
+    stands for its /64 network: one subscriber or home gets a whole /64 and could otherwise give
+    each login attempt a new address.
+    """
     count = settings.SANGKAT_TRUSTED_PROXY_COUNT
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if count and len(forwarded) >= count:
-        return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")
+        address = _counted_address(forwarded[-count])
+        if address:
+            return address
+    return _counted_address(request.META.get("REMOTE_ADDR", "")) or request.META.get("REMOTE_ADDR")
+
+
+def _counted_address(value: str) -> str | None:
+    """The address as counted: IPv4 as is, IPv6 as its /64 network; None when it is not one."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
+def address_failures(request) -> int:
+    """Wrong passwords from this request's address, for any accounts, within the cool-off time."""
+    from axes.attempts import get_cool_off_threshold
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    address = getattr(request, "axes_ip_address", None)
+    if not address:
+        return 0
+    return AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gte=get_cool_off_threshold(request),
+    ).aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def _address_over_cap(request) -> bool:
+    cap = settings.SANGKAT_LOGIN_FAILURES_PER_ADDRESS
+    return bool(cap) and address_failures(request) >= cap
+
+
+class SangkatAxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler plus a cap per client address across all accounts.
+
+    Axes pauses one account from one address after AXES_FAILURE_LIMIT wrong passwords; someone
+    trying a few passwords on each of many accounts never reaches it. So after
+    `SANGKAT_LOGIN_FAILURES_PER_ADDRESS` wrong passwords from one address (whatever the accounts)
+    within the cool-off time, every login from that address is paused until they age out. The
+    count is axes' own attempt records (one per account and address), so nothing else is stored.
+    `request.sangkat_address_locked` tells the login form which message to show.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        if _address_over_cap(request):
+            request.sangkat_address_locked = True
+            return True
+        return False
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or getattr(request, "axes_locked_out", False):
+            return
+        if _address_over_cap(request):
+            request.sangkat_address_locked = True
+            request.axes_locked_out = True
+            request.axes_credentials = credentials

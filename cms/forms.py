@@ -94,10 +94,21 @@ class SignUpForm(ProfileFieldsMixin, forms.ModelForm):
         return cleaned
 
 
-def lockout_message() -> str:
+def lockout_message(request=None) -> str:
+    """Why a login is refused: too many wrong passwords for this account, or from this address."""
     from axes.helpers import get_cool_off
 
     minutes = max(1, round(get_cool_off().total_seconds() / 60))
+    if getattr(request, "sangkat_address_locked", False):
+        return ngettext(
+            "Too many wrong passwords from this network. To keep everyone's accounts safe, logging "
+            "in from here is paused for %(minutes)d minute. Try again later, or ask the staff at "
+            "your center for help.",
+            "Too many wrong passwords from this network. To keep everyone's accounts safe, logging "
+            "in from here is paused for %(minutes)d minutes. Try again later, or ask the staff at "
+            "your center for help.",
+            minutes,
+        ) % {"minutes": minutes}
     return ngettext(
         "Too many wrong passwords for this account. To keep it safe, logging in is paused for "
         "%(minutes)d minute. Try again later, or ask the staff at your center for a new password.",
@@ -108,14 +119,14 @@ def lockout_message() -> str:
 
 
 class LockoutMessageMixin:
-    """Say why the login is refused when django-axes has locked this username out from here."""
+    """Say why the login is refused when django-axes has paused logins for this account or address."""
 
     def clean(self):
         try:
             return super().clean()
         except forms.ValidationError:
             if getattr(self.request, "axes_locked_out", False):
-                raise forms.ValidationError(lockout_message(), code="locked_out") from None
+                raise forms.ValidationError(lockout_message(self.request), code="locked_out") from None
             raise
 
 

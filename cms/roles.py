@@ -20,6 +20,11 @@ ROLE_LABELS = {
     WOMEN_SPACE_MODERATOR: _("Women and girls space moderator"),
 }
 ALL_ROLES = tuple(ROLE_LABELS)
+# Roles that give no right over other people or the site's content. Someone who holds only these
+# (and is neither superuser nor is_staff, with no permission of their own) is a "plain learner":
+# the only kind of account a facilitator or Innovation Unit staff may give a new password to or
+# record a guardian's consent for. Every other group, Wagtail's own included, counts as staff.
+PLAIN_ROLES = frozenset({LEARNER, AMBASSADOR})
 
 
 def role_names(user) -> set[str]:

@@ -24,16 +24,41 @@ def navigation_flags(*, user) -> dict:
     }
 
 
-def learners_for(*, viewer, center_id: int | None = None):
-    """Accounts a facilitator may help (password reset, consent): members of their centers."""
-    from django.contrib.auth import get_user_model
+def plain_learners():
+    """Active accounts with no rights over anyone: see `cms.roles.PLAIN_ROLES`.
 
+    Not a superuser, not `is_staff`, no permission given to the person directly, and no group
+    but the plain roles (so Innovation Unit staff, moderators, facilitators and Wagtail's own
+    editor groups are all left out).
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from cms.roles import PLAIN_ROLES
+
+    return (
+        get_user_model().objects.filter(is_active=True, is_superuser=False, is_staff=False)
+        .exclude(groups__in=Group.objects.exclude(name__in=PLAIN_ROLES))
+        .exclude(user_permissions__isnull=False)
+    )
+
+
+def learners_for(*, viewer, center_id: int | None = None):
+    """Accounts this person may help (new password, guardian consent): plain learners whose home
+    center is one of hers (every center for Innovation Unit staff); none for anyone else."""
     from labs.selectors import centers_for
 
+    if not has_role(viewer, FACILITATOR, INNOVATION_UNIT):
+        return plain_learners().none()
     centers = centers_for(viewer)
     if center_id is not None:
         centers = centers.filter(pk=center_id)
-    return get_user_model().objects.filter(home_center__in=centers, is_active=True, is_superuser=False)
+    return plain_learners().filter(home_center__in=centers)
+
+
+def can_help(*, actor, learner) -> bool:
+    """Whether `actor` may reset `learner`'s password or record her guardian's consent."""
+    return learners_for(viewer=actor).filter(pk=learner.pk).exists()
 
 
 def unread_notification_count(*, user) -> int:

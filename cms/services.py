@@ -58,13 +58,38 @@ def temporary_password() -> str:
     return "".join(secrets.choice(_READABLE) for _ in range(10))
 
 
+def _helped_learner(*, actor, learner):
+    """The learner's row, locked for this transaction, once `actor` is allowed to help her.
+
+    Checked here and not only in the view: whoever calls the service, a facilitator acts only on
+    plain learners of her centers (Innovation Unit staff: of any center), never on anyone with a
+    role, `is_staff`, a permission or superuser rights (`cms.selectors.can_help`).
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from cms.selectors import can_help
+
+    locked = get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
+    if locked is None or actor is None or not can_help(actor=actor, learner=locked):
+        raise PermissionDenied("not a learner this person may help")
+    return locked
+
+
 @transaction.atomic
-def reset_password_by_staff(*, learner) -> str:
-    """Give a learner a temporary password they must change at their next login."""
+def reset_password_by_staff(*, actor, learner) -> str:
+    """Give a learner a temporary password she must change at her next login; audited.
+
+    Refused (PermissionDenied) before any password exists unless `actor` may help her, so no
+    one is ever shown the password of someone with more rights than hers.
+    """
+    from cms.models import AuditAction
+
+    learner = _helped_learner(actor=actor, learner=learner)
     password = temporary_password()
     learner.set_password(password)
     learner.must_change_password = True
     learner.save(update_fields=["password", "must_change_password"])
+    audit(actor=actor, action=AuditAction.PASSWORD_RESET, target=learner)
     return password
 
 
@@ -76,10 +101,14 @@ def set_own_password(*, user, password: str) -> None:
 
 
 @transaction.atomic
-def set_guardian_consent(*, learner, given: bool) -> None:
-    """Recorded by center staff once a parent or guardian has agreed (never by the minor)."""
+def set_guardian_consent(*, actor, learner, given: bool) -> None:
+    """Recorded by center staff once a parent or guardian has agreed (never by the minor); audited."""
+    from cms.models import AuditAction
+
+    learner = _helped_learner(actor=actor, learner=learner)
     learner.guardian_consent = given
     learner.save(update_fields=["guardian_consent"])
+    audit(actor=actor, action=AuditAction.GUARDIAN_CONSENT, target=learner, given=given)
 
 
 def set_preferred_language(*, user, language: str) -> None:

@@ -299,19 +299,26 @@ STATICFILES_DIRS = [*STATICFILES_DIRS, ("h5p-standalone", BASE_DIR / "var" / "np
 H5P_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("H5P_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "2000"))
 H5P_MAX_COMPRESSION_RATIO = int(os.environ.get("H5P_MAX_COMPRESSION_RATIO", "100"))
-# Login throttling (django-axes): after 5 wrong passwords for one username from one address, that
-# pair is refused for 15 minutes (cms.forms shows why). Behind the reverse proxy, the client's
-# address is read from X-Forwarded-For: TRUSTED_PROXY_COUNT says how many proxies append to it.
+# Login throttling (django-axes): after 5 wrong passwords for one account from one address, that
+# pair is refused for 15 minutes (cms.forms shows why). The account is the one the name reaches,
+# however it was typed (cms.auth.throttle_username: username in any case, phone in any form).
+# Across accounts, LOGIN_FAILURES_PER_ADDRESS wrong passwords from one address within those 15
+# minutes pause every login from it (cms.auth.SangkatAxesHandler; 0 turns the cap off). Behind
+# the reverse proxy, the client's address is read from X-Forwarded-For: TRUSTED_PROXY_COUNT says
+# how many proxies append to it (docs/deploy.md, "The client address").
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "cms.auth.throttle_username"
+AXES_HANDLER = "cms.auth.SangkatAxesHandler"
 AXES_CLIENT_IP_CALLABLE = "cms.auth.client_ip"
 AXES_LOCKOUT_CALLABLE = "cms.views.login_locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True  # no record of every successful login (address, browser): not needed
+# Generous: a class signs in from one center's network, and first-time users mistype.
+SANGKAT_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30"))
 SANGKAT_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 # New accounts per client address per hour: generous, as a whole class signs up from one center's network.
 SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("SIGNUPS_PER_ADDRESS_PER_HOUR", "60"))

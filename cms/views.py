@@ -70,7 +70,7 @@ def login_locked_out(request, original_response=None, credentials=None):
     from cms.forms import lockout_message
 
     if original_response is None or original_response.status_code != 200:
-        return HttpResponse(lockout_message(), status=429, content_type="text/plain; charset=utf-8")
+        return HttpResponse(lockout_message(request), status=429, content_type="text/plain; charset=utf-8")
     original_response.status_code = 429
     return original_response
 
@@ -152,7 +152,7 @@ def _learner_or_404(request, center_id: int, learner_id: int):
 @require_POST
 def reset_learner_password(request, center_id: int, learner_id: int):
     learner = _learner_or_404(request, center_id, learner_id)
-    password = services.reset_password_by_staff(learner=learner)
+    password = services.reset_password_by_staff(actor=request.user, learner=learner)
     return render(request, "cms/temporary_password.html", {
         "learner": learner, "password": password, "center_id": center_id,
     })
@@ -163,7 +163,7 @@ def reset_learner_password(request, center_id: int, learner_id: int):
 def set_guardian_consent(request, center_id: int, learner_id: int):
     learner = _learner_or_404(request, center_id, learner_id)
     given = request.POST.get("given") == "yes"
-    services.set_guardian_consent(learner=learner, given=given)
+    services.set_guardian_consent(actor=request.user, learner=learner, given=given)
     messages.success(request, _("Guardian consent for %(name)s is recorded.") % {"name": learner.nickname}
                      if given else _("Guardian consent for %(name)s is withdrawn.") % {"name": learner.nickname})
     return redirect("center_learners", center_id=center_id)
