@@ -193,7 +193,10 @@ def _download(url: str) -> Path:
     from courses.httpclient import DownloadError, download
 
     try:
-        return download(url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES)
+        return download(
+            url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES,
+            allowed_hosts=settings.H5P_IMPORT_ALLOWED_HOSTS,
+        )
     except DownloadError as error:
         raise PackageRejected(error.message) from None
 
