@@ -136,3 +136,10 @@ def library_upgrade(*, upgrade_id: int):
 def packages_using(*, library: H5PLibrary) -> list[H5PPackage]:
     """The packages whose code changes when `library` does (it, or a library it loads, is theirs)."""
     return list(library.packages.select_related("uploaded_by").order_by("title", "pk"))
+
+
+def upgrades_brought_with(*, package: H5PPackage) -> list:
+    """The newer library versions this package brought that wait (it plays the installed ones)."""
+    from courses.h5p.models import H5PLibraryUpgrade
+
+    return list(H5PLibraryUpgrade.objects.filter(offered_with=package).select_related("library"))

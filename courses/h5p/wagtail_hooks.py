@@ -26,6 +26,11 @@ class InstallStatusPanel(Panel):
         def is_shown(self):
             return bool(self.instance and self.instance.pk)
 
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["waiting_upgrades"] = selectors.upgrades_brought_with(package=self.instance)
+            return context
+
 
 class H5PPackageChooserViewSet(SnippetChooserViewSet):
     def get_object_list(self):

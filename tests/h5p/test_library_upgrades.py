@@ -112,6 +112,14 @@ def test_an_upload_with_a_newer_patch_does_not_change_another_editors_activity(p
     assert not AuditEntry.objects.filter(action=AuditAction.H5P_LIBRARY_UPGRADE).exists()
 
 
+def test_the_editor_is_told_her_newer_version_waits(people, two_activities):
+    _amara, bopha_package, _original = two_activities
+    edit = reverse("wagtailsnippets_h5p_h5ppackage:edit", args=[bopha_package.pk])
+    html = people["bopha"][1].get(edit).content.decode()
+    assert "This activity brought version 1.0.1 of Sangkat.Choice" in html
+    assert "plays the installed version 1.0.0" in html
+
+
 def test_the_same_newer_patch_twice_waits_once(people, two_activities, django_capture_on_commit_callbacks):
     upload(people, "bopha", newer_patch(title="Again"), django_capture_on_commit_callbacks)
     assert H5PLibraryUpgrade.objects.count() == 1
