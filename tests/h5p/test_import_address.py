@@ -265,3 +265,67 @@ def test_a_package_import_from_loopback_fails_with_the_neutral_message(django_ca
     package.refresh_from_db()
     assert (package.status, package.error) == (H5PPackage.Status.FAILED, NEUTRAL)
     assert seen == []
+
+
+def _certificates(tmp_path, name: str):
+    """A throwaway CA and a server certificate for `name`, signed by it (files: ca.pem, server.pem)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Sangkat test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file, server_file = tmp_path / "ca.pem", tmp_path / "server.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    server_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return ca_file, server_file
+
+
+@pytest.mark.parametrize(("certificate_for", "works"), [("content.city.test", True), ("other.test", False)])
+def test_https_to_the_checked_address_still_checks_the_hosts_certificate(
+    monkeypatch, tmp_path, certificate_for, works,
+):
+    import ssl
+
+    ca_file, server_file = _certificates(tmp_path, certificate_for)
+    monkeypatch.setattr(httpclient.certifi, "where", lambda: str(ca_file))
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real(
+        "127.0.0.1" if host == "content.city.test" else host, *a, **k))
+    seen: list = []
+    handler = type("Handler", (_Listener,), {"routes": package_routes(), "seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=partial(server.serve_forever, poll_interval=0.05), daemon=True)
+    thread.start()
+    url = f"https://content.city.test:{server.server_address[1]}/good.h5p"
+    try:
+        if works:
+            fetch(url, allowed=["content.city.test"]).unlink()
+        else:
+            assert refused(url, allowed=["content.city.test"]) == NEUTRAL
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [hit["host"] for hit in seen] == ([f"content.city.test:{server.server_address[1]}"] if works else [])
