@@ -1,4 +1,4 @@
-"""Import by address cannot reach inside the network (issue 15, item 2... 3: trust boundaries).
+"""Import by address cannot reach inside the network (issue 15, item 3: trust boundaries).
 
 Real listeners on loopback stand in for the inside network: the import must refuse them unless
 their host is allow-listed (H5P_IMPORT_ALLOWED_HOSTS), check every redirect, connect to the address
