@@ -298,6 +298,13 @@ STATICFILES_DIRS = [*globals().get("STATICFILES_DIRS", []), ("leaflet", BASE_DIR
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("h5p-standalone", BASE_DIR / "var" / "npm" / "node_modules" / "h5p-standalone" / "dist")]
 H5P_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("H5P_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "2000"))
+# Import by URL fetches public addresses only; these hosts (a city's own content server) may also
+# be on a private address or port. Names as written in the URL, comma-separated.
+H5P_IMPORT_ALLOWED_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get("H5P_IMPORT_ALLOWED_HOSTS", "").split(",")
+    if host.strip()
+]
 H5P_MAX_COMPRESSION_RATIO = int(os.environ.get("H5P_MAX_COMPRESSION_RATIO", "100"))
 # Login throttling (django-axes): after 5 wrong passwords for one account from one address, that
 # pair is refused for 15 minutes (cms.forms shows why). The account is the one the name reaches,

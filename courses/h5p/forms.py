@@ -1,5 +1,7 @@
 """The admin form that adds an H5P activity from an uploaded `.h5p` or from the address of one."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
@@ -51,6 +53,10 @@ class H5PPackageForm(WagtailAdminModelForm):
             return data
         if bool(upload) == bool(url):
             raise forms.ValidationError(_("Choose a .h5p file, or give the address of one (not both)."))
+        if url and "@" in urlsplit(url).netloc:
+            # Never stored nor sent (the download refuses it too): say so at once.
+            self.add_error("package_url", _("Addresses with a user name or password cannot be used."))
+            return data
         if upload:
             if upload.size > max_bytes():
                 self.add_error("package_file", _("The file is bigger than %(limit)s.") % {"limit": filesizeformat(max_bytes())})

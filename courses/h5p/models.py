@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 class H5PLibrary(models.Model):
     """One H5P library (machine name + major.minor), shared by every package that uses it.
 
-    H5P treats patch versions as compatible: a newer patch replaces the stored one.
+    H5P treats patch versions as compatible, so every package plays the one stored patch. A newer
+    patch that an upload brings is only kept aside (H5PLibraryUpgrade): switching to it changes
+    code every other package runs, which someone who may manage libraries does on purpose.
     """
 
     machine_name = models.CharField(_("machine name"), max_length=255)
@@ -35,9 +37,14 @@ class H5PLibrary(models.Model):
                 fields=["machine_name", "major_version", "minor_version"], name="one_h5p_library_per_version"
             ),
         ]
+        permissions = [("upgrade_h5plibrary", _("Can upgrade shared H5P libraries"))]
 
     def __str__(self) -> str:
         return self.folder_name
+
+    @property
+    def version(self) -> str:
+        return f"{self.major_version}.{self.minor_version}.{self.patch_version}"
 
     @property
     def folder_name(self) -> str:
@@ -102,3 +109,44 @@ class H5PPackage(models.Model):
         if self.status == self.Status.INSTALLING:
             return gettext("%(status)s (%(progress)s%%)") % {"status": label, "progress": self.progress}
         return label
+
+
+class H5PLibraryUpgrade(models.Model):
+    """A newer patch of an installed library, brought by an upload and stored aside, unused.
+
+    Packages keep playing the installed patch until someone with the `upgrade_h5plibrary`
+    permission looks at which packages would change and applies it (services.upgrade_library).
+    """
+
+    library = models.ForeignKey(
+        H5PLibrary, verbose_name=_("library"), on_delete=models.CASCADE, related_name="upgrades"
+    )
+    patch_version = models.PositiveIntegerField(_("patch version"))
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    # Its own folder, e.g. "h5p/libraries/H5P.Foo-1.2.4": nothing is served from it until applied.
+    storage_path = models.CharField(_("storage path"), max_length=500)
+    metadata = models.JSONField(_("library.json"), default=dict)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("brought by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    offered_with = models.ForeignKey(
+        H5PPackage, verbose_name=_("in the activity"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    offered_at = models.DateTimeField(_("brought at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("H5P library upgrade")
+        verbose_name_plural = _("H5P library upgrades")
+        ordering = ["library__machine_name", "library__major_version", "library__minor_version", "patch_version"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "patch_version"], name="one_h5p_library_upgrade_per_patch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.library.machine_name} {self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"{self.library.major_version}.{self.library.minor_version}.{self.patch_version}"

@@ -112,3 +112,34 @@ def library_file(*, folder: str, path: str) -> str | None:
         return None
     name = f"{storage_path}/{path}"
     return name if default_storage.exists(name) else None
+
+
+def libraries_for_admin():
+    """Every installed library with how many packages play it and the newer patches waiting."""
+    from django.db.models import Count, Prefetch
+
+    from courses.h5p.models import H5PLibraryUpgrade
+
+    waiting = H5PLibraryUpgrade.objects.select_related("offered_by", "offered_with").order_by("patch_version")
+    return (H5PLibrary.objects.annotate(package_count=Count("packages"))
+            .prefetch_related(Prefetch("upgrades", queryset=waiting)))
+
+
+def library_upgrade(*, upgrade_id: int):
+    """A waiting upgrade by id, or None."""
+    from courses.h5p.models import H5PLibraryUpgrade
+
+    return (H5PLibraryUpgrade.objects.select_related("library", "offered_by", "offered_with")
+            .filter(pk=upgrade_id).first())
+
+
+def packages_using(*, library: H5PLibrary) -> list[H5PPackage]:
+    """The packages whose code changes when `library` does (it, or a library it loads, is theirs)."""
+    return list(library.packages.select_related("uploaded_by").order_by("title", "pk"))
+
+
+def upgrades_brought_with(*, package: H5PPackage) -> list:
+    """The newer library versions this package brought that wait (it plays the installed ones)."""
+    from courses.h5p.models import H5PLibraryUpgrade
+
+    return list(H5PLibraryUpgrade.objects.filter(offered_with=package).select_related("library"))

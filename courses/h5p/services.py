@@ -11,6 +11,7 @@ from collections import deque
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from courses.h5p.models import H5PLibrary, H5PPackage
+from courses.h5p.models import H5PLibrary, H5PLibraryUpgrade, H5PPackage
 from courses.h5p.validation import (
     LibraryRef,
     PackageLibrary,
@@ -61,15 +62,18 @@ class _Writer:
                 logger.warning("could not remove %s after a failed H5P install", name, exc_info=True)
 
 
-def _install_library(library: PackageLibrary, writer: _Writer, stale: list[str]) -> H5PLibrary:
+def _install_library(library: PackageLibrary, writer: _Writer, parked: list[H5PLibraryUpgrade]) -> H5PLibrary:
+    """The installed library the package will use, installing it when it is new.
+
+    A newer patch of an installed library is stored aside (an H5PLibraryUpgrade) and not used:
+    an upload never changes the code other packages run (see upgrade_library).
+    """
     ref = library.ref
     existing = (
         H5PLibrary.objects.select_for_update()
         .filter(machine_name=ref.machine_name, major_version=ref.major, minor_version=ref.minor)
         .first()
     )
-    if existing and existing.patch_version >= library.patch:
-        return existing  # stored once: the same or a newer patch is already installed
     folder = f"{LIBRARY_ROOT}/{ref.folder_name}.{library.patch}"
     if existing is None:
         # The row first: a second upload of the same new library waits on it instead of writing
@@ -85,22 +89,39 @@ def _install_library(library: PackageLibrary, writer: _Writer, stale: list[str])
                 _("Another upload is installing the library %(library)s right now. Try again in a minute.")
                 % {"library": ref}
             ) from None
+    elif existing.patch_version >= library.patch or existing.upgrades.filter(patch_version=library.patch).exists():
+        return existing  # stored once: the same or a newer patch is installed, or this one waits already
     else:
-        stale.append(existing.storage_path)
-        existing.patch_version = library.patch
-        existing.title = library.title
-        existing.storage_path = folder
-        existing.metadata = library.metadata
-        existing.save(update_fields=["patch_version", "title", "storage_path", "metadata"])
+        # The installed library row stays locked (select_for_update above) until commit, so a
+        # second upload of the same patch waits here and then finds this one (or, on a database
+        # without row locks, meets the unique constraint and leaves the files to the first).
+        try:
+            with transaction.atomic():
+                parked.append(H5PLibraryUpgrade.objects.create(
+                    library=existing, patch_version=library.patch, title=library.title, storage_path=folder,
+                    metadata=library.metadata,
+                ))
+        except IntegrityError:
+            return existing
     for zip_name, relative in library.files:
         writer.copy(zip_name, f"{folder}/{relative}")
     return existing
 
 
-def _libraries_needed(validated: ValidatedPackage, installed: dict[LibraryRef, H5PLibrary]) -> list[H5PLibrary]:
+def _refs(items) -> list[LibraryRef]:
+    refs = []
+    for item in items or []:
+        try:
+            refs.append(LibraryRef(item["machineName"], int(item["majorVersion"]), int(item["minorVersion"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return refs
+
+
+def _libraries_needed(dependencies: list[LibraryRef], installed: dict[LibraryRef, H5PLibrary]) -> list[H5PLibrary]:
     """Every library the package loads, following dependencies through installed libraries too."""
     found: dict[LibraryRef, H5PLibrary] = {}
-    queue = deque(validated.dependencies)
+    queue = deque(dependencies)
     while queue:
         ref = queue.popleft()
         if ref in found:
@@ -111,11 +132,7 @@ def _libraries_needed(validated: ValidatedPackage, installed: dict[LibraryRef, H
         if library is None:
             continue
         found[ref] = library
-        for item in library.metadata.get("preloadedDependencies") or []:
-            try:
-                queue.append(LibraryRef(item["machineName"], int(item["majorVersion"]), int(item["minorVersion"])))
-            except (KeyError, TypeError, ValueError):
-                continue
+        queue.extend(_refs(library.metadata.get("preloadedDependencies")))
     return list(found.values())
 
 
@@ -151,7 +168,7 @@ def _install(*, source, validated: ValidatedPackage | None, package: H5PPackage)
         validated = validate_package(source)
     if hasattr(source, "seek"):
         source.seek(0)
-    stale: list[str] = []
+    parked: list[H5PLibraryUpgrade] = []
     with zipfile.ZipFile(source) as archive:
         writer = _Writer(archive)
         try:
@@ -162,7 +179,7 @@ def _install(*, source, validated: ValidatedPackage | None, package: H5PPackage)
                         return package
                 installed = {}
                 for library in validated.libraries:
-                    installed[library.ref] = _install_library(library, writer, stale)
+                    installed[library.ref] = _install_library(library, writer, parked)
                 package.title = (package.title or validated.title)[:255]
                 package.main_library = str(validated.main_library)
                 package.metadata = validated.metadata
@@ -177,10 +194,10 @@ def _install(*, source, validated: ValidatedPackage | None, package: H5PPackage)
                     writer.copy(zip_name, f"{folder}/content/{relative}")
                 package.storage_path = folder
                 package.save(update_fields=["storage_path"])
-                package.libraries.set(_libraries_needed(validated, installed))
-                # Older patches of upgraded libraries go once the new ones are committed.
-                for old in stale:
-                    transaction.on_commit(lambda old=old: _delete_folder(old))
+                package.libraries.set(_libraries_needed(validated.dependencies, installed))
+                for upgrade in parked:
+                    upgrade.offered_by_id, upgrade.offered_with = package.uploaded_by_id, package
+                    upgrade.save(update_fields=["offered_by", "offered_with"])
         except BaseException:
             writer.remove_all()
             raise
@@ -193,7 +210,10 @@ def _download(url: str) -> Path:
     from courses.httpclient import DownloadError, download
 
     try:
-        return download(url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES)
+        return download(
+            url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES,
+            allowed_hosts=settings.H5P_IMPORT_ALLOWED_HOSTS,
+        )
     except DownloadError as error:
         raise PackageRejected(error.message) from None
 
@@ -322,3 +342,70 @@ def delete_package_files(*, package: H5PPackage) -> None:
         _delete_folder(package.storage_path)
     if package.staged_file:
         _delete_file(package.staged_file)
+
+
+class UpgradeRefused(Exception):
+    """An upgrade that cannot be applied; `message` is shown to the person who asked."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def may_upgrade_libraries(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("h5p.upgrade_h5plibrary"))
+
+
+def upgrade_library(*, actor, upgrade_id: int) -> H5PLibrary:
+    """Switch a shared library to the newer patch an upload brought: every package that uses the
+    library plays the new code from now on. Only for people who may manage libraries; audited.
+
+    Raises PermissionDenied, H5PLibraryUpgrade.DoesNotExist, or UpgradeRefused (nothing changes).
+    """
+    from cms.models import AuditAction
+    from cms.services import audit
+
+    if not may_upgrade_libraries(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        upgrade = H5PLibraryUpgrade.objects.select_for_update().get(pk=upgrade_id)
+        library = H5PLibrary.objects.select_for_update().get(pk=upgrade.library_id)
+        if upgrade.patch_version <= library.patch_version:
+            raise UpgradeRefused(
+                _("%(library)s is already at version %(version)s.") % {"library": library, "version": library.version}
+            )
+        previous, old_folder = library.version, library.storage_path
+        library.patch_version, library.title = upgrade.patch_version, upgrade.title
+        library.storage_path, library.metadata = upgrade.storage_path, upgrade.metadata
+        library.save(update_fields=["patch_version", "title", "storage_path", "metadata"])
+        # The new patch may load other libraries: every package's list is worked out again.
+        packages = list(library.packages.order_by("pk"))
+        for package in packages:
+            package.libraries.set(_libraries_needed(_refs(package.metadata.get("preloadedDependencies")), {}))
+        # This upgrade and older ones still waiting are used up; their folders (not the one now
+        # served) and the previous patch's folder go once the switch is committed.
+        superseded = list(library.upgrades.filter(patch_version__lte=upgrade.patch_version))
+        folders = {old_folder} | {item.storage_path for item in superseded}
+        folders.discard(library.storage_path)
+        H5PLibraryUpgrade.objects.filter(pk__in=[item.pk for item in superseded]).delete()
+        audit(
+            actor=actor, action=AuditAction.H5P_LIBRARY_UPGRADE, target=library,
+            library=library.folder_name, from_version=previous, to_version=library.version,
+            packages=[package.pk for package in packages],
+            brought_with=upgrade.offered_with_id, brought_by=upgrade.offered_by_id,
+        )
+        for folder in sorted(folders):
+            transaction.on_commit(lambda folder=folder: _delete_folder(folder))
+    return library
+
+
+def discard_library_upgrade(*, actor, upgrade_id: int) -> None:
+    """Throw away a newer patch that waits: no package changes; its files go."""
+    if not may_upgrade_libraries(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        upgrade = H5PLibraryUpgrade.objects.select_for_update().select_related("library").get(pk=upgrade_id)
+        folder = upgrade.storage_path
+        if folder != upgrade.library.storage_path:
+            transaction.on_commit(lambda: _delete_folder(folder))
+        upgrade.delete()

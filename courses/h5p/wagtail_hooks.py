@@ -1,13 +1,18 @@
-"""Admin: H5P activities as snippets (add = upload or import a .h5p), listed under Courses."""
+"""Admin: H5P activities as snippets (add = upload or import a .h5p), listed under Courses, and
+the shared libraries' page where a newer version is applied on purpose."""
 
+from django.contrib.auth.models import Permission
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from courses.h5p import selectors
+from courses.h5p import admin_views, selectors, services
 from courses.h5p.forms import H5PPackageForm
 from courses.h5p.models import H5PPackage
 
@@ -20,6 +25,11 @@ class InstallStatusPanel(Panel):
 
         def is_shown(self):
             return bool(self.instance and self.instance.pk)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["waiting_upgrades"] = selectors.upgrades_brought_with(package=self.instance)
+            return context
 
 
 class H5PPackageChooserViewSet(SnippetChooserViewSet):
@@ -51,3 +61,27 @@ class H5PPackageViewSet(SnippetViewSet):
 
 
 register_snippet(H5PPackageViewSet)
+
+
+@hooks.register("register_admin_urls")
+def h5p_library_urls():
+    return [
+        path("h5p/libraries/", admin_views.libraries, name="h5p_libraries"),
+        path("h5p/libraries/upgrades/<int:upgrade_id>/", admin_views.upgrade, name="h5p_library_upgrade"),
+    ]
+
+
+class LibraryMenuItem(MenuItem):
+    def is_shown(self, request):
+        return services.may_upgrade_libraries(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def h5p_libraries_menu_item():
+    return LibraryMenuItem(_("H5P libraries"), reverse_lazy("h5p_libraries"), icon_name="code", order=211)
+
+
+@hooks.register("register_permissions")
+def h5p_library_permissions():
+    # Listed in Settings → Groups, so the city can give library upgrades to a group of its choice.
+    return Permission.objects.filter(content_type__app_label="h5p", codename="upgrade_h5plibrary")

@@ -144,3 +144,32 @@ def test_the_khmer_lesson_plays_its_khmer_activity(live_server, media, page):
     expect(activity.locator(".sangkat-choice-feedback")).to_contain_text("ត្រឹមត្រូវ!")
     wait_until_sent(page, learner)
     screenshot(page, "h5p-activity-km")
+
+
+def test_a_library_manager_reviews_and_applies_a_library_upgrade(live_server, media, page):
+    """Two editors' activities share Sangkat.Choice; the second brought 1.0.1. The person who
+    manages libraries finds it from the admin menu, sees both activities listed, and upgrades."""
+    from django.contrib.auth.models import Group, Permission
+
+    from courses.h5p.models import H5PLibrary
+    from tests.h5p.test_library_upgrades import newer_patch
+
+    amara, bopha, manager = (UserFactory(username=name, is_staff=True) for name in ("amara", "bopha", "libby"))
+    install_package(source=io.BytesIO(demo_package("en")), uploaded_by=amara, title="Amara's quiz")
+    install_package(source=io.BytesIO(newer_patch(title="Bopha's quiz")), uploaded_by=bopha)
+    managers = Group.objects.create(name="h5p-library-managers")
+    managers.permissions.add(*Permission.objects.filter(codename__in=["access_admin", "upgrade_h5plibrary"]))
+    manager.groups.add(managers)
+    log_in(page, live_server, manager)
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_role("link", name="H5P libraries").click()
+    page.get_by_role("link", name="Review version 1.0.1").click()
+    expect(page.get_by_text("Upgrade Sangkat.Choice from version 1.0.0 to 1.0.1?")).to_be_visible()
+    expect(page.get_by_text("These 2 activities will play the new code:")).to_be_visible()
+    expect(page.locator("[data-h5p-upgrade-packages]")).to_contain_text("Amara's quiz")
+    expect(page.locator("[data-h5p-upgrade-packages]")).to_contain_text("Bopha's quiz")
+    screenshot(page, "h5p-library-upgrade")
+    page.get_by_role("button", name="Upgrade the library").click()
+    expect(page.get_by_text("Sangkat.Choice-1.0 is now at version 1.0.1.")).to_be_visible()
+    assert H5PLibrary.objects.get().version == "1.0.1"

@@ -92,8 +92,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def web():
-    """A real HTTP server on loopback serving a good package, a broken one, a too-big one and a web page."""
+def web(settings):
+    """A real HTTP server on loopback serving a good package, a broken one, a too-big one and a web
+    page; 127.0.0.1 is allow-listed for imports, as a city's own content server would be."""
+    settings.H5P_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
     routes = {
         "/good.h5p": (good_package(), "application/zip"),
         "/broken.h5p": (rebuild(good_package(), drop={"content/content.json"}), "application/zip"),

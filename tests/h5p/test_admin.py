@@ -18,6 +18,10 @@ ADD = "wagtailsnippets_h5p_h5ppackage:add"
 LIST = "wagtailsnippets_h5p_h5ppackage:list"
 EDIT = "wagtailsnippets_h5p_h5ppackage:edit"
 CHOOSE = "wagtailsnippetchoosers_h5p_h5ppackage:choose"
+FETCH_FAILED = (
+    "The file could not be downloaded from this address. Check the address, or download the file "
+    "yourself and upload it."
+)
 
 
 @pytest.fixture
@@ -105,6 +109,13 @@ def test_only_web_addresses_can_be_imported(add, media):
     assert H5PPackage.objects.count() == 0
 
 
+def test_an_address_with_a_password_is_refused_by_the_form(add, media):
+    response = add(None, package_url="https://editor:secret@example.org/activity.h5p")
+    assert response.status_code == 200
+    assert "Addresses with a user name or password cannot be used." in response.content.decode()
+    assert H5PPackage.objects.count() == 0
+
+
 def test_an_editor_imports_a_package_from_an_address(add, media, web, downloads):
     response = add(None, package_url=f"{web}/good.h5p")
     assert response.status_code == 302
@@ -131,8 +142,8 @@ def test_the_form_does_not_download(editor_client, media, django_capture_on_comm
 
 
 @pytest.mark.parametrize(("path", "reason"), [
-    ("/missing.h5p", "The other server answered with an error (HTTP 404)."),
-    ("/page.h5p", "The file at this address is of the wrong type (text/html)."),
+    ("/missing.h5p", FETCH_FAILED),
+    ("/page.h5p", FETCH_FAILED),
     ("/big.h5p", "The file is larger than 0.5 MB."),
     ("/broken.h5p", "The package has no content/content.json file."),
 ])

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from courses.h5p import services
-from courses.h5p.models import H5PLibrary, H5PPackage
+from courses.h5p.models import H5PLibrary, H5PLibraryUpgrade, H5PPackage
 from courses.h5p.validation import PackageRejected
 from tests.h5p.conftest import good_package, rebuild, stored_files, zip_of
 
@@ -68,20 +68,24 @@ def test_export_layout_with_several_libraries(media):
     assert not any("MACOSX" in name for name in stored_files(media))
 
 
-def test_newer_patch_replaces_the_library(media, django_capture_on_commit_callbacks):
+def test_a_newer_patch_is_stored_aside_and_not_used(media, django_capture_on_commit_callbacks):
+    """Other packages keep their code: only services.upgrade_library switches (test_library_upgrades)."""
     with django_capture_on_commit_callbacks(execute=True):
-        services.install_package(source=io.BytesIO(good_package()))
+        first = services.install_package(source=io.BytesIO(good_package()))
     source = zipfile.ZipFile(io.BytesIO(good_package()))
     library = json.loads(source.read("Sangkat.Choice-1.0/library.json"))
     library["patchVersion"] = 3
     newer = rebuild(good_package(), replace={"Sangkat.Choice-1.0/library.json": json.dumps(library).encode()})
     with django_capture_on_commit_callbacks(execute=True):
-        services.install_package(source=io.BytesIO(newer))
+        second = services.install_package(source=io.BytesIO(newer))
     stored = H5PLibrary.objects.get()
-    assert (stored.patch_version, stored.storage_path) == (3, "h5p/libraries/Sangkat.Choice-1.0.3")
+    assert (stored.patch_version, stored.storage_path) == (0, "h5p/libraries/Sangkat.Choice-1.0.0")
+    assert list(first.libraries.all()) == list(second.libraries.all()) == [stored]
+    waiting = H5PLibraryUpgrade.objects.get()
+    assert (waiting.library, waiting.patch_version, waiting.offered_with) == (stored, 3, second)
     names = stored_files(media)
+    assert "h5p/libraries/Sangkat.Choice-1.0.0/choice.js" in names
     assert "h5p/libraries/Sangkat.Choice-1.0.3/choice.js" in names
-    assert not any(name.startswith("h5p/libraries/Sangkat.Choice-1.0.0/") for name in names)
 
 
 def test_a_failure_while_writing_removes_every_file(media, monkeypatch):
