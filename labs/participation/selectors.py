@@ -103,6 +103,16 @@ def proposal_detail(user, proposal_id) -> Proposal | None:
     return proposals_for(user, include_hidden=include_hidden).filter(pk=proposal_id).first()
 
 
+def proposal_file(user, proposal_id, file_id):
+    """A file of a proposal this person may read (the same check as the proposal's page), else None."""
+    from .models import ProposalFile
+
+    proposal = proposal_detail(user, proposal_id)
+    if proposal is None:
+        return None
+    return ProposalFile.objects.filter(proposal=proposal, pk=file_id).first()
+
+
 def comments_for(user, proposal: Proposal) -> list[Comment]:
     """Threaded comments (one level of nesting shown by parent); hidden ones only for moderators."""
     qs = Comment.objects.filter(proposal=proposal).select_related("author")

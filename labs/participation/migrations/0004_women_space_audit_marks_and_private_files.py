@@ -1,6 +1,6 @@
-"""Mark audit entries written before the mark existed: moderation acts on, answers to and blocks
-over women-space posts carry `space: women`, so their details are shown only to designated
-moderators (cms.wagtail_hooks.audit_details_visible)."""
+"""Mark audit entries written before the mark existed (moderation acts on, answers to and blocks
+over women-space posts carry `space: women`: details only for designated moderators, see
+cms.wagtail_hooks.audit_details_visible), and move proposal files to private random names."""
 
 from django.db import migrations
 
@@ -24,10 +24,20 @@ def mark(apps, schema_editor):
             entry.save(update_fields=["details"])
 
 
+def move_files(apps, schema_editor):
+    """Proposal files were stored as participation/<proposal id>/<name>: now private and random."""
+    from cms.media import move_rows_to_private
+
+    move_rows_to_private(apps.get_model("participation", "ProposalFile"), "file", "participation")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("participation", "0003_moderation_dismiss"),
         ("cms", "0009_audit_trust_actions"),
     ]
 
-    operations = [migrations.RunPython(mark, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(mark, migrations.RunPython.noop),
+        migrations.RunPython(move_files, migrations.RunPython.noop),
+    ]
