@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import AuditAction
-from cms.services import audit, notify
+from cms.services import audit, notify, withdraw_notifications
 
 from . import signals
 from .models import (
@@ -655,7 +655,8 @@ def confirm_member(*, facilitator, user) -> WomenSpaceMembership:
     if facilitator.pk == user.pk:
         raise ParticipationError(_("You cannot confirm your own membership: "
                                    "another facilitator of your center decides."))
-    membership = WomenSpaceMembership.objects.filter(user=user).first()
+    # Locked, so that two confirmations at once write one audit entry.
+    membership = WomenSpaceMembership.objects.select_for_update().filter(user=user).first()
     already = membership is not None and membership.confirmed_at is not None
     membership = _mark_confirmed(facilitator=facilitator, user=user)
     if not already:
@@ -671,4 +672,8 @@ def decline_member(*, facilitator, user) -> None:
     if not deleted:
         raise ParticipationError(_("This person has not asked to join."))
     user._women_space_member = False
+    # The city's answers to other members' proposals she supported named their titles: gone with her.
+    for proposal_id in (Proposal.objects.filter(space=Space.WOMEN, supports__user=user).exclude(author=user)
+                        .values_list("pk", flat=True)):
+        withdraw_notifications(user=user, url=lambda pk=proposal_id: reverse("participation:proposal", args=[pk]))
     _audit_membership(facilitator, AuditAction.WOMEN_SPACE_DECLINE, user)

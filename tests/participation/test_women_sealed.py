@@ -99,8 +99,22 @@ def test_a_pending_or_removed_member_sees_nothing(client, facilitator, asker, wo
                 reverse("proposals_api") + "?space=women"):
         assert client.get(url).status_code == 404, url
     assert women_proposal.title not in client.get(reverse("participation:proposals")).content.decode()
-    photo = women_proposal.files.first()
-    assert photo is None or client.get(reverse("participation:file", args=[photo.pk])).status_code == 404
+
+
+def test_a_removed_members_inbox_loses_the_answers_to_other_members_proposals(facilitator, asker, women_proposal,
+                                                                             client):
+    from cms.models import Notification
+
+    services.confirm_member(facilitator=facilitator, user=asker)
+    services.support(user=asker, proposal=women_proposal)
+    both = UserFactory(roles=["innovation-unit", "moderator", "women-space-moderator"])
+    services.answer_proposal(staff=both, proposal=women_proposal, state="accepted", answer="Lamps by June.")
+    assert Notification.objects.filter(user=asker, kind="proposal_answer").exists()
+    services.decline_member(facilitator=facilitator, user=asker)
+    client.force_login(asker)
+    assert women_proposal.title not in client.get(reverse("notifications")).content.decode()
+    assert not Notification.objects.filter(user=asker, kind="proposal_answer").exists()
+    assert Notification.objects.filter(user=women_proposal.author, kind="proposal_answer").exists()
 
 
 # --- a carried proposal stays anonymous ---------------------------------------------------------
