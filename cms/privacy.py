@@ -327,9 +327,11 @@ def collect_participation(user) -> dict:
         ModerationLog,
         Proposal,
         Report,
+        Space,
         Support,
         WomenSpaceMembership,
     )
+    from labs.participation.selectors import can_enter_women_space
 
     proposals = []
     # team_nicknames is left out on purpose: it names other people.
@@ -342,13 +344,23 @@ def collect_participation(user) -> dict:
             "created_at": proposal.created_at, "files": [f.name for f in proposal.files.all()],
         })
     membership = WomenSpaceMembership.objects.filter(user=user).values("requested_at", "confirmed_at").first()
+    comments = _rows(Comment.objects.filter(author=user).order_by("created_at"), "proposal_id", "proposal__space",
+                     "proposal__title", "body", "hidden_at", "hidden_reason", "created_at")
+    supports = _rows(Support.objects.filter(user=user).order_by("created_at"),
+                     "proposal_id", "proposal__space", "proposal__title", "created_at")
+    if not can_enter_women_space(user):
+        # Someone who left the space (or was removed) takes none of its proposals' titles with her:
+        # her own words (her proposals, her comments) stay hers, other members' titles do not.
+        for row in comments + supports:
+            if row["proposal__space"] == Space.WOMEN:
+                row["proposal__title"] = ""
+    for row in comments + supports:
+        del row["proposal__space"]
     return {
         "proposals": proposals,
         # Only your own comments: replies by others on the same proposal are theirs.
-        "comments": _rows(Comment.objects.filter(author=user).order_by("created_at"),
-                          "proposal_id", "proposal__title", "body", "hidden_at", "hidden_reason", "created_at"),
-        "supports": _rows(Support.objects.filter(user=user).order_by("created_at"),
-                          "proposal_id", "proposal__title", "created_at"),
+        "comments": comments,
+        "supports": supports,
         "reports_filed": _rows(Report.objects.filter(reporter=user).order_by("created_at"),
                                "proposal_id", "comment_id", "reason", "resolved_at", "created_at"),
         "moderation_about_you": _rows(ModerationLog.objects.filter(target_user=user).order_by("created_at"),

@@ -194,6 +194,22 @@ def notify(*, users, kind: str, title, body="", url="", params: dict | None = No
     return len(created)
 
 
+def withdraw_notifications(*, user, url) -> int:
+    """Delete this person's notifications that link to `url` (a function of no arguments, called in
+    each of the site's languages as for notify): what she may no longer see leaves her inbox too."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from cms.models import Notification
+
+    links = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            links.add(url())
+    deleted, _rows = Notification.objects.filter(user=user, url__in=links).delete()
+    return deleted
+
+
 def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
     from django.utils import timezone
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,6 +184,15 @@ if AWS_STORAGE_BUCKET_NAME:
     _MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Restricted media (women-and-girls space photos, co-design worlds and renders) live under
+# `private/` and go out only through views that check access (cms.media): streamed by Django,
+# or by the proxy via X-Accel-Redirect (nginx) / X-Sendfile (Apache); from a bucket, as signed
+# links that expire after SANGKAT_PRIVATE_MEDIA_URL_SECONDS.
+SANGKAT_PRIVATE_MEDIA_SERVE = os.environ.get("SANGKAT_PRIVATE_MEDIA_SERVE", "django")
+if SANGKAT_PRIVATE_MEDIA_SERVE not in ("django", "x-accel", "x-sendfile"):
+    raise ImproperlyConfigured("SANGKAT_PRIVATE_MEDIA_SERVE must be django, x-accel or x-sendfile")
+SANGKAT_PRIVATE_MEDIA_INTERNAL_URL = os.environ.get("SANGKAT_PRIVATE_MEDIA_INTERNAL_URL", "/_private_media/")
+SANGKAT_PRIVATE_MEDIA_URL_SECONDS = int(os.environ.get("SANGKAT_PRIVATE_MEDIA_URL_SECONDS", "60"))
 STORAGES = {
     "default": _MEDIA_STORAGE,
     "staticfiles": {

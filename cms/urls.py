@@ -68,4 +68,8 @@ urlpatterns += i18n_patterns(
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+    from cms.media import serve_public_media
+
+    # Development only (the proxy serves /media/ in production), and never `private/`: restricted
+    # files go out through views that check access (cms.media).
+    urlpatterns = static(settings.MEDIA_URL, view=serve_public_media, document_root=settings.MEDIA_ROOT) + urlpatterns

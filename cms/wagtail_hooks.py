@@ -7,12 +7,20 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from cms.models import AuditEntry
-from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role, is_city_staff
+from cms.roles import (
+    FACILITATOR,
+    INNOVATION_UNIT,
+    MODERATOR,
+    has_role,
+    is_city_staff,
+    is_women_space_moderator,
+)
 
 
 class AuditLogPermissionPolicy(BasePermissionPolicy):
@@ -31,6 +39,27 @@ class AuditLogPermissionPolicy(BasePermissionPolicy):
 register_permission_policy(AuditEntry, AuditLogPermissionPolicy(AuditEntry))
 
 
+def audit_details_visible(user, entry: AuditEntry) -> bool:
+    """An entry about the women-and-girls space (marked `space: women` by the service that wrote it)
+    shows its details (reasons, answer text, whom it is about) only to designated moderators."""
+    if (entry.details or {}).get("space") != "women":
+        return True
+    return is_women_space_moderator(user)
+
+
+class AuditEntryInspectView(InspectView):
+    def _restricted(self) -> bool:
+        return not audit_details_visible(self.request.user, self.object)
+
+    def get_details_display_value(self):
+        if self._restricted():
+            return _("Only women and girls space moderators can read the details of this entry.")
+        return self.object.details
+
+    def get_target_id_display_value(self):
+        return "—" if self._restricted() else self.object.target_id
+
+
 class AuditEntryViewSet(ModelViewSet):
     model = AuditEntry
     icon = "history"
@@ -38,6 +67,7 @@ class AuditEntryViewSet(ModelViewSet):
     menu_order = 900
     add_to_admin_menu = True
     inspect_view_enabled = True
+    inspect_view_class = AuditEntryInspectView
     copy_view_enabled = False
     list_display = ["at", "actor_label", "action", "target_label"]
     list_filter = ["action"]

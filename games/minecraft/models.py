@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
+from cms.media import PrivateUploadTo
+
 from . import palette as P
 from .geo import LOCAL, WGS84
 
@@ -104,7 +106,7 @@ class CoDesignSession(models.Model):
     world_state = models.CharField(max_length=8, choices=TaskState.choices, default=TaskState.NONE, blank=True)
     world_progress = models.PositiveSmallIntegerField(default=0)
     world_error = models.CharField(max_length=300, blank=True)
-    world_zip = models.FileField(upload_to="minecraft/worlds/", blank=True)
+    world_zip = models.FileField(upload_to=PrivateUploadTo("minecraft/worlds"), blank=True)
     world_requested_at = models.DateTimeField(null=True, blank=True)
     world_generated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -186,7 +188,7 @@ class Capture(models.Model):
 
     session = models.ForeignKey(CoDesignSession, on_delete=models.CASCADE, related_name="captures")
     source = models.CharField(max_length=8, choices=Source.choices)
-    upload = models.FileField(upload_to="minecraft/uploads/", blank=True)
+    upload = models.FileField(upload_to=PrivateUploadTo("minecraft/uploads"), blank=True)
     state = models.CharField(max_length=8, choices=TaskState.choices, default=TaskState.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
@@ -209,9 +211,9 @@ class TeamBuild(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="builds")
     metrics = models.JSONField(default=dict)
     diff = models.JSONField(default=dict)
-    plan = models.ImageField(upload_to="minecraft/renders/")
-    iso = models.ImageField(upload_to="minecraft/renders/")
-    before_after = models.ImageField(upload_to="minecraft/renders/")
+    plan = models.ImageField(upload_to=PrivateUploadTo("minecraft/renders"))
+    iso = models.ImageField(upload_to=PrivateUploadTo("minecraft/renders"))
+    before_after = models.ImageField(upload_to=PrivateUploadTo("minecraft/renders"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

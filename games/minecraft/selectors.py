@@ -58,6 +58,11 @@ def latest_builds(session: CoDesignSession) -> dict[int, TeamBuild]:
     return builds
 
 
+def build_of(session: CoDesignSession, build_id) -> TeamBuild | None:
+    """A finished build of this session's teams; None for another session's or a forged id."""
+    return TeamBuild.objects.filter(team__session=session, capture__state="done", pk=build_id).first()
+
+
 def gallery(session: CoDesignSession, user) -> list[dict]:
     builds = latest_builds(session)
     teams = session.teams.annotate(vote_count=Count("votes")).prefetch_related(

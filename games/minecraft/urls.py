@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:session_id>/", views.session_detail, name="session"),
     path("<int:session_id>/world/", views.generate_world, name="generate_world"),
     path("<int:session_id>/world.zip", views.download_world, name="download_world"),
+    path("<int:session_id>/builds/<int:build_id>/<slug:picture>.png", views.render_picture, name="render"),
     path("<int:session_id>/capture/", views.capture, name="capture"),
     path("<int:session_id>/live/", views.live, name="live"),
     path("<int:session_id>/teams/<int:team_id>/members/", views.add_member, name="add_member"),

@@ -5,11 +5,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from cms.media import serve
 
 from . import selectors, services
 from .forms import MemberForm, ProposalForm, SessionForm, UploadBuildForm
@@ -108,8 +110,22 @@ def download_world(request, session_id):
         return redirect_to_login(request.get_full_path())
     if not session.world_zip or session.world_state != TaskState.DONE:
         raise Http404
-    return FileResponse(session.world_zip.open("rb"), as_attachment=True,
-                        filename=f"sangkat-world-{session.pk}.zip")
+    return serve(request, session.world_zip, download_name=f"sangkat-world-{session.pk}.zip", as_attachment=True)
+
+
+# The pictures of a build, by the name in the URL (anything else is a 404).
+PICTURES = {"plan": "plan", "iso": "iso", "before-after": "before_after"}
+
+
+@login_required
+def render_picture(request, session_id, build_id, picture):
+    """A render of a team's build: for the people who can see the session, never at a public address."""
+    session = _visible(request, session_id)
+    field = PICTURES.get(picture)
+    build = selectors.build_of(session, build_id)
+    if field is None or build is None:
+        raise Http404
+    return serve(request, getattr(build, field))
 
 
 @login_required

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.media import PrivateUploadTo
+
 FACTORS = [
     ("lighting", _("Lighting")), ("visibility", _("Visibility")), ("openness", _("Openness")),
     ("signage", _("Signage")), ("people", _("Presence of people")), ("security", _("Presence of security")),
@@ -54,7 +56,7 @@ class SafetyScore(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     scores = models.JSONField()
     note = models.CharField(_("note"), max_length=300, blank=True)
-    photo = models.ImageField(upload_to="hercity/", blank=True)
+    photo = models.ImageField(upload_to=PrivateUploadTo("hercity"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -73,7 +75,7 @@ class Idea(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     step = models.PositiveSmallIntegerField(choices=Step.choices)
     text = models.CharField(_("idea"), max_length=300)
-    photo = models.ImageField(upload_to="hercity/", blank=True)
+    photo = models.ImageField(upload_to=PrivateUploadTo("hercity"), blank=True)
     link = models.CharField(_("Minecraft session link or ID"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

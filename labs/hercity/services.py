@@ -23,10 +23,6 @@ class WorkshopError(ParticipationError):
     pass
 
 
-def _is_facilitator(user, workshop) -> bool:
-    return has_role(user, FACILITATOR) or workshop.session.facilitators.filter(pk=user.pk).exists()
-
-
 def can_start_workshop(user, session) -> bool:
     """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
     from labs.selectors import centers_for
@@ -38,8 +34,14 @@ def can_start_workshop(user, session) -> bool:
     return has_role(user, FACILITATOR) and centers_for(user).filter(pk=session.center_id).exists()
 
 
-def _runs_women_workshop(user, workshop) -> bool:
-    """Named on the session, or a facilitator (the group itself: a superuser is not one) of its center."""
+def runs_workshop(user, workshop) -> bool:
+    """Named on the session, or a facilitator (the group itself: a superuser is not one) of its center.
+
+    Only these people advance or finish a workshop: a facilitator of another center, city staff and
+    superusers do not (they are not there).
+    """
+    if not user.is_authenticated:
+        return False
     session = workshop.session
     if session.facilitators.filter(pk=user.pk).exists():
         return True
@@ -51,7 +53,7 @@ def can_take_part(user, workshop) -> bool:
         return False
     if workshop.session.audience == "women" or workshop.space == "women":
         # Members and designated moderators (not plain moderators), and the people running it.
-        return participation_selectors.can_enter_women_space(user) or _runs_women_workshop(user, workshop)
+        return participation_selectors.can_enter_women_space(user) or runs_workshop(user, workshop)
     return True
 
 
@@ -93,7 +95,7 @@ def create_workshop(*, facilitator, session, site_name: str, space: str = "publi
 @transaction.atomic
 def advance(*, facilitator, workshop: Workshop, to_step: int) -> Workshop:
     """Move to the next step. `to_step` makes a double click idempotent."""
-    if not _is_facilitator(facilitator, workshop):
+    if not runs_workshop(facilitator, workshop):
         raise WorkshopError(_("Only the facilitator can move the workshop on."))
     locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
     if locked.step >= to_step:
@@ -214,7 +216,7 @@ def chart_png(workshop: Workshop) -> ContentFile:
 
 def finish(*, facilitator, workshop: Workshop, title: str, category: str = "safety"):
     """Turn the results into one proposal with its evidence (chart, photos) via participation."""
-    if not _is_facilitator(facilitator, workshop):
+    if not runs_workshop(facilitator, workshop):
         raise WorkshopError(_("Only the facilitator can finish the workshop."))
     if workshop.proposal_id:
         return workshop.proposal

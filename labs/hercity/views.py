@@ -25,7 +25,7 @@ def workshop(request, workshop_id):
     w = _get(request, workshop_id)
     return render(request, "hercity/workshop.html", {
         "w": w, "steps": Step.choices, "factors": FACTORS, "scale": range(1, 6),
-        "facilitator": services._is_facilitator(request.user, w),
+        "facilitator": services.runs_workshop(request.user, w),
         "chart": mark_safe(selectors.chart_svg(w)),  # built from escaped labels and numbers only
         "ideas": selectors.top_ideas(w, limit=100), "actions": list(w.actions.all()),
         "my_scores": w.scores.filter(user=request.user).count(),

@@ -185,7 +185,10 @@ class Proposal(models.Model):
 
 
 def _upload_to(instance, filename):
-    return f"participation/{instance.proposal_id}/{filename}"
+    """`private/participation/<random>`: served only by participation:file, after the proposal's check."""
+    from cms.media import PrivateUploadTo
+
+    return PrivateUploadTo("participation")(instance, filename)
 
 
 class ProposalFile(models.Model):

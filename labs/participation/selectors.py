@@ -103,6 +103,16 @@ def proposal_detail(user, proposal_id) -> Proposal | None:
     return proposals_for(user, include_hidden=include_hidden).filter(pk=proposal_id).first()
 
 
+def proposal_file(user, proposal_id, file_id):
+    """A file of a proposal this person may read (the same check as the proposal's page), else None."""
+    from .models import ProposalFile
+
+    proposal = proposal_detail(user, proposal_id)
+    if proposal is None:
+        return None
+    return ProposalFile.objects.filter(proposal=proposal, pk=file_id).first()
+
+
 def comments_for(user, proposal: Proposal) -> list[Comment]:
     """Threaded comments (one level of nesting shown by parent); hidden ones only for moderators."""
     qs = Comment.objects.filter(proposal=proposal).select_related("author")
@@ -253,7 +263,17 @@ def blocks_for(user) -> QuerySet:
 
 
 def blocked_people(user) -> list:
-    return list(blocks_for(user).select_related("user").order_by("-created_at")[:200])
+    """Blocks this moderator may see; `anonymous` when a block was made over the person's own
+    anonymous proposal (one carried from the women space): the list must not name her."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import ModerationLog
+
+    over_anonymous = ModerationLog.objects.filter(
+        action=ModerationLog.Action.BLOCK, target_user=OuterRef("user_id"), proposal__anonymous=True,
+        proposal__author=OuterRef("user_id"))
+    return list(blocks_for(user).annotate(anonymous=Exists(over_anonymous)).select_related("user")
+                .order_by("-created_at")[:200])
 
 
 def _memberships_of_centers(facilitator) -> QuerySet:
@@ -262,8 +282,9 @@ def _memberships_of_centers(facilitator) -> QuerySet:
 
     if not has_role(facilitator, FACILITATOR):
         return WomenSpaceMembership.objects.none()
+    # Her own request is decided by someone else: it is not in her list.
     return (WomenSpaceMembership.objects.filter(user__home_center__in=centers_for(facilitator))
-            .select_related("user", "user__home_center", "confirmed_by"))
+            .exclude(user=facilitator).select_related("user", "user__home_center", "confirmed_by"))
 
 
 def membership_requests(facilitator) -> list[WomenSpaceMembership]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import AuditAction
-from cms.services import audit, notify
+from cms.services import audit, notify, withdraw_notifications
 
 from . import signals
 from .models import (
@@ -352,8 +352,9 @@ def _audit_post(moderator, action: str, reason: str, proposal: Proposal | None, 
     post = proposal or comment.proposal
     label = (_("Post %(id)s in the women and girls space") % {"id": (proposal or comment).pk}
              if post.space == Space.WOMEN else None)
+    marks = {"space": Space.WOMEN} if post.space == Space.WOMEN else {}
     audit(actor=moderator, action=action, target=proposal or comment, label=None if label is None else str(label),
-          reason=reason, proposal=post.pk)
+          reason=reason, proposal=post.pk, **marks)
 
 
 @transaction.atomic
@@ -402,7 +403,15 @@ def block_user(*, moderator, user, reason: str, proposal: Proposal | None = None
     Block.objects.get_or_create(user=user, defaults={"reason": reason})
     ModerationLog.objects.create(moderator=moderator, action=ModerationLog.Action.BLOCK, target_user=user,
                                  proposal=proposal, comment=comment, reason=reason)
-    audit(actor=moderator, action=AuditAction.BLOCK, target=user, reason=reason)
+    post = proposal or (comment.proposal if comment is not None else None)
+    label, marks = None, {}
+    if post is not None and post.anonymous and post.author_id == user.pk:
+        # Blocked over her own anonymous proposal: naming her here would undo the anonymity.
+        label = str(_("Anonymous author of proposal %(id)s") % {"id": post.pk})
+    if post is not None and post.space == Space.WOMEN:
+        label, marks = str(_("Author of post %(id)s in the women and girls space") % {"id": post.pk}), \
+            {"space": Space.WOMEN}
+    audit(actor=moderator, action=AuditAction.BLOCK, target=user, label=label, reason=reason, **marks)
 
 
 # --- the city's answers ---------------------------------------------------------------------
@@ -428,7 +437,8 @@ def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost:
     audit(actor=staff, action=AuditAction.ANSWER, target=proposal,
           label=str(_("Proposal %(id)s in the women and girls space") % {"id": proposal.pk})
           if proposal.space == Space.WOMEN else None,
-          state=state, answer=answer, cost=proposal.cost, timeline=proposal.timeline)
+          state=state, answer=answer, cost=proposal.cost, timeline=proposal.timeline,
+          **({"space": Space.WOMEN} if proposal.space == Space.WOMEN else {}))
     users = {proposal.author_id: proposal.author}
     for s in Support.objects.filter(proposal=proposal).select_related("user"):
         users[s.user_id] = s.user
@@ -630,10 +640,28 @@ def _require_member_facilitator(facilitator, user) -> None:
         raise ParticipationError(_("Only a facilitator of this person's center can decide on her membership."))
 
 
+def _audit_membership(actor, action: str, user) -> None:
+    """Audit a membership decision without naming her: who belongs to the space is itself private
+    (the entry's details are shown only to designated women-space moderators, cms.wagtail_hooks)."""
+    audit(actor=actor, action=action, target=user,
+          label=str(_("Member %(id)s of the women and girls space") % {"id": user.pk}),
+          space=Space.WOMEN, superuser=bool(actor.is_superuser))
+
+
 @transaction.atomic
 def confirm_member(*, facilitator, user) -> WomenSpaceMembership:
+    """Confirm a request. Nobody confirms her own (a facilitator, a superuser); every decision is audited."""
     _require_member_facilitator(facilitator, user)
-    return _mark_confirmed(facilitator=facilitator, user=user)
+    if facilitator.pk == user.pk:
+        raise ParticipationError(_("You cannot confirm your own membership: "
+                                   "another facilitator of your center decides."))
+    # Locked, so that two confirmations at once write one audit entry.
+    membership = WomenSpaceMembership.objects.select_for_update().filter(user=user).first()
+    already = membership is not None and membership.confirmed_at is not None
+    membership = _mark_confirmed(facilitator=facilitator, user=user)
+    if not already:
+        _audit_membership(facilitator, AuditAction.WOMEN_SPACE_CONFIRM, user)
+    return membership
 
 
 @transaction.atomic
@@ -644,3 +672,8 @@ def decline_member(*, facilitator, user) -> None:
     if not deleted:
         raise ParticipationError(_("This person has not asked to join."))
     user._women_space_member = False
+    # The city's answers to other members' proposals she supported named their titles: gone with her.
+    for proposal_id in (Proposal.objects.filter(space=Space.WOMEN, supports__user=user).exclude(author=user)
+                        .values_list("pk", flat=True)):
+        withdraw_notifications(user=user, url=lambda pk=proposal_id: reverse("participation:proposal", args=[pk]))
+    _audit_membership(facilitator, AuditAction.WOMEN_SPACE_DECLINE, user)

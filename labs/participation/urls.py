@@ -16,6 +16,7 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/moderate/", views.moderate, name="moderate"),
     path("proposals/<int:proposal_id>/answer/", views.answer, name="answer"),
     path("proposals/<int:proposal_id>/carry/", views.carry, name="carry"),
+    path("proposals/<int:proposal_id>/files/<int:file_id>/", views.proposal_file, name="file"),
     path("calls/", views.call_list, name="calls"),
     path("calls/<int:call_id>/", views.call_detail, name="call"),
     path("accountability/", views.accountability, name="accountability"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms import pagecache
+from cms.media import serve
 from cms.spreadsheets import safe_cell
 
 from . import selectors, services
@@ -150,6 +151,14 @@ def proposal_detail(request, proposal_id):
         "answer_form": AnswerForm(initial={"state": proposal.state, "answer": proposal.answer}),
         "files": list(proposal.files.all()),
     })
+
+
+def proposal_file(request, proposal_id, file_id):
+    """A proposal's photo or attachment, after the proposal's own check (cms.media serves it)."""
+    found = selectors.proposal_file(request.user, proposal_id, file_id)
+    if found is None:
+        raise Http404
+    return serve(request, found.file, download_name=found.name, as_attachment=found.kind != found.Kind.IMAGE)
 
 
 @login_required

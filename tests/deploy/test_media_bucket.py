@@ -94,9 +94,11 @@ def test_a_world_is_made_into_the_bucket_and_its_builds_rendered_there(
     assert f"media/{session.world_zip.name}" in bucket()
 
     client.force_login(facilitator)
+    # The download view checks access, then sends the browser to a short-lived signed link.
     download = client.get(reverse("minecraft:download_world", args=[session.pk]))
-    assert download.status_code == 200
-    world = b"".join(download.streaming_content)
+    assert download.status_code == 302 and "Signature=" in download["Location"]
+    with urllib.request.urlopen(download["Location"], timeout=10) as response:  # noqa: S310 (loopback)
+        world = response.read()
     assert len(world) > 100_000
 
     upload = SimpleUploadedFile("build.zip", zip_folder(unzip_world(world, tmp_path)), content_type="application/zip")
@@ -104,13 +106,16 @@ def test_a_world_is_made_into_the_bucket_and_its_builds_rendered_there(
         item = minecraft.request_capture_from_upload(session=session, user=facilitator, upload=upload)
     item.refresh_from_db()
     assert item.state == "done", item.error
-    renders = [key for key in bucket() if key.startswith("media/minecraft/renders/")]
+    renders = [key for key in bucket() if key.startswith("media/private/minecraft/renders/")]
     assert len(renders) == 2 * 3  # plan, isometric, before/after for each team
 
-    # The gallery links each picture at the bucket, signed; the link works from a browser.
+    # The gallery links each picture at a view that checks access; it answers with a signed,
+    # short-lived link at the bucket, and the link works from a browser.
     gallery = client.get(reverse("minecraft:gallery", args=[session.pk])).content.decode()
     build = item.builds.get(team__index=0)  # the gallery shows the teams in order
-    url = html.unescape(re.search(r'<img src="([^"]+)"', gallery)[1])
+    src = html.unescape(re.search(r'<img src="([^"]+)"', gallery)[1])
+    assert src == reverse("minecraft:render", args=[session.pk, build.pk, "plan"])
+    url = client.get(src)["Location"]
     assert url.startswith(f"{s3_server}/{settings.AWS_STORAGE_BUCKET_NAME}/media/{build.plan.name}?")
     assert "X-Amz-Signature=" in url or "Signature=" in url
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback test server)

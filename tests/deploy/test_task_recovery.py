@@ -302,7 +302,7 @@ class TestBlockByBlock:
         item.refresh_from_db()
         assert item.state == "done", item.error
         assert TeamBuild.objects.filter(capture=item).count() == 1
-        renders = [name for name in stored_files(media) if name.startswith("minecraft/renders/")]
+        renders = [name for name in stored_files(media) if name.startswith("private/minecraft/renders/")]
         assert len(renders) == 3  # plan, isometric, before/after: the first run's are gone
 
         minecraft.run_capture(capture_id=item.pk)  # a finished capture is left alone
@@ -332,7 +332,7 @@ class TestBlockByBlock:
         item.refresh_from_db()
         assert (item.state, item.progress) == ("running", 50)
         assert list(TeamBuild.objects.filter(capture=item)) == [build]
-        assert len([n for n in stored_files(media) if n.startswith("minecraft/renders/")]) == 3
+        assert len([n for n in stored_files(media) if n.startswith("private/minecraft/renders/")]) == 3
 
     def test_a_second_run_of_a_world_being_made_leaves_it_alone(self, codesign, queue):  # noqa: F811
         CoDesignSession.objects.filter(pk=codesign.pk).update(world_state="running", world_progress=35)

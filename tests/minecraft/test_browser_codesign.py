@@ -41,4 +41,8 @@ def test_facilitator_goes_from_site_to_gallery(live_server, browser, facilitator
     page.get_by_role("link", name="Presentation day: the gallery").click()
     expect(page.locator("#gallery article")).to_have_count(2)
     expect(page.locator("#gallery table.metrics").first).to_contain_text("seats")
+    # The renders come through the access-checking view (minecraft:render), not /media/.
+    render = page.locator("#gallery img").first
+    assert "/builds/" in render.get_attribute("src")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=render.element_handle())
     screenshot(page, "bb-gallery")

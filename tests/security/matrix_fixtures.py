@@ -173,6 +173,15 @@ class World:
     namespace_kwargs: dict  # namespace prefix → converter overrides (minecraft session ids)
 
 
+def _png_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buf, "PNG")
+    return SimpleUploadedFile("photo.png", buf.getvalue(), content_type="image/png")
+
+
 def build_world() -> World:
     import json
 
@@ -222,10 +231,11 @@ def build_world() -> World:
     minor = UserFactory(home_center=center, nickname="Minorkid Sokha", age_band="13-17")
     participation.submit_proposal(author=minor, title="Shade at the bus stop", body="It is hot.", category="mobility")
     proposal = participation.submit_proposal(author=owner, title="More bins at the market",
-                                             body="The market overflows.", category="waste")
+                                             body="The market overflows.", category="waste",
+                                             images=[_png_upload()])
     women_proposal = participation.submit_proposal(author=sister, title="A lamp on the school path",
                                                    body="It is dark by the school.", category="safety",
-                                                   space="women")
+                                                   space="women", images=[_png_upload()])
     now = timezone.now()
     call = participation.open_call(staff=city, title="Cleaner streets", question="How do we keep streets clean?",
                                    phases=[("collect", now - timedelta(days=1), now + timedelta(days=9))])
@@ -236,6 +246,16 @@ def build_world() -> World:
     codesign = minecraft.create_session(facilitator=colleague, title="Square workshop", site=codesign_site,
                                         team_names=["Mango"])
     team = codesign.teams.get()
+    # A finished build with its renders (made directly: the capture pipeline is tested elsewhere).
+    from django.core.files.base import ContentFile
+
+    from games.minecraft.models import Capture, TeamBuild
+
+    capture = Capture.objects.create(session=codesign, source="live", state="done", created_by=colleague)
+    build = TeamBuild(capture=capture, team=team, metrics={}, diff={})
+    for picture in ("plan", "iso", "before_after"):
+        getattr(build, picture).save(f"{picture}.png", ContentFile(_png_upload().read()), save=False)
+    build.save()
 
     badge = BadgeDefinition.objects.create(slug="safe-online", name_en="Safe online",
                                            description_en="Finished Safe online.", criterion=Criterion.COURSE,
@@ -270,6 +290,7 @@ def build_world() -> World:
         "lesson_key": lesson.translation_key, "block_id": H5P_BLOCK, "package_id": package.pk,
         "folder": f"{library.machine_name}-{library.major_version}.{library.minor_version}" if library else "x-1.0",
         "page_view_restriction_id": restriction.pk, "page_id": site["lessons"][1].pk,
+        "file_id": proposal.files.get().pk,
     }
     from cms import models as cms_models
 
@@ -278,11 +299,12 @@ def build_world() -> World:
         kwargs["request_id"] = cms_models.DeletionRequest.objects.create(user=leaver).pk
     return World(
         kwargs=kwargs,
-        variants={"women": {"proposal_id": women_proposal.pk, "workshop_id": women_workshop.pk}},
+        variants={"women": {"proposal_id": women_proposal.pk, "workshop_id": women_workshop.pk,
+                            "file_id": women_proposal.files.get().pk}},
         pages={"HomePage": site["home"], "CourseIndexPage": site["index"], "CoursePage": site["course"],
                "LessonPage": lesson, "CenterIndexPage": centers, "CenterPage": center_page},
         center=center,
-        namespace_kwargs={"minecraft:": {"session_id": codesign.pk}},
+        namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"}},
     )
 
 
