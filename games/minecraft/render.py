@@ -139,7 +139,7 @@ def isometric(blocks: np.ndarray, categories: Categories, *, title: str, width: 
     key = (xs[col] + zs[col]).astype(np.int64) * 1024 + (lev - low)
     image = np.full((canvas_h + 4 * s, canvas_w + 4 * s, 3), BACKGROUND, dtype=np.uint8)
     zbuf = np.full(image.shape[:2], -1, dtype=np.int64)
-    for dy in range(2 * s):
+    for dy in range(2 * s if col.size else 0):  # nothing to draw in an empty plot
         for dx in range(2 * s):
             py, px = sy + dy, sx + dx
             flat = py * image.shape[1] + px

@@ -195,3 +195,11 @@ def test_a_world_whose_team_plot_is_empty_fails_with_a_clear_message(
     item = _capture(generated, facilitator, _world({(0, 0): empty}), django_capture_on_commit_callbacks)
     assert item.state == "failed"
     assert "empty" in item.error and "numpy" not in item.error and "array" not in item.error
+
+
+def test_an_empty_volume_still_draws():
+    from games.minecraft import capture, render
+
+    blocks = np.zeros((128, 32, 32), dtype=np.uint16)
+    image = render.isometric(blocks, capture.DEFAULT_CATEGORIES, title="t", width=30, depth=30)
+    assert image.width > 0
