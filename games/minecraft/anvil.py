@@ -46,8 +46,10 @@ class WorkBudgetExceeded(WorldFileError):
 # What reading one chunk of a team plot may cost on average. Measured on the sample site's world
 # (4 teams, 320 chunks): 3.9 KB of NBT, 61 tags, 2 sections, 7 palette entries per chunk. A played
 # vanilla 1.20 chunk has by its format 24 sections and some thousands of tags in 20-60 KB; the
-# budget leaves room for that several times over, for every chunk the team plots cover.
-PER_CHUNK = {"chunks": 1, "bytes": 256 * 1024, "tags": 8_000, "sections": 32, "palette": 2_048}
+# budget leaves room for that, for every chunk the team plots cover, up to a ceiling: parsing
+# 16 million tags costs ~30 s here, the most one upload may take whatever the site's size.
+PER_CHUNK = {"chunks": 1, "bytes": 128 * 1024, "tags": 4_000, "sections": 32, "palette": 2_048}
+CEILING = {"bytes": 1024 * 1024 * 1024, "tags": 16_000_000, "sections": 1_000_000, "palette": 16_000_000}
 MIN_CHUNKS = 64  # small sites get the budget of 64 chunks
 MAX_REGION_READ = 512 * 1024 * 1024  # region bytes taken out of the zip, all teams together
 
@@ -64,7 +66,8 @@ class WorkBudget:
     @classmethod
     def for_chunks(cls, chunks: int) -> WorkBudget:
         n = max(chunks, MIN_CHUNKS)
-        return cls({**{k: v * n for k, v in PER_CHUNK.items()}, "region_bytes": MAX_REGION_READ})
+        limits = {k: min(v * n, CEILING.get(k, v * n)) for k, v in PER_CHUNK.items()}
+        return cls({**limits, "region_bytes": MAX_REGION_READ})
 
     def left(self, what: str) -> int:
         return self.limits[what] - self.spent[what]

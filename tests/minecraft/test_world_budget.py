@@ -203,3 +203,10 @@ def test_an_empty_volume_still_draws():
     blocks = np.zeros((128, 32, 32), dtype=np.uint16)
     image = render.isometric(blocks, capture.DEFAULT_CATEGORIES, title="t", width=30, depth=30)
     assert image.width > 0
+
+
+def test_the_budget_grows_with_the_plots_but_not_past_its_ceiling():
+    small, big = anvil.WorkBudget.for_chunks(1), anvil.WorkBudget.for_chunks(8 * 64 * 64)
+    assert small.limits["tags"] == anvil.MIN_CHUNKS * anvil.PER_CHUNK["tags"]
+    assert big.limits["tags"] == anvil.CEILING["tags"] and big.limits["bytes"] == anvil.CEILING["bytes"]
+    assert big.limits["chunks"] == 8 * 64 * 64
