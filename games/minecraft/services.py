@@ -21,7 +21,7 @@ from games.services import record_event
 from . import capture as C
 from . import geo, render, safezip
 from . import palette as P
-from .anvil import WorkBudget, WorkBudgetExceeded, WorldFileError, read_area
+from .anvil import WorkBudget, WorkBudgetExceeded, WorldFileError, read_area, too_many_blocks
 from .models import (
     BlockCategory,
     Capture,
@@ -263,7 +263,10 @@ def _snapshot_volume(snapshot: Snapshot, baseline: np.ndarray, registry: P.Regis
     shape = (snapshot.shape_y, snapshot.shape_z, snapshot.shape_x)
     legacy = np.frombuffer(zlib.decompress(bytes(snapshot.blocks)), dtype=np.int16).reshape(shape)
     keys = np.unique(legacy)
-    values = np.array([registry.id(P.from_legacy(int(k))) for k in keys], dtype=np.uint16)
+    try:
+        values = np.array([registry.id(P.from_legacy(int(k))) for k in keys], dtype=np.uint16)
+    except P.TooManyBlocks:
+        raise too_many_blocks(registry.limit) from None
     converted = values[np.searchsorted(keys, legacy)]
     out = baseline.copy()
     start = snapshot.base_y - BASE_Y

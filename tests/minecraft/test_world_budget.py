@@ -210,3 +210,14 @@ def test_the_budget_grows_with_the_plots_but_not_past_its_ceiling():
     assert small.limits["tags"] == anvil.MIN_CHUNKS * anvil.PER_CHUNK["tags"]
     assert big.limits["tags"] == anvil.CEILING["tags"] and big.limits["bytes"] == anvil.CEILING["bytes"]
     assert big.limits["chunks"] == 8 * 64 * 64
+
+
+def test_a_live_snapshot_with_too_many_block_ids_fails_with_the_same_message(
+        generated, facilitator, django_capture_on_commit_callbacks):
+    team = generated.teams.get(index=0)
+    blocks = np.arange(16 * 32 * 32, dtype=np.int16).reshape(16, 32, 32) + 300  # 16,384 unknown ids
+    services.save_snapshot(team=team, blocks=blocks)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = services.request_capture_from_snapshots(session=generated, user=facilitator)
+    item.refresh_from_db()
+    assert item.state == "failed" and "different kinds of block" in item.error
