@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 import nbtlib
 import numpy as np
+from django.utils.translation import gettext as _
 from nbtlib import Byte, Compound, Float, Int, List, Long, LongArray, String
 
 from . import palette as P
@@ -30,16 +31,71 @@ class WorldFileError(Exception):
     """A world file is damaged, too big, or not what Sangkat can read."""
 
 
+class TooManyTags(WorldFileError):
+    pass
+
+
+class WorkBudgetExceeded(WorldFileError):
+    """An upload asked for more work than it may have; `message` is for the person who sent it."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# What reading one chunk of a team plot may cost on average. Measured on the sample site's world
+# (4 teams, 320 chunks): 3.9 KB of NBT, 61 tags, 2 sections, 7 palette entries per chunk. A played
+# vanilla 1.20 chunk has by its format 24 sections and some thousands of tags in 20-60 KB; the
+# budget leaves room for that, for every chunk the team plots cover, up to a ceiling: parsing
+# 16 million tags costs ~30 s here, the most one upload may take whatever the site's size.
+PER_CHUNK = {"chunks": 1, "bytes": 128 * 1024, "tags": 4_000, "sections": 32, "palette": 2_048}
+CEILING = {"bytes": 1024 * 1024 * 1024, "tags": 16_000_000, "sections": 1_000_000, "palette": 16_000_000}
+MIN_CHUNKS = 64  # small sites get the budget of 64 chunks
+MAX_REGION_READ = 512 * 1024 * 1024  # region bytes taken out of the zip, all teams together
+
+
+class WorkBudget:
+    """The total work one upload may cause, shared by all its team plots: region bytes read,
+    chunks, NBT bytes decompressed, NBT tags parsed, sections and palette entries unpacked. Each
+    is charged before the work is done; the first to run out refuses the world with a message."""
+
+    def __init__(self, limits: dict[str, int]):
+        self.limits = dict(limits)
+        self.spent = dict.fromkeys(self.limits, 0)
+
+    @classmethod
+    def for_chunks(cls, chunks: int) -> WorkBudget:
+        n = max(chunks, MIN_CHUNKS)
+        limits = {k: min(v * n, CEILING.get(k, v * n)) for k, v in PER_CHUNK.items()}
+        return cls({**limits, "region_bytes": MAX_REGION_READ})
+
+    def left(self, what: str) -> int:
+        return self.limits[what] - self.spent[what]
+
+    def charge(self, what: str, amount: int) -> None:
+        self.spent[what] += amount
+        if self.spent[what] > self.limits[what]:
+            raise self.exceeded()
+
+    @staticmethod
+    def exceeded() -> WorkBudgetExceeded:
+        return WorkBudgetExceeded(_(
+            "This world asks for too much work to read: it holds far more data than the team plots "
+            "need. Upload the world Sangkat made for this session, after building in it."))
+
+
 # --- NBT guard ------------------------------------------------------------------------------
 
 _FIXED = {1: 1, 2: 2, 3: 4, 4: 8, 5: 4, 6: 8}
 _ARRAYS = {7: 1, 11: 4, 12: 8}
 
 
-def check_nbt(data: bytes, *, max_depth: int = MAX_NBT_DEPTH, max_tags: int = MAX_NBT_TAGS) -> None:
+def check_nbt(data: bytes, *, max_depth: int = MAX_NBT_DEPTH, max_tags: int = MAX_NBT_TAGS) -> int:
     """Walk an uncompressed NBT document without building it, iteratively: raise WorldFileError
     when it nests deeper than max_depth, holds more than max_tags tags or lies about lengths,
-    so that the real parser (nbtlib, recursive) only ever sees small, well-formed input."""
+    so that the real parser (nbtlib, recursive) only ever sees small, well-formed input. Every
+    element of a list counts (nbtlib builds an object for each); arrays count once. Returns the
+    number of tags."""
     n = len(data)
 
     def take(fmt, at):
@@ -72,7 +128,7 @@ def check_nbt(data: bytes, *, max_depth: int = MAX_NBT_DEPTH, max_tags: int = MA
             tag = frame[1]
         tags += 1
         if tags > max_tags:
-            raise WorldFileError("NBT has too many tags")
+            raise TooManyTags("NBT has too many tags")
         if tag in _FIXED:
             pos += _FIXED[tag]
         elif tag in _ARRAYS:
@@ -89,6 +145,9 @@ def check_nbt(data: bytes, *, max_depth: int = MAX_NBT_DEPTH, max_tags: int = MA
                 raise WorldFileError("bad NBT list")
             if element in _FIXED:
                 pos += length * _FIXED[element]
+                tags += length
+                if tags > max_tags:
+                    raise TooManyTags("NBT has too many tags")
             elif length:
                 if element == 0:
                     raise WorldFileError("bad NBT list")
@@ -100,10 +159,21 @@ def check_nbt(data: bytes, *, max_depth: int = MAX_NBT_DEPTH, max_tags: int = MA
             raise WorldFileError("unknown NBT tag")
         if pos > n:
             raise WorldFileError("NBT ends too early")
+    return tags
 
 
-def parse_nbt(data: bytes) -> Compound:
-    check_nbt(data)
+def parse_nbt(data: bytes, *, budget: WorkBudget | None = None) -> Compound:
+    if budget is None:
+        check_nbt(data)
+    else:
+        budget.charge("bytes", len(data))
+        allowed = min(MAX_NBT_TAGS, budget.left("tags"))
+        try:
+            budget.charge("tags", check_nbt(data, max_tags=allowed))
+        except TooManyTags:
+            if allowed < MAX_NBT_TAGS:
+                raise budget.exceeded() from None
+            raise
     try:
         return nbtlib.File.parse(io.BytesIO(data))
     except Exception as exc:  # nbtlib raises several types for damaged input
@@ -291,23 +361,34 @@ def level_dat(*, name: str, spawn: tuple[int, int, int], seed: int = 0) -> bytes
 
 # --- reading --------------------------------------------------------------------------------
 
-def region_chunks(raw: bytes) -> Iterable[tuple[int, int, bytes]]:
-    """(local x, local z, uncompressed NBT) for every chunk in a region file, bounds-checked."""
+def region_chunks(raw: bytes, wanted: Callable[[int, int], bool] | None = None
+                  ) -> Iterable[tuple[int, int, bytes]]:
+    """(local x, local z, uncompressed NBT) for every chunk in a region file (or those `wanted`,
+    decided before anything is decompressed), bounds-checked. Two slots sharing sectors are
+    refused: the game never writes that, and it would make one small chunk cost 1,024 times."""
     if len(raw) < 2 * SECTOR:
         if not raw:
             return
         raise WorldFileError("region header too short")
+    slots = []
     for index in range(1024):
         location = struct.unpack_from(">I", raw, index * 4)[0]
-        offset, sectors = location >> 8, location & 0xFF
-        if location == 0:
+        if location:
+            slots.append((location >> 8, max(location & 0xFF, 1), index))
+    end = 0
+    for offset, sectors, _index in sorted(slots):
+        if offset < end:
+            raise WorldFileError("two chunks share sectors of the region file")
+        end = offset + sectors
+    for offset, sectors, index in sorted(slots, key=lambda slot: slot[2]):
+        if wanted is not None and not wanted(index % 32, index // 32):
             continue
         start = offset * SECTOR
         if offset < 2 or start + 5 > len(raw):
             raise WorldFileError("chunk outside the region file")
         length, compression = struct.unpack_from(">IB", raw, start)
         if length < 1 or length - 1 > MAX_CHUNK_COMPRESSED or start + 4 + length > len(raw) \
-                or length + 4 > max(sectors, 1) * SECTOR:
+                or length + 4 > sectors * SECTOR:
             raise WorldFileError("bad chunk length")
         body = raw[start + 5:start + 4 + length]
         if compression == 2:
@@ -321,13 +402,28 @@ def region_chunks(raw: bytes) -> Iterable[tuple[int, int, bytes]]:
         yield index % 32, index // 32, data
 
 
-def chunk_sections(chunk: Compound) -> tuple[int, list[tuple[int, list[str], np.ndarray]]]:
-    """(data version, [(section y, block names of the palette, 4096 palette indices)])."""
+def chunk_sections(chunk: Compound, *, y_range: tuple[int, int] | None = None,
+                   budget: WorkBudget | None = None) -> tuple[int, list[tuple[int, list[str], np.ndarray]]]:
+    """(data version, [(section y, block names of the palette, 4096 palette indices)]); only the
+    sections whose y is in y_range (first, last) are unpacked."""
+    try:
+        return _chunk_sections(chunk, y_range, budget)
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        raise WorldFileError("damaged chunk") from exc
+
+
+def _chunk_sections(chunk, y_range, budget):
     version = int(chunk.get("DataVersion", 0))
     level = chunk.get("Level")
     sections = chunk.get("sections") if level is None else level.get("Sections") or level.get("sections")
+    sections = list(sections or [])
+    if budget is not None:
+        budget.charge("sections", len(sections))
     out = []
-    for section in sections or []:
+    for section in sections:
+        y = int(section["Y"])
+        if y_range is not None and not y_range[0] <= y <= y_range[1]:
+            continue
         if "block_states" in section:
             states = section["block_states"]
             palette, data = states.get("palette") or [], states.get("data")
@@ -335,38 +431,64 @@ def chunk_sections(chunk: Compound) -> tuple[int, list[tuple[int, list[str], np.
             palette, data = section.get("Palette") or [], section.get("BlockStates")
         if not palette:
             continue
+        if len(palette) > 4096:  # a section holds 4,096 blocks
+            raise WorldFileError("palette bigger than its section")
+        if budget is not None:
+            budget.charge("palette", len(palette))
         names = [str(state.get("Name", P.AIR)) for state in palette]
+        if any(len(name) > P.MAX_NAME_LENGTH for name in names):
+            raise WorldFileError("block name too long")
         if len(names) == 1 or data is None:
             indices = np.zeros(4096, dtype=np.int64)
         else:
             indices = unpack(np.asarray(data), len(names), spanning=version < 2529)
             if indices.max() >= len(names):
                 raise WorldFileError("block index outside the palette")
-        out.append((int(section["Y"]), names, indices))
+        out.append((y, names, indices))
     return version, out
 
 
+def too_many_blocks(limit: int) -> WorkBudgetExceeded:
+    return WorkBudgetExceeded(_(
+        "This world uses too many different kinds of block (at most %(n)d). Upload the world "
+        "Sangkat made for this session, after building in it.") % {"n": limit})
+
+
 def read_area(region: Callable[[int, int], bytes | None], *, x0: int, z0: int, width: int, depth: int,
-              base_y: int, height: int, progress: Callable[[float], None] | None = None) -> np.ndarray:
-    """Blocks of a box of the world as registry ids [height, depth, width]; missing chunks are air.
-    `region(rx, rz)` returns a region file's bytes (or None)."""
+              base_y: int, height: int, progress: Callable[[float], None] | None = None,
+              registry: P.Registry | None = None, budget: WorkBudget | None = None) -> np.ndarray:
+    """Blocks of a box of the world as ids of `registry` [height, depth, width]; missing chunks
+    are air. `region(rx, rz)` returns a region file's bytes (or None). One registry and one budget
+    serve every read of an upload (a fresh registry and a budget for this box by default); chunks
+    outside the box are never decompressed, sections outside it never unpacked."""
+    registry = registry if registry is not None else P.Registry()
     out = np.zeros((height, depth, width), dtype=np.uint16)
     cx0, cx1 = x0 // 16, (x0 + width - 1) // 16
     cz0, cz1 = z0 // 16, (z0 + depth - 1) // 16
+    if budget is None:
+        budget = WorkBudget.for_chunks((cx1 - cx0 + 1) * (cz1 - cz0 + 1))
+    y_range = (base_y // 16, (base_y + height - 1) // 16)
     regions = sorted({(cx >> 5, cz >> 5) for cx in range(cx0, cx1 + 1) for cz in range(cz0, cz1 + 1)})
     for done, (rx, rz) in enumerate(regions):
         raw = region(rx, rz)
         if raw:
-            for lx, lz, data in region_chunks(raw):
+            budget.charge("region_bytes", len(raw))
+
+            def wanted(lx, lz, rx=rx, rz=rz):
+                return cx0 <= rx * 32 + lx <= cx1 and cz0 <= rz * 32 + lz <= cz1
+
+            for lx, lz, data in region_chunks(raw, wanted):
                 cx, cz = rx * 32 + lx, rz * 32 + lz
-                if not (cx0 <= cx <= cx1 and cz0 <= cz <= cz1):
-                    continue
-                _, sections = chunk_sections(parse_nbt(data))
+                budget.charge("chunks", 1)
+                _, sections = chunk_sections(parse_nbt(data, budget=budget), y_range=y_range, budget=budget)
                 for sy, names, indices in sections:
                     y_start = sy * 16 - base_y
                     if y_start + 16 <= 0 or y_start >= height:
                         continue
-                    lookup = np.array([P.block_id(n) for n in names], dtype=np.uint16)
+                    try:
+                        lookup = np.array([registry.id(n) for n in names], dtype=np.uint16)
+                    except P.TooManyBlocks:
+                        raise too_many_blocks(registry.limit) from None
                     cube = lookup[indices].reshape(16, 16, 16)
                     ys, ye = max(0, -y_start), min(16, height - y_start)
                     xs, xe = max(0, x0 - cx * 16), min(16, x0 + width - cx * 16)

@@ -33,9 +33,10 @@ class Categories:
             self._memo[name] = found
         return found
 
-    def lookup(self) -> np.ndarray:
-        """Category index for every registry id (air is -1)."""
-        names = P.REGISTRY.names
+    def lookup(self, names: list[str] | None = None) -> np.ndarray:
+        """Category index for every id of a registry's names (Sangkat's own blocks by default;
+        a capture passes its own); air is -1."""
+        names = P.BASE.names if names is None else names
         table = np.array([CATEGORY_INDEX[self.of(n)] for n in names], dtype=np.int8)
         table[0] = AIR_CATEGORY
         return table
@@ -55,9 +56,10 @@ def top_layer(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return top, ids
 
 
-def diff(baseline: np.ndarray, build: np.ndarray, categories: Categories) -> dict:
+def diff(baseline: np.ndarray, build: np.ndarray, categories: Categories, *,
+         names: list[str] | None = None) -> dict:
     """Blocks added and removed per category (a replaced block counts as removed and added)."""
-    table = categories.lookup()
+    table = categories.lookup(names)
     changed = baseline != build
     before, after = baseline[changed], build[changed]
     removed = np.bincount(table[before[before != 0]].astype(np.int64), minlength=len(P.CATEGORIES))
@@ -104,11 +106,12 @@ def path_length(mask: np.ndarray) -> float:
 
 
 def metrics(blocks: np.ndarray, categories: Categories, *, ground: np.ndarray, base_y: int,
-            width: int, depth: int) -> dict:
-    """Planner's figures for the site part of a plot ([y, z, x] ids; ground = surface y per column)."""
+            width: int, depth: int, names: list[str] | None = None) -> dict:
+    """Planner's figures for the site part of a plot ([y, z, x] ids of `names`; ground = surface
+    y per column)."""
     blocks = blocks[:, :depth, :width]
     ground = ground[:depth, :width]
-    table = categories.lookup()
+    table = categories.lookup(names)
     cat = table[blocks]
     top, top_ids = top_layer(blocks)
     top_cat = np.where(top >= 0, table[top_ids], AIR_CATEGORY)

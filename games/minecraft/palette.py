@@ -138,32 +138,54 @@ def colour(name: str, category: str) -> tuple[int, int, int]:
     return info.colour if info else CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other"])
 
 
-class Registry:
-    """Maps block ids to small integers for numpy volumes (0 is always air); grows as worlds bring
-    blocks we do not know. One per process: ids are never persisted, names are."""
+MAX_BLOCK_NAMES = 4096  # different block ids one capture may bring; vanilla 1.20 has about 1,000
+MAX_NAME_LENGTH = 128  # characters of one block id; the longest vanilla id has 45
 
-    def __init__(self):
+
+class TooManyBlocks(ValueError):
+    """A world names more different blocks than one capture may hold."""
+
+
+class Registry:
+    """Maps block ids to small integers for numpy volumes (0 is always air). Ids are never
+    persisted, names are. Every registry starts with the blocks Sangkat writes, in the same order,
+    so a site volume's ids mean the same in all of them. `BASE` holds only those and never grows;
+    each capture reads its world into a registry of its own, so what one upload brings (up to
+    MAX_BLOCK_NAMES) is forgotten with it and never reaches another capture."""
+
+    def __init__(self, *, limit: int = MAX_BLOCK_NAMES, frozen: bool = False):
+        self.limit = limit
         self.names: list[str] = [AIR]
         self.index: dict[str, int] = {AIR: 0}
         for name in BLOCKS:
-            self.id(name)
+            if name not in self.index:
+                self._add(name)
+        self.frozen = frozen
+
+    def _add(self, name: str) -> int:
+        found = self.index[name] = len(self.names)
+        self.names.append(name)
+        return found
 
     def id(self, name: str) -> int:
         found = self.index.get(name)
         if found is None:
-            if len(self.names) >= 65535:
-                raise ValueError("too many different blocks")
-            found = self.index[name] = len(self.names)
-            self.names.append(name)
+            if self.frozen:
+                raise KeyError(f"{name} is not a block Sangkat writes")
+            if len(self.names) >= self.limit:
+                raise TooManyBlocks(self.limit)
+            found = self._add(name)
         return found
 
 
-REGISTRY = Registry()
+BASE = Registry(frozen=True)
+REGISTRY = BASE  # the blocks of site volumes (generation, renders of a site, the live bridge)
 
 
 def block_id(name: str) -> int:
-    return REGISTRY.id(name)
+    """The id of a block Sangkat writes (KeyError for others: those live in a capture's registry)."""
+    return BASE.id(name)
 
 
 def block_name(index: int) -> str:
-    return REGISTRY.names[index]
+    return BASE.names[index]

@@ -47,8 +47,8 @@ def category_labels() -> dict[str, str]:
             "other": _("other")}
 
 
-def colour_table(categories: Categories) -> np.ndarray:
-    names = P.REGISTRY.names
+def colour_table(categories: Categories, names: list[str] | None = None) -> np.ndarray:
+    names = P.BASE.names if names is None else names
     table = np.array([P.colour(n, categories.of(n)) for n in names], dtype=np.uint8)
     table[0] = BACKGROUND
     return table
@@ -89,12 +89,13 @@ def _pins(draw: ImageDraw.ImageDraw, pins: list[PinMark], to_pixel) -> None:
 
 
 def plan(blocks: np.ndarray, categories: Categories, *, title: str, width: int, depth: int,
-         pins: list[PinMark] = (), scale: int | None = None) -> Image.Image:
-    """Top-down plan of the site part of a plot: each column in the colour of its highest block."""
+         pins: list[PinMark] = (), scale: int | None = None, names: list[str] | None = None) -> Image.Image:
+    """Top-down plan of the site part of a plot: each column in the colour of its highest block
+    (ids of `names`, a capture's registry; Sangkat's own blocks by default)."""
     blocks = blocks[:, :depth, :width]
     scale = scale or scale_for(width, depth)
     _top, ids = top_layer(blocks)
-    pixels = colour_table(categories)[ids]
+    pixels = colour_table(categories, names)[ids]
     picture = Image.fromarray(pixels, "RGB").resize((width * scale, depth * scale), Image.Resampling.NEAREST)
     image = Image.new("RGB", (MAP_X + width * scale + 16 + LEGEND_W, max(MAP_Y + depth * scale + 44, 260)),
                       BACKGROUND)
@@ -102,7 +103,7 @@ def plan(blocks: np.ndarray, categories: Categories, *, title: str, width: int, 
     draw = ImageDraw.Draw(image)
     draw.text((MAP_X, 10), title, fill=INK, font=font(18))
     draw.rectangle((MAP_X - 1, MAP_Y - 1, MAP_X + width * scale, MAP_Y + depth * scale), outline=INK)
-    table = categories.lookup()
+    table = categories.lookup(names)
     present = set(np.unique(table[np.unique(ids)]).tolist()) - {-1}
     _legend(draw, MAP_X + width * scale + 16, MAP_Y, [c for i, c in enumerate(P.CATEGORIES) if i in present])
     _scale_bar(draw, MAP_X, MAP_Y + depth * scale + 10, scale, width)
@@ -112,12 +113,12 @@ def plan(blocks: np.ndarray, categories: Categories, *, title: str, width: int, 
 
 
 def isometric(blocks: np.ndarray, categories: Categories, *, title: str, width: int, depth: int,
-              pins: list[PinMark] = (), scale: int | None = None) -> Image.Image:
+              pins: list[PinMark] = (), scale: int | None = None, names: list[str] | None = None) -> Image.Image:
     """An isometric view from the south-east: columns drawn back to front with a z-buffer."""
     blocks = blocks[:, :depth, :width]
     s = 2 if (scale or scale_for(width, depth)) >= 2 else 1
     top, ids = top_layer(blocks)
-    colours = colour_table(categories)
+    colours = colour_table(categories, names)
     low = int(top[top >= 0].min()) if (top >= 0).any() else 0
     high = int(top.max()) if (top >= 0).any() else 0
     zz, xx = np.indices(top.shape)
@@ -138,7 +139,7 @@ def isometric(blocks: np.ndarray, categories: Categories, *, title: str, width: 
     key = (xs[col] + zs[col]).astype(np.int64) * 1024 + (lev - low)
     image = np.full((canvas_h + 4 * s, canvas_w + 4 * s, 3), BACKGROUND, dtype=np.uint8)
     zbuf = np.full(image.shape[:2], -1, dtype=np.int64)
-    for dy in range(2 * s):
+    for dy in range(2 * s if col.size else 0):  # nothing to draw in an empty plot
         for dx in range(2 * s):
             py, px = sy + dy, sx + dx
             flat = py * image.shape[1] + px

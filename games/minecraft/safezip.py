@@ -19,6 +19,8 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 5000
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # what the zip says it expands to
 MAX_RATIO = 100  # uncompressed / compressed per file; region files compress about 1.1:1
+RATIO_FROM_BYTES = 64 * 1024  # files from this size on are held to MAX_RATIO (smaller: too small to matter)
+TOTAL_RATIO_FROM_BYTES = 8 * 1024 * 1024  # and the whole zip, once it expands to this much
 MAX_REGION_BYTES = 64 * 1024 * 1024
 _REGION = re.compile(r"^r\.(-?\d{1,5})\.(-?\d{1,5})\.mca$")
 
@@ -84,15 +86,18 @@ def open_world(upload) -> UploadedWorld:
         raise _bad(_("This is not a zip file. Zip the world folder from .minecraft/saves and upload that.")) from None
     if len(entries) > MAX_ENTRIES:
         raise _bad(_("The zip holds too many files (at most %(n)d).") % {"n": MAX_ENTRIES})
-    total = 0
+    total = packed = 0
     for info in entries:
         _check_name(info)
         total += info.file_size
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        packed += info.compress_size
+        # Files of exactly 1 MiB used to slip through (the check began above it); many files
+        # just under the size checked add up, so the zip as a whole is held to the ratio too.
+        if info.file_size >= RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _bad(_("The zip expands far more than a world does (a “zip bomb”); it is refused."))
         if info.flag_bits & 0x1:
             raise _bad(_("The zip is password-protected; upload it without a password."))
-    if total > MAX_TOTAL_BYTES:
+    if total > MAX_TOTAL_BYTES or (total >= TOTAL_RATIO_FROM_BYTES and total > MAX_RATIO * max(packed, 1)):
         raise _bad(_("The zip expands far more than a world does (a “zip bomb”); it is refused."))
     levels = [i for i in entries if not i.is_dir() and PurePosixPath(i.filename).name == "level.dat"]
     # The world folder is where level.dat sits: at the top or one folder down.

@@ -21,7 +21,7 @@ from games.services import record_event
 from . import capture as C
 from . import geo, render, safezip
 from . import palette as P
-from .anvil import WorldFileError, read_area
+from .anvil import WorkBudget, WorkBudgetExceeded, WorldFileError, read_area, too_many_blocks
 from .models import (
     BlockCategory,
     Capture,
@@ -45,6 +45,14 @@ class CoDesignError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class EmptyPlot(Exception):
+    """A team's plot holds no block at all in an uploaded world (not the session's world)."""
+
+    def __init__(self, team: str):
+        super().__init__(team)
+        self.team = team
 
 
 # --- sites ----------------------------------------------------------------------------------
@@ -249,13 +257,16 @@ def save_snapshot(*, team: Team, blocks: np.ndarray, base_y: int = BASE_Y) -> Sn
     return Snapshot.objects.create(team=team, shape_y=y, shape_z=z, shape_x=x, base_y=base_y, blocks=raw)
 
 
-def _snapshot_volume(snapshot: Snapshot, baseline: np.ndarray) -> np.ndarray:
-    """The snapshot as registry ids in the baseline's frame; what it did not read (layers below
-    base_y, columns outside it) stays as generated."""
+def _snapshot_volume(snapshot: Snapshot, baseline: np.ndarray, registry: P.Registry) -> np.ndarray:
+    """The snapshot as ids of the capture's registry in the baseline's frame; what it did not
+    read (layers below base_y, columns outside it) stays as generated."""
     shape = (snapshot.shape_y, snapshot.shape_z, snapshot.shape_x)
     legacy = np.frombuffer(zlib.decompress(bytes(snapshot.blocks)), dtype=np.int16).reshape(shape)
     keys = np.unique(legacy)
-    values = np.array([P.block_id(P.from_legacy(int(k))) for k in keys], dtype=np.uint16)
+    try:
+        values = np.array([registry.id(P.from_legacy(int(k))) for k in keys], dtype=np.uint16)
+    except P.TooManyBlocks:
+        raise too_many_blocks(registry.limit) from None
     converted = values[np.searchsorted(keys, legacy)]
     out = baseline.copy()
     start = snapshot.base_y - BASE_Y
@@ -293,6 +304,9 @@ def run_capture(*, capture_id: int) -> None:
         width16, depth16 = vol.blocks.shape[2], vol.blocks.shape[1]
         before = C.metrics(baseline, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width, depth=vol.depth)
         teams = list(session.teams.order_by("index"))
+        # Per capture: the block names this world brings, and the work its upload may cause.
+        registry = P.Registry()
+        budget = WorkBudget.for_chunks(len(teams) * (width16 // 16) * (depth16 // 16))
         world = None
         if item.source == Capture.Source.UPLOAD:
             with item.upload.open("rb") as handle:
@@ -301,33 +315,50 @@ def run_capture(*, capture_id: int) -> None:
         for n, team in enumerate(teams):
             if world is not None:
                 blocks = read_area(world.region, x0=team.origin_x, z0=team.origin_z, width=width16, depth=depth16,
-                                   base_y=BASE_Y, height=CAPTURE_HEIGHT)
+                                   base_y=BASE_Y, height=CAPTURE_HEIGHT, registry=registry, budget=budget)
+                if not blocks.any():
+                    raise EmptyPlot(team.name)
             else:
                 snapshot = team.snapshots.order_by("-taken_at").first()
                 if snapshot is None:
                     continue
-                blocks = _snapshot_volume(snapshot, baseline)
-            builds.append(_measure_and_render(item, team, vol, baseline, blocks, before, cats))
+                blocks = _snapshot_volume(snapshot, baseline, registry)
+            builds.append(_measure_and_render(item, team, vol, baseline, blocks, before, cats, registry.names))
             _set_capture(capture_id, progress=min(99, int(100 * (n + 1) / len(teams))))
         _set_capture(capture_id, state=TaskState.DONE, progress=100, finished_at=timezone.now())
-    except (WorldFileError, ValidationError) as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else _(
-            "The world is damaged or not a Minecraft Java world Sangkat can read.")
+    except (WorldFileError, ValidationError, EmptyPlot) as exc:
+        if isinstance(exc, ValidationError):
+            message = " ".join(exc.messages)
+        elif isinstance(exc, WorkBudgetExceeded):
+            message = exc.message
+        elif isinstance(exc, EmptyPlot):
+            message = _("Team %(team)s's plot is empty in this world: nothing was built or kept "
+                        "there. Upload the world Sangkat made for this session, after building in "
+                        "it.") % {"team": exc.team}
+        else:
+            message = _("The world is damaged or not a Minecraft Java world Sangkat can read.")
+        for partial in item.builds.all():  # all teams or none
+            for image in (partial.plan, partial.iso, partial.before_after):
+                if image:
+                    image.delete(save=False)
+            partial.delete()
         _set_capture(capture_id, state=TaskState.FAILED, error=str(message)[:300])
     except Exception as exc:
         log.exception("capture %s failed", capture_id)
         _set_capture(capture_id, state=TaskState.FAILED, error=str(exc)[:300])
 
 
-def _measure_and_render(item: Capture, team: Team, vol: SiteVolume, baseline, blocks, before, cats) -> TeamBuild:
-    after = C.metrics(blocks, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width, depth=vol.depth)
-    changes = C.diff(baseline[:, :vol.depth, :vol.width], blocks[:, :vol.depth, :vol.width], cats)
+def _measure_and_render(item: Capture, team: Team, vol: SiteVolume, baseline, blocks, before, cats,
+                        names: list[str]) -> TeamBuild:
+    after = C.metrics(blocks, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width, depth=vol.depth,
+                      names=names)
+    changes = C.diff(baseline[:, :vol.depth, :vol.width], blocks[:, :vol.depth, :vol.width], cats, names=names)
     pins = [render.PinMark(x=p.x - team.origin_x, z=p.z - team.origin_z, y=p.y, number=i + 1)
             for i, p in enumerate(team.pins.all())]
     title = f"{item.session.site.name} · {team.name}"
-    plan_after = render.plan(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins)
+    plan_after = render.plan(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins, names=names)
     plan_before = render.plan(baseline, cats, title=item.session.site.name, width=vol.width, depth=vol.depth)
-    iso = render.isometric(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins)
+    iso = render.isometric(blocks, cats, title=title, width=vol.width, depth=vol.depth, pins=pins, names=names)
     both = render.side_by_side(plan_before, plan_after, left=_("Before"), right=_("After"))
     build = TeamBuild(capture=item, team=team, diff=changes,
                       metrics={"before": before, "after": after, "change": C.compare(before, after)})

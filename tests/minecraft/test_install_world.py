@@ -98,3 +98,34 @@ def test_its_help_is_in_the_language_asked_for(capsys):
         offline = translation.gettext("offline player name")
     assert offline != "offline player name" and offline in shown
     assert "--language {en,km}" in shown
+
+
+def test_a_crc_error_half_way_leaves_no_half_written_world(dot_minecraft, world_file):
+    import struct
+    import zipfile
+
+    data = bytearray(world_file.read_bytes())
+    with zipfile.ZipFile(world_file) as archive:
+        region = next(i for i in archive.infolist() if i.filename.endswith(".mca"))
+    name_len, extra_len = struct.unpack_from("<HH", data, region.header_offset + 26)
+    start = region.header_offset + 30 + name_len + extra_len
+    data[start + region.compress_size // 2] ^= 0xFF  # stored, so only the CRC notices
+    world_file.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match="damaged"):
+        _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file))
+    assert list((dot_minecraft / "saves").iterdir()) == []
+
+
+def test_a_zip_of_one_mib_entries_is_refused_before_anything_is_written(dot_minecraft, tmp_path):
+    import zipfile
+
+    from games.minecraft import anvil
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("w/level.dat", anvil.level_dat(name="t", spawn=(0, 64, 0)))
+        for i in range(8):
+            archive.writestr(f"w/region/r.{i}.0.mca", bytes(1024 * 1024))
+    with pytest.raises(CommandError, match="zip bomb"):
+        _run("--minecraft-dir", str(dot_minecraft), "--file", str(bomb))
+    assert not (dot_minecraft / "saves").exists() or list((dot_minecraft / "saves").iterdir()) == []

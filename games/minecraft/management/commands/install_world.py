@@ -3,7 +3,10 @@ overwriting) and print the command that starts Minecraft offline for LAN play.""
 
 import hashlib
 import io
+import os
 import re
+import shutil
+import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
 
@@ -102,7 +105,9 @@ class Command(SpeaksLanguage, BaseCommand):
         return bytes(data)
 
     def _install(self, directory: Path, data: bytes, name: str | None) -> Path:
-        """Write only level.dat, icon.png and region/r.X.Z.mca of the checked zip into a new folder."""
+        """Write only level.dat, icon.png and region/r.X.Z.mca of the checked zip into a new folder:
+        first a hidden temporary folder in saves/, renamed into place once every file is written,
+        so a damaged zip (a bad CRC half way) leaves nothing behind."""
         try:
             world = safezip.open_world(io.BytesIO(data))
         except ValidationError as exc:
@@ -113,14 +118,23 @@ class Command(SpeaksLanguage, BaseCommand):
         root = PurePosixPath(level.filename).parent
         saves = directory / "saves"
         saves.mkdir(exist_ok=True)
-        folder = unique_folder(saves, name or (root.name if str(root) != "." else "Sangkat world"))
-        (folder / "region").mkdir(parents=True)
-        (folder / "level.dat").write_bytes(safezip.read_bounded(archive, level, 1024 * 1024))
-        icon = next((i for i in archive.infolist() if PurePosixPath(i.filename) == root / "icon.png"), None)
-        if icon is not None:
-            (folder / "icon.png").write_bytes(safezip.read_bounded(archive, icon, 256 * 1024))
-        for (rx, rz) in world.region_entries:
-            (folder / "region" / f"r.{rx}.{rz}.mca").write_bytes(world.region(rx, rz))
+        staging = Path(tempfile.mkdtemp(prefix=".sangkat-install-", dir=saves))
+        try:
+            (staging / "region").mkdir()
+            (staging / "level.dat").write_bytes(safezip.read_bounded(archive, level, 1024 * 1024))
+            icon = next((i for i in archive.infolist() if PurePosixPath(i.filename) == root / "icon.png"), None)
+            if icon is not None:
+                (staging / "icon.png").write_bytes(safezip.read_bounded(archive, icon, 256 * 1024))
+            for (rx, rz) in world.region_entries:
+                (staging / "region" / f"r.{rx}.{rz}.mca").write_bytes(world.region(rx, rz))
+            folder = unique_folder(saves, name or (root.name if str(root) != "." else "Sangkat world"))
+            os.rename(staging, folder)  # atomic on one file system; refuses a non-empty target
+        except ValidationError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CommandError(" ".join(exc.messages)) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         return folder
 
 
