@@ -1,22 +1,21 @@
 """Forms for Block by Block pages and the site editor in the Wagtail admin."""
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .models import Site
+from cms.jsonchecks import UntrustedJSONError, loads_bounded
 
-MAX_GEOJSON_BYTES = 2 * 1024 * 1024
+from .geo import MAX_GEOJSON_BYTES
+from .models import Site
 
 
 def read_geojson_file(upload):
     if upload.size > MAX_GEOJSON_BYTES:
         raise forms.ValidationError(_("The GeoJSON file is too big (at most 2 MB)."))
     try:
-        return json.loads(upload.read().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return loads_bounded(upload.read(), max_bytes=MAX_GEOJSON_BYTES)
+    except UntrustedJSONError:
         raise forms.ValidationError(_("This is not valid GeoJSON: the file is not JSON text.")) from None
 
 
