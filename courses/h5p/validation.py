@@ -161,7 +161,8 @@ def _parse_json(data: bytes, *, where: str, max_depth: int = MAX_DEPTH) -> dict:
         parsed = loads_bounded(data, max_bytes=MAX_JSON_BYTES, max_depth=max_depth)
     except UntrustedJSONError:
         raise PackageRejected(
-            _("%(file)s is not valid JSON, or nests lists and objects more than %(depth)s levels deep.")
+            _("%(file)s is not valid JSON, or nests lists and objects more than %(depth)s levels "
+              "deep.")
             % {"file": where, "depth": max_depth}
         ) from None
     if not isinstance(parsed, dict):
@@ -287,7 +288,8 @@ def _validate_archive(archive: zipfile.ZipFile, limit: int) -> ValidatedPackage:
     total, json_files = _read_all(archive, files, json_names)
 
     metadata = _parse_json(json_files["h5p.json"], where="h5p.json")
-    _parse_json(json_files["content/content.json"], where="content/content.json", max_depth=MAX_CONTENT_DEPTH)
+    _parse_json(json_files["content/content.json"], where="content/content.json",
+                max_depth=MAX_CONTENT_DEPTH)
     title = metadata.get("title")
     main = metadata.get("mainLibrary")
     if not isinstance(main, str) or not main:

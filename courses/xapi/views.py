@@ -115,7 +115,8 @@ def _body(request):
     if content_type != "application/json":
         raise BadRequest(_("Send statements as application/json (attachments are not supported)."))
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES:
+    if (not re.fullmatch(r"[0-9]{1,12}", declared)
+            or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES):
         raise _TooLarge
     try:
         return loads_bounded(request.body, max_bytes=settings.SANGKAT_XAPI_MAX_BODY_BYTES,

@@ -68,7 +68,8 @@ def load(text_or_data) -> dict:
         except (TypeError, UntrustedJSONError):
             raise ValidationError(_("This is not valid GeoJSON: the text is not JSON.")) from None
     if depth_exceeds(data):  # a dict from a form's JSON field was parsed without a bound
-        raise ValidationError(_("This is not valid GeoJSON: it nests lists and objects too deeply."))
+        raise ValidationError(
+            _("This is not valid GeoJSON: it nests lists and objects too deeply."))
     if not isinstance(data, dict):
         raise ValidationError(_("GeoJSON must be a FeatureCollection."))
     if has_nul(data):  # PostgreSQL cannot store \u0000 in JSON

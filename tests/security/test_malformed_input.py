@@ -28,7 +28,8 @@ from tests.xapi.conftest import URL, XAPI, post, statement
 pytestmark = pytest.mark.django_db
 
 DEEP = 100_000  # far past the C decoder's recursion limit: json.loads raised RecursionError
-NOT_IDS = ["abc", "-1", "1e9", "", " 1", "1 ", "²", "١", "\x00", "9" * 5000, str(MAX_ID + 1), "0", "[[1]]"]
+NOT_IDS = ["abc", "-1", "1e9", "", " 1", "1 ", "²", "١", "\x00", "9" * 5000, str(MAX_ID + 1), "0",
+           "[[1]]"]
 
 
 def nested(depth: int = DEEP) -> str:
@@ -62,15 +63,16 @@ def test_id_or_404():
         id_or_404("abc")
 
 
-# --- outside JSON: bounded in depth ----------------------------------------------------------------
+# --- outside JSON: bounded in depth --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["h5p.json", "content/content.json", "Sangkat.Choice-1.0/library.json"])
+@pytest.mark.parametrize("name", ["h5p.json", "content/content.json",
+                                  "Sangkat.Choice-1.0/library.json"])
 def test_deeply_nested_json_in_an_h5p_package_is_refused(name):
     package = stored(rebuild(good_package(), replace={name: nested_object().encode()}))
     with pytest.raises(PackageRejected) as refused:
         validate_package(io.BytesIO(package))
-    assert f"{name} is not valid JSON, or nests lists and objects more than" in refused.value.message
+    assert f"{name} is not valid JSON, or nests lists and objects" in refused.value.message
 
 
 def test_content_json_may_nest_deeper_than_a_manifest():
@@ -105,7 +107,8 @@ def test_a_deeply_nested_xapi_body_is_a_400(learner_client):
 def test_a_deeply_nested_xapi_extension_is_a_400(learner_client, learner):
     body = json.dumps([statement(learner, activity="https://example.org/a")])
     # The extension's value, nested deeper than any recursive reader after the parser can follow.
-    body = body[:-2] + ', "context": {"extensions": {"https://example.org/x": ' + nested(5000) + "}}}]"
+    extension = '"context": {"extensions": {"https://example.org/x": ' + nested(5000) + "}}"
+    body = body[:-2] + ", " + extension + "}]"
     response = learner_client.post(URL, body, content_type="application/json", **XAPI)
     assert response.status_code == 400
     assert Statement.objects.count() == 0
@@ -120,6 +123,12 @@ def test_a_deeply_nested_agent_filter_is_a_400(learner_client):
 def test_a_limit_that_is_not_a_number_is_a_400(learner_client, limit):
     response = learner_client.get(URL, {"limit": limit}, **XAPI)
     assert response.status_code == 400
+
+
+def test_a_content_length_that_is_not_a_number_is_refused(learner_client):
+    response = learner_client.post(URL, "[]", content_type="application/json", CONTENT_LENGTH="²",
+                                   **XAPI)
+    assert response.status_code == 413
 
 
 def test_an_agent_without_object_type_as_object_is_a_400(learner_client, learner):
@@ -144,7 +153,7 @@ def test_deeply_nested_geojson_is_a_form_error():
         with pytest.raises(ValidationError):
             geo.load(text)
     with pytest.raises(ValidationError):
-        geo.load(json.loads(nested_object(40)))  # a dict parsed without a bound (a form's JSON field)
+        geo.load(json.loads(nested_object(40)))  # a dict parsed without a bound elsewhere
 
 
 def test_a_deeply_nested_geojson_upload_is_a_form_error():
@@ -154,6 +163,15 @@ def test_a_deeply_nested_geojson_upload_is_a_form_error():
 
     with pytest.raises(ValidationError):
         read_geojson_file(SimpleUploadedFile("site.geojson", nested_object().encode()))
+
+
+@pytest.mark.parametrize("pasted", [nested_object(), nested()])
+def test_deeply_nested_geojson_pasted_in_the_site_editor_is_a_form_error(client, pasted):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.post(reverse("wagtailsnippets_minecraft_site:add"),
+                           {"name_en": "Square", "crs": "wgs84", "geojson": pasted})
+    assert response.status_code == 200
+    assert "This is not valid GeoJSON: the text is not JSON." in response.content.decode()
 
 
 # --- ids from requests ---------------------------------------------------------------------------
@@ -260,7 +278,7 @@ def test_confirming_practice_with_a_malformed_id_is_a_404(client, facilitator, c
     assert client.post(reverse("ambassador_practice"), data).status_code == 404
 
 
-# --- Wagtail's group editor ------------------------------------------------------------------------
+# --- Wagtail's group editor ----------------------------------------------------------------------
 
 
 def test_a_superuser_can_create_and_edit_groups(client):
