@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ambassadors import selectors, services
 from ambassadors.forms import ApplicationForm, DeclineForm
 from ambassadors.models import Application, Certification
+from cms.requestids import id_or_404
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
 from labs.models import Session
 
@@ -92,8 +93,9 @@ def practice(request):
     if not has_role(request.user, FACILITATOR, INNOVATION_UNIT):
         raise PermissionDenied(_("This page is for facilitators."))
     if request.method == "POST":
-        session = get_object_or_404(Session.objects.select_related("center"), pk=request.POST.get("session_id") or 0)
-        trainee = get_object_or_404(get_user_model(), pk=request.POST.get("trainee_id") or 0)
+        session = get_object_or_404(Session.objects.select_related("center"),
+                                    pk=id_or_404(request.POST.get("session_id")))
+        trainee = get_object_or_404(get_user_model(), pk=id_or_404(request.POST.get("trainee_id")))
         try:
             services.confirm_practice(by=request.user, trainee=trainee, session=session,
                                       comment=request.POST.get("comment", ""))

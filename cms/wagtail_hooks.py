@@ -2,6 +2,7 @@
 to the city's own pages (city desk, centers dashboard, moderation) for the roles they admit."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +85,9 @@ class AuditEntryViewSet(ModelViewSet):
         ]
 
     def get_permissions_to_register(self):
-        return []
+        # Nothing to grant through groups (the policy above decides). Wagtail's group form ORs
+        # every hook's answer into one queryset: a list here made /admin/groups/new/ a 500.
+        return Permission.objects.none()
 
 
 @hooks.register("register_admin_viewset")

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from wagtail.models import Locale, Page
 
+from cms.requestids import parse_id
 from courses.models import (
     CourseIndexPage,
     CoursePage,
@@ -266,11 +267,11 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
         results = {
             r.quiz_id: r for r in QuizResult.objects.filter(user=user, lesson_key=lesson.translation_key)
         }
-        attempt_id = request.GET.get("attempt", "")
-        if attempt_id.isdigit():
+        attempt_id = parse_id(request.GET.get("attempt"))
+        if attempt_id:
             # Only the learner's own attempt: another learner's id shows nothing.
             feedback = QuizAttempt.objects.filter(
-                pk=int(attempt_id), user=user, lesson_key=lesson.translation_key
+                pk=attempt_id, user=user, lesson_key=lesson.translation_key
             ).first()
     body = [
         {

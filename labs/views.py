@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.spreadsheets import safe_cell
 from labs import charts, selectors, services
@@ -48,8 +49,7 @@ def _runnable(request, session_id: int) -> Session:
 
 
 def session_list(request):
-    center_id = request.GET.get("center")
-    center_id = int(center_id) if center_id and center_id.isdigit() else None
+    center_id = parse_id(request.GET.get("center"))
     return render(request, "labs/session_list.html", {
         "sessions": selectors.upcoming_sessions(user=request.user, center_id=center_id),
         "running": selectors.sessions_run_by(user=request.user) if request.user.is_authenticated else [],
@@ -135,7 +135,8 @@ def mark_attendance(request, session_id: int):
         client_key = None
     try:
         if action == "present":
-            person = get_user_model().objects.filter(pk=request.POST.get("user_id") or 0).first()
+            user_id = parse_id(request.POST.get("user_id"))
+            person = get_user_model().objects.filter(pk=user_id).first() if user_id else None
             if person is None:
                 raise services.SessionError(_("This person is not known."))
             attendance, created = services.mark_present(by=request.user, session=session, user=person,
@@ -149,7 +150,8 @@ def mark_attendance(request, session_id: int):
                 by=request.user, session=session, nickname=data["nickname"], age_band=data["age_band"],
                 gender=data.get("gender") or "", client_key=client_key)
         elif action == "unmark":
-            services.unmark_present(by=request.user, session=session, attendance_id=int(request.POST.get("attendance_id") or 0))
+            services.unmark_present(by=request.user, session=session,
+                                    attendance_id=parse_id(request.POST.get("attendance_id")) or 0)
             attendance, created = None, False
         else:
             raise services.SessionError(_("Unknown action."))

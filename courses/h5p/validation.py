@@ -6,7 +6,6 @@ file or already installed. The first problem found raises `PackageRejected` with
 the editor's language, that names it.
 """
 
-import json
 import re
 import stat
 import zipfile
@@ -18,7 +17,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from cms.jsonchecks import has_nul
+from cms.jsonchecks import MAX_DEPTH, UntrustedJSONError, has_nul, loads_bounded
 
 # H5P core's default allow-list (H5PCore::$defaultContentWhitelist, without "swf": Flash is dead
 # and only a risk) and the extras allowed inside libraries ($defaultLibraryWhitelistExtras).
@@ -33,6 +32,9 @@ CHUNK = 64 * 1024
 RATIO_MIN_BYTES = 64 * 1024
 # JSON files are parsed in memory: none of them is this big in a real package.
 MAX_JSON_BYTES = 16 * 1024 * 1024
+# content.json holds the author's content tree (a book of pages of columns of interactions…): it
+# may nest deeper than a manifest, still far from any recursion limit of what reads it after.
+MAX_CONTENT_DEPTH = 100
 
 
 class PackageRejected(Exception):
@@ -154,11 +156,15 @@ def _library_refs(value, *, where: str) -> list[LibraryRef]:
     return refs
 
 
-def _parse_json(data: bytes, *, where: str) -> dict:
+def _parse_json(data: bytes, *, where: str, max_depth: int = MAX_DEPTH) -> dict:
     try:
-        parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        raise PackageRejected(_("%(file)s is not valid JSON.") % {"file": where}) from None
+        parsed = loads_bounded(data, max_bytes=MAX_JSON_BYTES, max_depth=max_depth)
+    except UntrustedJSONError:
+        raise PackageRejected(
+            _("%(file)s is not valid JSON, or nests lists and objects more than %(depth)s levels "
+              "deep.")
+            % {"file": where, "depth": max_depth}
+        ) from None
     if not isinstance(parsed, dict):
         raise PackageRejected(_("%(file)s must contain a JSON object.") % {"file": where})
     if has_nul(parsed):
@@ -282,7 +288,8 @@ def _validate_archive(archive: zipfile.ZipFile, limit: int) -> ValidatedPackage:
     total, json_files = _read_all(archive, files, json_names)
 
     metadata = _parse_json(json_files["h5p.json"], where="h5p.json")
-    _parse_json(json_files["content/content.json"], where="content/content.json")
+    _parse_json(json_files["content/content.json"], where="content/content.json",
+                max_depth=MAX_CONTENT_DEPTH)
     title = metadata.get("title")
     main = metadata.get("mainLibrary")
     if not isinstance(main, str) or not main:

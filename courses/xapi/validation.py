@@ -95,6 +95,11 @@ def validate(statement, *, index: int | None = None) -> dict:
             # ralph's own checks run before pydantic's types and can trip over odd shapes.
             raise InvalidStatement(_("The statement is not valid xAPI.")) from None
         obj = statement["object"]
+        if "objectType" not in obj and not isinstance(obj.get("id"), str):
+            # An object without objectType is an Activity (xAPI 1.0.3, 2.4.4.1), whatever else it
+            # looks like; ralph also accepts an Agent there, which the store cannot index.
+            raise InvalidStatement(
+                _("An object without “objectType” is an Activity and needs an “id”."))
         if statement["verb"]["id"] == VOIDED and obj.get("objectType") != "StatementRef":
             raise InvalidStatement(_("A voiding statement must have a StatementRef as its object."))
     except InvalidStatement as problem:

@@ -1,6 +1,6 @@
 """The xAPI 1.0.3 Statements resource at /xapi/statements: parse the request, call the store, answer JSON."""
 
-import json
+import re
 from functools import wraps
 from urllib.parse import urlencode
 from uuid import UUID
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from cms.jsonchecks import MAX_DEPTH, UntrustedJSONError, loads_bounded
 from courses.xapi import selectors, services
 from courses.xapi.auth import Unauthenticated, csrf_failure, over_rate_limit, requester_of
 from courses.xapi.validation import InvalidStatement, agent_key, parse_timestamp
@@ -22,6 +23,7 @@ GET_PARAMETERS = {
     "limit", "ascending", "format", "attachments", "related_activities", "related_agents", "cursor",
 }
 SINGLE_PARAMETERS = {"statementId", "voidedStatementId", "format", "attachments"}
+MAX_AGENT_BYTES = 4096  # the "agent" filter: one Agent or Group, in a query string
 
 
 class BadRequest(Exception):
@@ -113,12 +115,17 @@ def _body(request):
     if content_type != "application/json":
         raise BadRequest(_("Send statements as application/json (attachments are not supported)."))
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES:
+    if (not re.fullmatch(r"[0-9]{1,12}", declared)
+            or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES):
         raise _TooLarge
     try:
-        return json.loads(request.body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(_("The request body is not valid JSON.")) from None
+        return loads_bounded(request.body, max_bytes=settings.SANGKAT_XAPI_MAX_BODY_BYTES,
+                             parse_constant=_reject_constant)
+    except UntrustedJSONError:
+        raise BadRequest(
+            _("The request body is not valid JSON, or nests lists and objects more than %(depth)s "
+              "levels deep.") % {"depth": MAX_DEPTH}
+        ) from None
 
 
 def _put(request, requester):
@@ -196,7 +203,7 @@ def _get(request, requester):
         )
         page_size = settings.SANGKAT_XAPI_PAGE_SIZE
         limit_text = params.get("limit", "0")
-        if not limit_text.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", limit_text):  # not "²", not five thousand digits
             raise BadRequest(_("“limit” must be a whole number."))
         limit = min(int(limit_text), page_size) or page_size
         found, cursor = selectors.statements_page(
@@ -216,8 +223,8 @@ def _agent(value: str | None) -> str:
     if not value:
         return ""
     try:
-        agent = json.loads(value)
-    except ValueError:
+        agent = loads_bounded(value, max_bytes=MAX_AGENT_BYTES)
+    except UntrustedJSONError:
         agent = None
     key = agent_key(agent)
     if not key:

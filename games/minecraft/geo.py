@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cms.jsonchecks import has_nul
+from cms.jsonchecks import UntrustedJSONError, depth_exceeds, has_nul, loads_bounded
 
+MAX_GEOJSON_BYTES = 2 * 1024 * 1024  # pasted or uploaded: a neighborhood, not a province
 MAX_SIZE_M = 1024
 MAX_FEATURES = 5000
 MAX_VERTICES = 100_000
@@ -64,9 +64,12 @@ def load(text_or_data) -> dict:
         data = text_or_data
     else:
         try:
-            data = json.loads(text_or_data)
-        except (TypeError, ValueError, RecursionError):
+            data = loads_bounded(text_or_data, max_bytes=MAX_GEOJSON_BYTES)
+        except (TypeError, UntrustedJSONError):
             raise ValidationError(_("This is not valid GeoJSON: the text is not JSON.")) from None
+    if depth_exceeds(data):  # a dict from a form's JSON field was parsed without a bound
+        raise ValidationError(
+            _("This is not valid GeoJSON: it nests lists and objects too deeply."))
     if not isinstance(data, dict):
         raise ValidationError(_("GeoJSON must be a FeatureCollection."))
     if has_nul(data):  # PostgreSQL cannot store \u0000 in JSON

@@ -173,7 +173,7 @@ def awaiting_evaluation(user, *, limit: int = 50) -> list[Proposal]:
 
 def call_source(user, proposal_id) -> Proposal | None:
     """A proposal staff may open a call from: visible to them, public, bottom-up (not in a call)."""
-    if not str(proposal_id or "").isdigit():
+    if not isinstance(proposal_id, int):  # parsed by the view (cms.requestids.parse_id)
         return None
     return proposals_for(user, space=Space.PUBLIC).filter(pk=proposal_id, call__isnull=True).first()
 

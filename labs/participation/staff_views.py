@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.requestids import parse_id
 from cms.roles import FACILITATOR, has_role
 
 from . import selectors, services
@@ -56,7 +57,7 @@ def _call_or_none(call_id) -> Call | None:
 def call_new(request):
     _require_staff(request)
     source_id = request.POST.get("from_proposal") or request.GET.get("from")
-    source = selectors.call_source(request.user, source_id) if source_id else None
+    source = selectors.call_source(request.user, parse_id(source_id)) if source_id else None
     if source_id and source is None:
         messages.error(request, _("A call can only be opened from a visible bottom-up proposal."))
         return redirect("participation:desk")

@@ -13,12 +13,16 @@ from django.views.decorators.http import require_POST
 
 from cms import pagecache
 from cms.media import serve
+from cms.requestids import id_or_404, parse_id
 from cms.spreadsheets import safe_cell
 
 from . import selectors, services
 from .forms import AnswerForm, ProposalForm
 from .models import Category, Comment, Space, State
 from .services import ParticipationError
+
+# Past this page a list is a crawl, not a reader: and OFFSET must stay a number the database takes.
+MAX_PAGE = 10_000
 
 
 def _space(request) -> str:
@@ -30,7 +34,7 @@ def _space(request) -> str:
 
 def _filters(request) -> dict:
     return {"space": _space(request), "category": request.GET.get("category", ""),
-            "call_id": request.GET.get("call") or None, "state": request.GET.get("state", ""),
+            "call_id": parse_id(request.GET.get("call")), "state": request.GET.get("state", ""),
             "q": request.GET.get("q", "").strip()[:100], "sort": request.GET.get("sort", "new")}
 
 
@@ -65,10 +69,7 @@ class _Page(list):
 
 def proposal_list(request):
     # No COUNT(*) over the whole filtered set: fetch one row more than a page to know if there is a next.
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = min(parse_id(request.GET.get("page")) or 1, MAX_PAGE)
     filters = _filters(request)
     rows = selectors.proposal_card_rows(request.user, start=(number - 1) * 20, stop=number * 20 + 1, **filters)
     page = _Page(rows[:20], number, len(rows) > 20)
@@ -207,7 +208,8 @@ def comment(request, proposal_id):
     def do(p):
         parent = None
         if request.POST.get("parent"):
-            parent = Comment.objects.filter(pk=request.POST["parent"], proposal=p).first()
+            parent_id = parse_id(request.POST["parent"])
+            parent = Comment.objects.filter(pk=parent_id, proposal=p).first() if parent_id else None
             if parent is None:
                 raise ParticipationError(_("You can only reply to a comment on this proposal."))
         services.add_comment(user=request.user, proposal=p, body=request.POST.get("body", ""), parent=parent)
@@ -220,7 +222,7 @@ def report(request, proposal_id):
     def do(p):
         target = None
         if request.POST.get("comment"):
-            target = get_object_or_404(Comment, pk=request.POST["comment"], proposal=p)
+            target = get_object_or_404(Comment, pk=id_or_404(request.POST["comment"]), proposal=p)
         services.report(user=request.user, reason=request.POST.get("reason", ""),
                         proposal=None if target else p, comment=target)
         messages.success(request, _("Thank you. A moderator will look at it."))
@@ -233,7 +235,7 @@ def moderate(request, proposal_id):
     def do(p):
         target = None
         if request.POST.get("comment"):
-            target = get_object_or_404(Comment, pk=request.POST["comment"], proposal=p)
+            target = get_object_or_404(Comment, pk=id_or_404(request.POST["comment"]), proposal=p)
         fn = services.hide if request.POST.get("action") == "hide" else services.restore
         fn(moderator=request.user, reason=request.POST.get("reason", ""),
            proposal=None if target else p, comment=target)

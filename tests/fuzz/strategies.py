@@ -1,6 +1,7 @@
 """Shared pieces of the fuzz tests: hypothesis settings, JSON values, and ways to damage a zip."""
 
 import io
+import json
 import os
 import struct
 import warnings
@@ -172,3 +173,29 @@ def leaf_paths(document, prefix=()) -> list[list]:
     if isinstance(document, list):
         return [path for index, value in enumerate(document) for path in leaf_paths(value, (*prefix, index))]
     return [list(prefix)]
+
+
+# Nested JSON, as text (json.dumps would itself recurse): lists, objects or both, from a few levels
+# to far past the decoder's recursion limit, around a JSON value. Parsers of outside JSON must
+# refuse it cleanly (cms.jsonchecks.loads_bounded), never raise RecursionError.
+_OPENERS = {"list": ("[", "]"), "object": ('{"a":', "}"), "mixed": ('[{"a":', "}]")}
+NESTED_MARK = "__sangkat_nested__"
+
+
+def _nested_text(shape: str, depth: int, leaf) -> str:
+    opener, closer = _OPENERS[shape]
+    return opener * depth + json.dumps(leaf) + closer * depth
+
+
+nested_json = st.builds(
+    _nested_text,
+    st.sampled_from(sorted(_OPENERS)),
+    st.one_of(st.integers(1, 40), st.sampled_from([31, 32, 33, 100, 999, 1000, 5000, 20_000])),
+    st.one_of(st.none(), st.integers(), weird_text),
+)
+
+
+def with_nested(document, path: list, nested: str) -> str:
+    """The document as JSON text, with the nested JSON text at `path` (keys/indices modulo)."""
+    text = json.dumps(set_path(document, path, NESTED_MARK))
+    return text.replace(json.dumps(NESTED_MARK), nested, 1)

@@ -5,6 +5,7 @@ After a rejection no H5PPackage or H5PLibrary row and no file in MEDIA_ROOT is l
 
 import io
 import json
+import zipfile
 
 import pytest
 from hypothesis import example, given
@@ -24,7 +25,9 @@ from tests.fuzz.strategies import (
     flip_bytes,
     json_paths,
     json_values,
+    nested_json,
     set_path,
+    with_nested,
     zip_entries,
 )
 
@@ -115,3 +118,14 @@ def test_library_versions_and_names_at_the_edges(media, key, value, mirror):
         h5p["preloadedDependencies"][0][key] = value
         entries["h5p.json"] = json.dumps(h5p).encode()
     _install_or_reject(build_zip(list(entries.items())), media)
+
+
+@FUZZ
+@given(file=st.sampled_from(JSON_FILES), path=json_paths, nested=nested_json)
+def test_nested_json_inside_the_package(media, file, path, nested):
+    """Lists and objects nested from a few levels to far past the decoder's recursion limit, at
+    any place of h5p.json, content.json or library.json: installed or refused, never a crash.
+    Stored uncompressed: nested brackets compress past the zip-bomb ratio otherwise."""
+    entries = dict(ENTRIES)
+    entries[file] = with_nested(json.loads(entries[file]), path, nested).encode()
+    _install_or_reject(build_zip(list(entries.items()), compression=zipfile.ZIP_STORED), media)

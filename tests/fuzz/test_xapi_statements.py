@@ -24,8 +24,10 @@ from tests.fuzz.strategies import (
     json_paths,
     json_values,
     leaf_paths,
+    nested_json,
     set_path,
     weird_text,
+    with_nested,
 )
 from tests.xapi.conftest import URL, XAPI, basic
 
@@ -131,3 +133,29 @@ def test_the_validator_only_raises_invalid_statement(learner, path, value, drop)
         assert validate(mutated) is mutated
     except InvalidStatement as problem:
         assert problem.message
+
+
+@FUZZ
+@given(nested=nested_json, batch=st.booleans())
+def test_nested_json_as_the_body(learner_client, partner, nested, batch):
+    _send(learner_client, "POST", f"[{nested}]" if batch else nested, headers=partner)
+
+
+@FUZZ
+@given(path=json_paths, nested=nested_json, in_extension=st.booleans(), as_partner=st.booleans())
+def test_nested_json_in_any_property(learner_client, learner, partner, path, nested, in_extension,
+                                     as_partner):
+    """Nested values anywhere in a statement, or as the value of a context extension."""
+    statement = valid_statement(learner)
+    if in_extension:
+        statement["context"]["extensions"] = {"https://sangkat.example.org/x": None}
+        path = ["context", "extensions", "https://sangkat.example.org/x"]
+    _send(learner_client, "POST", with_nested(statement, path, nested),
+          headers=partner if as_partner else {})
+
+
+@FUZZ
+@given(nested=nested_json)
+def test_nested_json_as_the_agent_filter(learner_client, nested):
+    response = learner_client.get(URL, {"agent": nested}, **XAPI)
+    assert response.status_code in (200, 400)

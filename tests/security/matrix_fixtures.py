@@ -360,3 +360,51 @@ def url_kwargs(pattern: Pattern, world: World, variant: str | None = None) -> di
     if missing:
         raise KeyError(f"{pattern.name}: no fixture for {missing}")
     return {k: values[k] for k in pattern.kwargs}
+
+
+# --- malformed values: what the walk also sends, to find any 500 ----------------------------------
+
+# Not ids, not numbers, not text a parser expects: each path, query and POST parameter gets each.
+MALFORMED = (
+    "abc", "-1", "1e9", "", "²", "\x00", "9" * 4400,  # past int()'s 4300 digits and any bigint
+    "[" * 3000 + "]" * 3000,  # nested past the JSON decoder's recursion limit
+)
+# A value each converter accepts, unlike any real one: reversed, then replaced by a malformed value.
+SENTINELS = (987654321, "zqsentinelzq", "9e7a0000-0000-4000-8000-000000000000")
+# Query names read where the walk cannot see them (a page model's serve, a selector): row → names.
+QUERY_READ_ELSEWHERE = {"page:LessonPage": {"attempt"}}
+# Real values for the POST names that choose what a view does, so the malformed ids behind them
+# are reached: URL name → one dict per branch.
+POST_BASES = {
+    "session_attendance": ({"action": "present"}, {"action": "unmark"}, {"action": "walkin"}),
+}
+_READS = re.compile(r"""(?:request\.(GET|POST)|params)(?:\.get(?:list)?\(|\[)\s*["'](\w+)["']""")
+_CALLS = re.compile(r"\b(\w+)\(")
+
+
+def parameters_read(callback) -> tuple[set[str], set[str]]:
+    """The query and POST names a view reads from the request, in its own code or in the helpers of
+    its module it calls (`params` is xAPI's name for request.GET)."""
+    import inspect
+
+    view = getattr(callback, "view_class", None) or inspect.unwrap(callback)
+    module = inspect.getmodule(view)
+    if module is None or module.__name__.split(".")[0] not in ("cms", "courses", "games", "labs",
+                                                               "ambassadors"):
+        return set(), set()
+    query, post, seen, todo = set(), set(), set(), [view]
+    while todo:
+        item = todo.pop()
+        try:
+            source = inspect.getsource(item)
+        except (OSError, TypeError):
+            continue
+        for method, name in _READS.findall(source):
+            (post if method == "POST" else query).add(name)
+        for called in _CALLS.findall(source):
+            helper = getattr(module, called, None)
+            own = inspect.isfunction(helper) and helper.__module__ == module.__name__
+            if called not in seen and own:
+                seen.add(called)
+                todo.append(helper)
+    return query, post

@@ -10,24 +10,29 @@ import json
 import os
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import translation
 
 from tests.security.matrix_fixtures import (
     EFFECTS,
     EXTRA_ROWS,
     HEADERS,
+    MALFORMED,
+    POST_BASES,
+    QUERY_READ_ELSEWHERE,
     QUERY_VARIANTS,
     ROLES,
     SECRETS,
+    SENTINELS,
     VARIANT_KWARGS,
     build_world,
     page_models,
+    parameters_read,
     project_patterns,
     read_matrix,
     role_user,
@@ -180,3 +185,67 @@ def test_each_role_gets_what_the_table_says(role, client, world):
         (Path(dump) / f"{role}.json").write_text(json.dumps(seen, indent=1))
     assert not leaks, f"{role} receives what it must never see:\n" + "\n".join(leaks)
     assert not wrong, f"{role}: {len(wrong)} cells differ from docs/security.md\n" + "\n".join(wrong)
+
+
+# --- malformed values: never a 500 ---------------------------------------------------------------
+
+
+def malformed_urls(world) -> list[tuple[str, str, str, dict]]:
+    """(row key, method, URL, POST data): every path parameter, then the query and POST names the
+    view reads, set to each malformed value (POSTed to every view that reads POST names). A path
+    value its converter refuses never reaches a view (the resolver's 404), so it is not sent."""
+    patterns = {p.name: p for p in project_patterns()[0]}
+    found = []
+    with translation.override("en"):
+        for key, (name, url, kwargs) in urls_to_walk(world).items():
+            if url.startswith("!"):
+                continue
+            row = MATRIX.rows.get(key) or {}
+            query_names, post_names = parameters_read(resolve(urlsplit(url).path).func)
+            posts = name is not None and (
+                bool(post_names) or any(cell.startswith("post") for cell in row.values()))
+            effect_data = EFFECTS.get(name, ({}, None))[0] or {}
+            # Each malformed value in every POST name at once, and again beside the real values of
+            # the names that choose a branch (an unknown `action` would stop before the ids).
+            bases = [{}, *POST_BASES.get(name, ()), *([effect_data] if effect_data else [])]
+            query_names |= QUERY_READ_ELSEWHERE.get(key, set())
+            base, _, query = url.partition("?")
+            for kwarg in patterns[name].kwargs if name else ():
+                for sentinel in SENTINELS:
+                    try:
+                        marked = reverse(name, kwargs={**kwargs, kwarg: sentinel})
+                    except NoReverseMatch:
+                        continue
+                    for value in MALFORMED:
+                        bad = marked.replace(str(sentinel), quote(value, safe=""))
+                        try:
+                            if resolve(urlsplit(bad).path).url_name != name.rsplit(":", 1)[-1]:
+                                continue
+                        except Resolver404:
+                            continue
+                        found.append((key, "get", bad + (f"?{query}" if query else ""), {}))
+                        if posts:
+                            found.append((key, "post", bad, effect_data))
+                    break
+            for value in MALFORMED:
+                if query_names:
+                    params = {**dict(parse_qsl(query)), **dict.fromkeys(sorted(query_names), value)}
+                    found.append((key, "get", base + "?" + urlencode(params), {}))
+                for chosen in bases if posts and post_names else ():
+                    found.append((key, "post", url, {
+                        **dict.fromkeys(sorted(post_names - set(chosen)), value), **chosen}))
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_malformed_value_gives_a_500(role, client, world):
+    """Issue 15, item 4: 'abc', '-1', '1e9', '', '²', NUL, five thousand digits and nested brackets
+    in every path parameter, query parameter and POST field the views read, as each role."""
+    client.raise_request_exception = False
+    user = role_user(role, world)
+    errors = []
+    for key, method, url, data in malformed_urls(world):
+        got = request(client, user, method, url, headers=HEADERS.get(key), data=data)
+        if got == "500":
+            errors.append(f"{key}: {method.upper()} {url[:160]} {str(data)[:160]}")
+    assert not errors, f"{role}: {len(errors)} requests gave a 500\n" + "\n".join(errors)
