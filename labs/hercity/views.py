@@ -83,9 +83,7 @@ def chart(request, workshop_id):
 def _require_starter(request) -> None:
     from django.core.exceptions import PermissionDenied
 
-    from cms.roles import FACILITATOR, has_role
-
-    if not (has_role(request.user, FACILITATOR) or request.user.facilitated_sessions.exists()):
+    if not selectors.can_start_workshops(request.user):
         raise PermissionDenied(_("Only facilitators can start Her City workshops."))
 
 
