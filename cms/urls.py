@@ -69,3 +69,14 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+elif settings.SANGKAT_SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    # `static()` serves nothing with DEBUG off; a plain-http pilot without a proxy asks for it.
+    import re
+
+    from django.views.static import serve
+
+    urlpatterns = [
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", serve,
+                {"document_root": settings.MEDIA_ROOT}),
+        *urlpatterns,
+    ]
