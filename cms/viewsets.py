@@ -40,14 +40,26 @@ class IndexView(wagtail_users.IndexView):
         return people_below(self.request.user, super().get_base_queryset())
 
 
+class StaffUserEditForm(WagtailUserEditForm):
+    """The edit form for staff who are not superusers: profile and the roles below theirs.
+
+    Passwords are reset on the center's learners page (audited, and the person must choose a new
+    one); making a superuser or switching an account off stays with superusers.
+    """
+
+    password_enabled = False  # Wagtail then leaves out both password fields and never reads them
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("is_superuser", "is_active"):
+            self.fields.pop(name, None)
+        if "groups" in self.fields:
+            self.fields["groups"].queryset = Group.objects.filter(name__in=GRANTABLE_ROLES)
+
+
 class EditView(_PeopleBelow, wagtail_users.EditView):
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if not self.request.user.is_superuser:
-            form.fields.pop("is_superuser", None)
-            if "groups" in form.fields:
-                form.fields["groups"].queryset = Group.objects.filter(name__in=GRANTABLE_ROLES)
-        return form
+    def get_form_class(self):
+        return super().get_form_class() if self.request.user.is_superuser else StaffUserEditForm
 
 
 class DeleteView(_PeopleBelow, wagtail_users.DeleteView):

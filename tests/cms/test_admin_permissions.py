@@ -138,15 +138,26 @@ def test_staff_give_roles_below_hers_only(client):
     url = reverse("wagtailusers_users:edit", args=[person.pk])
     url = client.get(url, follow=True).redirect_chain[-1][0] if client.get(url).status_code == 302 else url
     form = client.get(url).context["form"]
-    assert "is_superuser" not in form.fields
+    assert not {"is_superuser", "password1", "password2", "is_active"} & set(form.fields)
     names = set(form.fields["groups"].queryset.values_list("name", flat=True))
     assert INNOVATION_UNIT not in names and MODERATOR in names
-    data = {"username": person.username, "email": person.email or "", "first_name": "", "last_name": "",
-            "is_active": "on", "is_superuser": "on", "preferred_language": "en",
+    data = {"username": person.username, "email": "sokha@example.org", "first_name": "Sokha", "last_name": "Chan",
+            "nickname": "Sokha", "is_active": "on", "is_superuser": "on", "preferred_language": "en",
             "groups": [Group.objects.get(name=INNOVATION_UNIT).pk]}
-    client.post(url, data)
+    data.update({"password1": "new-secret-Pa55word!", "password2": "new-secret-Pa55word!"})
+    response = client.post(url, data)
+    # The form refuses a role above the editor's; the other fields are valid.
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["groups"]
     person.refresh_from_db()
     assert not person.is_superuser
+    assert person.check_password("correct horse battery")
+    data["groups"] = [Group.objects.get(name=LEARNER).pk, Group.objects.get(name=MODERATOR).pk]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    person.refresh_from_db()
+    assert set(person.groups.values_list("name", flat=True)) == {LEARNER, MODERATOR}
+    assert not person.is_superuser and person.is_active
+    assert person.check_password("correct horse battery")
     assert not person.groups.filter(name=INNOVATION_UNIT).exists()
 
 
