@@ -40,6 +40,18 @@ def test_a_facilitator_is_offered_to_plan_a_session(client, facilitator):
     assert client.get(reverse("session_plan")).status_code == 200
 
 
+def test_someone_named_on_a_session_is_not_offered_to_plan_one(client, center):
+    from tests.labs.conftest import make_session
+
+    helper = UserFactory(home_center=center)
+    make_session(center).facilitators.add(helper)
+    client.force_login(helper)
+    html, refused = _follow_all(client, reverse("hercity:workshops"))
+    assert reverse("session_plan") not in html
+    assert "A facilitator of your center can plan one." in html
+    assert refused == []
+
+
 def test_innovation_unit_facilitate_page_links_only_to_pages_she_may_open(client, staff):
     client.force_login(staff)
     html, refused = _follow_all(client, reverse("facilitate"))
