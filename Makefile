@@ -8,11 +8,14 @@ APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address people reach the site at (badge links, xAPI ids): follows HOST and PORT unless set.
+# Listening on every interface (HOST=0.0.0.0) names no address: then set PUBLIC_URL yourself.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: map-deps h5p-deps a11y-deps run worker install test test-fast migrate messages translations seed bench lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
 
 run: install map-deps h5p-deps migrate messages seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The task worker (DEBUG=0 or TASKS_BACKEND=django_tasks_db.DatabaseBackend): django-tasks'
 # db_worker that first re-queues what killed workers left behind (docs/deploy.md).

@@ -152,8 +152,63 @@ def ensure_roles(**_kwargs) -> None:
                     GroupCollectionPermission.objects.get_or_create(
                         group=staff, collection=collection, permission=permission
                     )
-    for app, model in (("labs", "center"),):
-        staff.permissions.add(*Permission.objects.filter(content_type__app_label=app, content_type__model=model))
+    # Each role's rights on the models the admin edits are set to exactly STAFF_MODEL_PERMISSIONS:
+    # what is missing is added, a right on one of those models the table does not list is taken
+    # away (so narrowing the table narrows existing databases on their next migrate).
+    for name in ALL_ROLES:
+        wanted = STAFF_MODEL_PERMISSIONS.get(name, {})
+        owned = Permission.objects.filter(_model_q(MANAGED_MODELS))
+        current = set(groups[name].permissions.filter(pk__in=owned).values_list("pk", flat=True))
+        keep = set()
+        for label, actions in wanted.items():
+            app, model = label.split(".")
+            keep |= set(Permission.objects.filter(
+                content_type__app_label=app, content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions]).values_list("pk", flat=True))
+        if keep - current:
+            groups[name].permissions.add(*(keep - current))
+        if current - keep:
+            groups[name].permissions.remove(*(current - keep))
+
+
+# The rights each role holds in Wagtail's admin, model by model (issue 16, joint 3). Innovation Unit
+# staff keep the content the README gives them: H5P activities, centers and sessions, the
+# ambassador track, points and badges, Block by Block sites, learning-record clients (Snippets)
+# and users. People's records are read, not edited, there: applications and certifications are
+# decided on the review page (which issues the badge and audits), a badge given can only be
+# revoked, and users are changed only below her rights (cms.viewsets). Moderators and
+# facilitators work on the site's own pages: no model rights.
+_ALL = ("add", "change", "delete", "view")
+STAFF_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "innovation-unit": {
+        "h5p.h5ppackage": _ALL,
+        "labs.center": _ALL,
+        "labs.session": ("add", "change", "view"),
+        "ambassadors.tracksettings": ("change", "view"),
+        "ambassadors.requiredcourse": _ALL,
+        "ambassadors.application": ("view",),
+        "ambassadors.certification": ("view",),
+        "games.rule": _ALL,
+        "games.gamelevel": _ALL,
+        "games.badgedefinition": _ALL,
+        "games.badgeaward": ("change", "view"),
+        "minecraft.site": _ALL,
+        "minecraft.blockcategory": _ALL,
+        "xapi.lrsclient": ("add", "change", "view"),
+        "cms.user": ("change", "view"),
+    },
+}
+MANAGED_MODELS = tuple(sorted({label for table in STAFF_MODEL_PERMISSIONS.values() for label in table}))
+
+
+def _model_q(labels):
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for label in labels:
+        app, model = label.split(".")
+        q |= Q(content_type__app_label=app, content_type__model=model)
+    return q
 
 
 def notify(*, users, kind: str, title, body="", url="", params: dict | None = None) -> int:

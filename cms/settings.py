@@ -245,9 +245,15 @@ WAGTAIL_SITE_NAME = "Sangkat"
 # The admin does not ask releases.wagtail.org for new versions: upgrades go through pyproject.toml,
 # and the admin's CSP then allows no outside address.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-# Where the public reaches Sangkat: Open Badges issuer, badge and assertion URLs are built from it.
-SANGKAT_PUBLIC_URL = os.environ.get("PUBLIC_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+# Where the public reaches Sangkat (`make run` derives it from HOST and PORT): Open Badges issuer,
+# badge, assertion and verification URLs, the xAPI actor homePage and activity ids, the admin's
+# links in emails are built from it.
+_PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", _PUBLIC_URL or "http://127.0.0.1:8000")
+SANGKAT_PUBLIC_URL = (_PUBLIC_URL or WAGTAILADMIN_BASE_URL).rstrip("/")
+# A pilot without a reverse proxy: Django itself serves MEDIA_ROOT at /media/ with DEBUG off
+# (whitenoise serves static files). Behind a proxy or with a bucket, leave it off.
+SANGKAT_SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt", "zip"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -65,11 +65,22 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
-if settings.DEBUG:
+if settings.DEBUG or settings.SANGKAT_SERVE_MEDIA:
     from django.conf.urls.static import static
 
     from cms.media import serve_public_media
 
-    # Development only (the proxy serves /media/ in production), and never `private/`: restricted
-    # files go out through views that check access (cms.media).
-    urlpatterns = static(settings.MEDIA_URL, view=serve_public_media, document_root=settings.MEDIA_ROOT) + urlpatterns
+    # Development, or a plain-http pilot without a proxy (SERVE_MEDIA=1); never `private/`:
+    # restricted files go out through views that check access (cms.media).
+    if settings.DEBUG:
+        urlpatterns = static(settings.MEDIA_URL, view=serve_public_media,
+                             document_root=settings.MEDIA_ROOT) + urlpatterns
+    elif settings.MEDIA_URL.startswith("/"):
+        # `static()` serves nothing with DEBUG off.
+        import re
+
+        urlpatterns = [
+            re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", serve_public_media,
+                    {"document_root": settings.MEDIA_ROOT}),
+            *urlpatterns,
+        ]

@@ -123,3 +123,16 @@ def centers_dashboard_menu_item():
 @hooks.register("register_admin_menu_item")
 def moderation_menu_item():
     return RoleMenuItem(_("Moderation"), "participation:moderation", [MODERATOR], icon_name="warning", order=330)
+
+
+# --- users: staff who are not superusers change one person at a time, below their own rights ----
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_user_actions_below_superuser(request, action_type, objects, action_class_instance):
+    # Wagtail's bulk actions on users (assign a role, deactivate, delete) check only the model
+    # permission, not whom they touch: they would let staff give themselves or others any group.
+    # The edit form (cms.viewsets) limits both; the bulk actions stay a superuser's tool.
+    if getattr(action_class_instance, "model", None) is get_user_model() and not request.user.is_superuser:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied

@@ -95,7 +95,13 @@ def _require_facilitator(user):
 @login_required
 def facilitator_home(request):
     _require_facilitator(request.user)
+    from labs.hercity.selectors import can_start_workshops
+    from labs.participation.selectors import can_confirm_members
+
     return render(request, "courses/facilitate.html", {
+        # Links only to the pages this person may open (the pages check the same functions).
+        "can_confirm_members": can_confirm_members(request.user),
+        "can_start_workshops": can_start_workshops(request.user),
         "centers": centers_for(request.user),
         "courses": selectors.course_cards(user=request.user),
     })

@@ -53,6 +53,8 @@ def session_list(request):
     return render(request, "labs/session_list.html", {
         "sessions": selectors.upcoming_sessions(user=request.user, center_id=center_id),
         "running": selectors.sessions_run_by(user=request.user) if request.user.is_authenticated else [],
+        # "Plan a session" only for those plan_session admits (the same query).
+        "can_plan": request.user.is_authenticated and services.centers_where_can_plan(user=request.user).exists(),
     })
 
 

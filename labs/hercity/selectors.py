@@ -61,6 +61,14 @@ def unsafe_places(user, *, below: float = 2.5, limit: int = 500) -> list[dict]:
     return out
 
 
+def can_start_workshops(user) -> bool:
+    """Who starts Her City workshops (the workshops page, and links to it): facilitators, and
+    people named as a session's facilitators."""
+    from cms.roles import FACILITATOR, has_role
+
+    return user.is_authenticated and (has_role(user, FACILITATOR) or user.facilitated_sessions.exists())
+
+
 def hercity_sessions_for(user):
     """Her City sessions a facilitator may start a workshop in: their centers' or their own, not cancelled."""
     from datetime import timedelta

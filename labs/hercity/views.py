@@ -83,9 +83,7 @@ def chart(request, workshop_id):
 def _require_starter(request) -> None:
     from django.core.exceptions import PermissionDenied
 
-    from cms.roles import FACILITATOR, has_role
-
-    if not (has_role(request.user, FACILITATOR) or request.user.facilitated_sessions.exists()):
+    if not selectors.can_start_workshops(request.user):
         raise PermissionDenied(_("Only facilitators can start Her City workshops."))
 
 
@@ -105,5 +103,9 @@ def workshop_list(request):
         else:
             messages.success(request, _("The workshop is ready: share this page with the participants."))
             return redirect("hercity:workshop", w.pk)
+    from labs.services import centers_where_can_plan
+
     return render(request, "hercity/workshop_list.html", {
-        "form": form, "workshops": selectors.workshops_run_by(request.user), "has_sessions": sessions.exists()})
+        "form": form, "workshops": selectors.workshops_run_by(request.user), "has_sessions": sessions.exists(),
+        # Someone named on a session may start its workshop without being allowed to plan one.
+        "can_plan": centers_where_can_plan(user=request.user).exists()})

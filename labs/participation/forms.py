@@ -14,10 +14,15 @@ class ProposalForm(forms.Form):
     images = forms.FileField(label=_("Photo (optional)"), required=False)
     attachment = forms.FileField(label=_("Attachment, PDF (optional)"), required=False)
 
-    def __init__(self, *args, can_use_women_space=False, **kwargs):
+    def __init__(self, *args, can_use_women_space=False, call=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if not can_use_women_space:
+        # The call it answers comes from the URL (?call=), already looked up by the view; a call's
+        # proposals are public (its page, supports and accountability table are the public side).
+        self.call = call
+        if not can_use_women_space or call is not None:
             self.fields["space"].choices = [(Space.PUBLIC, Space.PUBLIC.label)]
+        if call is not None and call.category:
+            self.fields["category"].initial = call.category
 
 
 class AnswerForm(forms.Form):

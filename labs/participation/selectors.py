@@ -17,6 +17,13 @@ def is_staff(user) -> bool:
     return has_role(user, INNOVATION_UNIT)
 
 
+def can_confirm_members(user) -> bool:
+    """Who decides women-space membership requests (the requests page, and links to it)."""
+    from cms.roles import FACILITATOR
+
+    return has_role(user, FACILITATOR)
+
+
 def can_enter_women_space(user) -> bool:
     """Confirmed members and designated moderators; nobody else.
 

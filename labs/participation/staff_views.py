@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.requestids import parse_id
-from cms.roles import FACILITATOR, has_role
 
 from . import selectors, services
 from .models import Call
@@ -184,7 +183,7 @@ def moderation_log(request):
 # --- women-and-girls space: facilitators confirm members of their centers ------------------------
 
 def _require_facilitator(request) -> None:
-    if not has_role(request.user, FACILITATOR):
+    if not selectors.can_confirm_members(request.user):
         raise PermissionDenied(_("Only facilitators can confirm members."))
 
 

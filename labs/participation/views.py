@@ -18,7 +18,7 @@ from cms.spreadsheets import safe_cell
 
 from . import selectors, services
 from .forms import AnswerForm, ProposalForm
-from .models import Category, Comment, Space, State
+from .models import Category, Comment, PhaseKind, Space, State
 from .services import ParticipationError
 
 # Past this page a list is a crawl, not a reader: and OFFSET must stay a number the database takes.
@@ -32,9 +32,14 @@ def _space(request) -> str:
     return space if space in Space.values else Space.PUBLIC
 
 
+def _call_id(raw: str) -> int | None:
+    """A call id from the query string: empty is none, anything but a row id is a 404."""
+    return id_or_404(raw) if raw else None
+
+
 def _filters(request) -> dict:
     return {"space": _space(request), "category": request.GET.get("category", ""),
-            "call_id": parse_id(request.GET.get("call")), "state": request.GET.get("state", ""),
+            "call_id": _call_id(request.GET.get("call", "")), "state": request.GET.get("state", ""),
             "q": request.GET.get("q", "").strip()[:100], "sort": request.GET.get("sort", "new")}
 
 
@@ -162,15 +167,29 @@ def proposal_file(request, proposal_id, file_id):
     return serve(request, found.file, download_name=found.name, as_attachment=found.kind != found.Kind.IMAGE)
 
 
+def _call_from(request):
+    """The call named by ?call= (the call page's "Make a proposal" link), or None.
+
+    A value that is not a number, or names no call, answers 404 like any other id.
+    """
+    call_id = _call_id(request.GET.get("call", ""))
+    return None if call_id is None else get_object_or_404(selectors.calls(), pk=call_id)
+
+
 @login_required
 def proposal_new(request):
+    call = _call_from(request)
+    if call is not None and services.phase_of(call) != PhaseKind.COLLECT:
+        # Said before the person writes anything, with the way back to the call.
+        return render(request, "participation/proposal_form.html", {"call": call, "closed": True})
     can_women = selectors.can_enter_women_space(request.user)
-    form = ProposalForm(request.POST or None, request.FILES or None, can_use_women_space=can_women)
+    form = ProposalForm(request.POST or None, request.FILES or None, can_use_women_space=can_women, call=call)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             proposal = services.submit_proposal(
                 author=request.user, title=d["title"], body=d["body"], category=d["category"], space=d["space"],
+                call=call,
                 latitude=d["latitude"], longitude=d["longitude"],
                 images=[d["images"]] if d["images"] else [], attachments=[d["attachment"]] if d["attachment"] else [])
         except ParticipationError as exc:
@@ -178,7 +197,7 @@ def proposal_new(request):
         else:
             messages.success(request, _("Thank you: your proposal is published."))
             return redirect("participation:proposal", proposal.pk)
-    return render(request, "participation/proposal_form.html", {"form": form})
+    return render(request, "participation/proposal_form.html", {"form": form, "call": call})
 
 
 def _act(request, proposal_id, action):
@@ -274,8 +293,10 @@ def call_list(request):
 def call_detail(request, call_id):
     call = get_object_or_404(selectors.calls(), pk=call_id)
     proposals = selectors.proposal_list(request.user, call_id=call.pk, sort=request.GET.get("sort", "top"))[:100]
+    phase = call.current_phase()
     return render(request, "participation/call_detail.html", {
-        "call": call, "phase": call.current_phase(), "proposals": proposals,
+        "call": call, "phase": phase, "proposals": proposals,
+        "collecting": phase is not None and phase.kind == PhaseKind.COLLECT,
         "supported": selectors.supported_ids(request.user, proposals), "is_staff": selectors.is_staff(request.user)})
 
 
