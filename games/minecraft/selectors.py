@@ -33,6 +33,11 @@ def sessions_for(user):
     return qs.filter(Exists(member) | Q(facilitator=user))
 
 
+def sessions_at(user, *, labs_session_id: int):
+    """The Block by Block sessions held at one center session that this person runs or plays in."""
+    return list(sessions_for(user).filter(labs_session_id=labs_session_id).order_by("created_at"))
+
+
 def sites():
     return Site.objects.all()
 
