@@ -38,6 +38,13 @@ def sessions_at(user, *, labs_session_id: int):
     return list(sessions_for(user).filter(labs_session_id=labs_session_id).order_by("created_at"))
 
 
+def gallery_of_proposal(user, *, proposal_id: int) -> CoDesignSession | None:
+    """The session whose team sent this proposal, if the person may see its gallery (runs it or plays)."""
+    if not user.is_authenticated:
+        return None
+    return sessions_for(user).filter(teams__proposal_id=proposal_id).first()
+
+
 def sites():
     return Site.objects.all()
 

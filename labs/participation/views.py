@@ -149,7 +149,17 @@ def proposal_detail(request, proposal_id):
         "is_staff": selectors.is_staff(request.user), "is_moderator": selectors.is_moderator(request.user),
         "answer_form": AnswerForm(initial={"state": proposal.state, "answer": proposal.answer}),
         "files": list(proposal.files.all()),
+        "codesign": _codesign_gallery(request.user, proposal),
     })
+
+
+def _codesign_gallery(user, proposal):
+    """A Block by Block proposal links back to its gallery for the people who may see it."""
+    if proposal.origin != "blockbyblock":
+        return None
+    from games.minecraft.selectors import gallery_of_proposal
+
+    return gallery_of_proposal(user, proposal_id=proposal.pk)
 
 
 @login_required
