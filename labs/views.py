@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.spreadsheets import safe_cell
+from games.minecraft import selectors as codesign_selectors
 from labs import charts, selectors, services
 from labs.forms import (
     CancelSessionForm,
@@ -31,7 +32,7 @@ from labs.forms import (
     SessionEditForm,
     WalkInForm,
 )
-from labs.models import Attendance, Session, SessionReport
+from labs.models import Attendance, Session, SessionKind, SessionReport
 
 
 def _session_or_404(request, session_id: int) -> Session:
@@ -65,6 +66,10 @@ def session_detail(request, session_id: int):
     return render(request, "labs/session_detail.html", {
         "session": session, "can_run": can_run, "refusal": refusal,
         "places_left": max(session.capacity - session.taken, 0),
+        # Its Block by Block sessions, only those the visitor runs or is on a team of.
+        "codesign": codesign_selectors.sessions_at(request.user, labs_session_id=session.pk),
+        "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
+        and codesign_selectors.can_run_sessions(request.user),
     })
 
 

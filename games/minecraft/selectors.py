@@ -33,6 +33,18 @@ def sessions_for(user):
     return qs.filter(Exists(member) | Q(facilitator=user))
 
 
+def sessions_at(user, *, labs_session_id: int):
+    """The Block by Block sessions held at one center session that this person runs or plays in."""
+    return list(sessions_for(user).filter(labs_session_id=labs_session_id).order_by("created_at"))
+
+
+def gallery_of_proposal(user, *, proposal_id: int) -> CoDesignSession | None:
+    """The session whose team sent this proposal, if the person may see its gallery (runs it or plays)."""
+    if not user.is_authenticated:
+        return None
+    return sessions_for(user).filter(teams__proposal_id=proposal_id).first()
+
+
 def sites():
     return Site.objects.all()
 

@@ -12,9 +12,12 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cms.services import notify
 from games.models import EventKind
 from games.services import record_event
 
@@ -159,7 +162,13 @@ def add_member(*, team: Team, user, nickname: str) -> TeamMember:
     nickname = (nickname or "").strip()[:40] or getattr(user, "nickname", "") or _("Player")
     if TeamMember.objects.filter(team__session=team.session_id, user=user).exclude(team=team).exists():
         raise CoDesignError(_("This person is already in another team of this session."))
-    member, _created = TeamMember.objects.update_or_create(team=team, user=user, defaults={"nickname": nickname})
+    member, created = TeamMember.objects.update_or_create(team=team, user=user, defaults={"nickname": nickname})
+    if created:  # her way in: the inbox links to the session, which opens on her team's gallery
+        session = team.session
+        notify(users=[user], kind="codesign-team", title=gettext_lazy("You are in team %(team)s: %(session)s"),
+               body=gettext_lazy("Block by Block: open the gallery to see your team's build and vote."),
+               url=lambda: reverse("minecraft:session", args=[session.pk]),
+               params={"team": team.name, "session": session.title})
     return member
 
 

@@ -35,11 +35,26 @@ def _managed(request, session_id):
     return session
 
 
+def _visible_or_none(request, session_id):
+    session = selectors.session_detail(session_id)
+    if session is None or not (selectors.can_manage(request.user, session)
+                               or selectors.is_member(request.user, session)):
+        return None
+    return session
+
+
 def _visible(request, session_id):
-    session = _session_or_404(session_id)
-    if not (selectors.can_manage(request.user, session) or selectors.is_member(request.user, session)):
+    session = _visible_or_none(request, session_id)
+    if session is None:
         raise Http404  # least visibility: others do not learn the session exists
     return session
+
+
+def _not_on_a_team(request):
+    """What a signed-in person who is not on any team of this session sees: what Block by Block is and
+    how to join. The same page for a session that does not exist, so it reveals nothing."""
+    return render(request, "minecraft/not_on_team.html", {
+        "sessions": selectors.sessions_for(request.user)[:5]})
 
 
 @login_required
@@ -55,6 +70,9 @@ def session_create(request):
     if not selectors.can_run_sessions(request.user):
         raise PermissionDenied
     form = SessionForm(request.POST or None, user=request.user)
+    wanted = request.GET.get("labs_session", "")
+    if request.method == "GET" and wanted.isdigit() and int(wanted) in form.labs_sessions:
+        form.initial["labs_session"] = int(wanted)  # from the center session's page
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -72,7 +90,9 @@ def session_create(request):
 
 @login_required
 def session_detail(request, session_id):
-    session = _visible(request, session_id)
+    session = _visible_or_none(request, session_id)
+    if session is None:
+        return _not_on_a_team(request)
     if not selectors.can_manage(request.user, session):
         return redirect("minecraft:gallery", session_id=session.pk)
     recent = selectors.captures(session)
@@ -168,7 +188,9 @@ def add_member(request, session_id, team_id):
 
 @login_required
 def gallery(request, session_id):
-    session = _visible(request, session_id)
+    session = _visible_or_none(request, session_id)
+    if session is None:
+        return _not_on_a_team(request)
     return render(request, "minecraft/gallery.html", {
         "session": session, "entries": selectors.gallery(session, request.user),
         "labels": services.metric_labels(), "can_manage": selectors.can_manage(request.user, session),

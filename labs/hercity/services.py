@@ -57,6 +57,21 @@ def can_take_part(user, workshop) -> bool:
     return True
 
 
+def can_send_to_women_space(user) -> bool:
+    """The women-and-girls space is offered as a workshop's destination only to a starter who may post
+    there herself (a confirmed member or designated moderator): decided at the start, never at the end."""
+    return participation_selectors.can_enter_women_space(user)
+
+
+def _women_space_poster(workshop, finisher):
+    """Who posts a women-space result on the group's behalf: the woman who chose that destination at
+    the start; if she has left the space since, whoever finishes or runs it and may post there."""
+    for person in (workshop.created_by, finisher, *workshop.session.facilitators.all()):
+        if person is not None and participation_selectors.can_enter_women_space(person):
+            return person
+    return None
+
+
 def _announce(user, workshop, step):
     hercity_step_contributed.send(sender=Workshop, user=user, workshop=workshop, step=step)
 
@@ -82,6 +97,9 @@ def create_workshop(*, facilitator, session, site_name: str, space: str = "publi
         raise WorkshopError(_("Name the site of the workshop."))
     if space not in ("public", "women"):
         raise WorkshopError(_("Choose where the result goes."))
+    if space == "women" and not can_send_to_women_space(facilitator):
+        raise WorkshopError(_("Only members of the women and girls space can send a workshop's result "
+                              "there. Choose Public, or ask a member to start the workshop."))
     lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
     if (lat is None) != (lon is None):
         raise WorkshopError(_("The map point needs both latitude and longitude."))
@@ -222,6 +240,12 @@ def finish(*, facilitator, workshop: Workshop, title: str, category: str = "safe
         return workshop.proposal
     if workshop.step != Step.ACTION:
         raise WorkshopError(_("Finish the action plan first."))
+    author = facilitator
+    if workshop.space == "women":
+        author = _women_space_poster(workshop, facilitator)
+        if author is None:  # only if every member running it has left the space since the start
+            raise WorkshopError(_("Nobody running this workshop is a member of the women and girls space "
+                                  "any more: ask a member who facilitates at this center to finish it."))
     averages = factor_averages(workshop)
     ideas = top_ideas(workshop, limit=5)
     lines = [str(_("Her City workshop at %(site)s.") % {"site": workshop.site_name}), "",
@@ -246,7 +270,7 @@ def finish(*, facilitator, workshop: Workshop, title: str, category: str = "safe
         if locked.proposal_id:
             return locked.proposal
         proposal = participation.submit_proposal(
-            author=facilitator, title=title or workshop.site_name, body="\n".join(lines), category=category,
+            author=author, title=title or workshop.site_name, body="\n".join(lines), category=category,
             space=workshop.space, latitude=workshop.latitude, longitude=workshop.longitude, images=images,
             origin="hercity", origin_url=links[0] if links else "", team_nicknames=team or None)
         locked.proposal, locked.step = proposal, Step.DONE

@@ -92,7 +92,8 @@ def workshop_list(request):
     """The facilitator's workshops and the form to start one for a session of their centers."""
     _require_starter(request)
     sessions = selectors.hercity_sessions_for(request.user)
-    form = WorkshopForm(request.POST or None, sessions=sessions)
+    form = WorkshopForm(request.POST or None, sessions=sessions,
+                        women_space=services.can_send_to_women_space(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -156,6 +156,7 @@ def proposal_detail(request, proposal_id):
         "is_staff": selectors.is_staff(request.user), "is_moderator": selectors.is_moderator(request.user),
         "answer_form": AnswerForm(initial={"state": proposal.state, "answer": proposal.answer}),
         "files": list(proposal.files.all()),
+        "codesign": _codesign_gallery(request.user, proposal),
     })
 
 
@@ -174,6 +175,15 @@ def _call_from(request):
     """
     call_id = _call_id(request.GET.get("call", ""))
     return None if call_id is None else get_object_or_404(selectors.calls(), pk=call_id)
+
+
+def _codesign_gallery(user, proposal):
+    """A Block by Block proposal links back to its gallery for the people who may see it."""
+    if proposal.origin != "blockbyblock":
+        return None
+    from games.minecraft.selectors import gallery_of_proposal
+
+    return gallery_of_proposal(user, proposal_id=proposal.pk)
 
 
 @login_required

@@ -51,7 +51,8 @@ def test_one_vote_per_person_per_team(built, members, client):
 
 def test_outsiders_neither_see_nor_vote(built, members, client):
     client.force_login(UserFactory())
-    assert client.get(reverse("minecraft:gallery", args=[built.pk])).status_code == 404
+    page = client.get(reverse("minecraft:gallery", args=[built.pk])).content.decode()
+    assert 'id="how-to-join"' in page and 'id="gallery"' not in page  # how to join, not the builds
     assert client.post(reverse("minecraft:vote", args=[built.pk, built.teams.first().pk])).status_code == 404
     assert not Vote.objects.exists()
 
@@ -98,3 +99,20 @@ def test_only_members_submit_their_team_build(built, members):
     with pytest.raises(services.CoDesignError, match="Only the team's members"):
         services.submit_team_proposal(user=c, team=built.teams.get(index=0), title="T", description="D")
     assert not Proposal.objects.exists()
+
+
+def test_a_sent_build_shows_with_the_proposal_and_links_back_to_the_gallery_for_participants(
+        built, members, client):
+    """Issue 16, joint 4: the build travels with the proposal (renders attached, for everyone who sees
+    the proposal); the gallery of every team stays with the session's participants."""
+    a, _b, c = members
+    mango = built.teams.get(index=0)
+    proposal = services.submit_team_proposal(user=a, team=mango, title="Benches in the shade",
+                                             description="We added a bench under the trees.")
+    url = reverse("participation:proposal", args=[proposal.pk])
+    gallery = f'href="{reverse("minecraft:gallery", args=[built.pk])}" id="codesign-gallery"'
+    client.force_login(c)  # on another team of the session
+    assert gallery in client.get(url).content.decode()
+    client.force_login(UserFactory())  # the public: the build, not the gallery
+    page = client.get(url).content.decode()
+    assert page.count("<img") >= 3 and "codesign-gallery" not in page

@@ -8,7 +8,7 @@ from labs.hercity import services
 from labs.hercity.models import FACTOR_KEYS, Dot, SafetyScore
 from labs.hercity.selectors import unsafe_places
 from labs.models import Session
-from labs.participation.models import Proposal
+from labs.participation.models import Proposal, WomenSpaceMembership
 from labs.participation.services import ParticipationError
 from tests.factories import UserFactory
 
@@ -17,12 +17,22 @@ from .conftest import png
 pytestmark = pytest.mark.django_db
 
 
+def member_facilitator(center, *, confirmed_by):
+    """A facilitator of the center who is a confirmed member of the women and girls space."""
+    user = UserFactory(roles=["facilitator"], gender="woman")
+    center.facilitators.add(user)
+    WomenSpaceMembership.objects.create(user=user, confirmed_by=confirmed_by, confirmed_at=timezone.now())
+    return user
+
+
 def make_workshop(center, facilitator, *, audience="open", space="public"):
     now = timezone.now()
     session = Session.objects.create(center=center, kind="hercity", title="Her City walk", starts_at=now,
                                      ends_at=now + timedelta(hours=3), audience=audience)
     session.facilitators.add(facilitator)
-    return services.create_workshop(facilitator=facilitator, session=session, site_name="Market lane",
+    # Only a member may choose the women-and-girls space as the destination (decided at the start).
+    starter = member_facilitator(center, confirmed_by=facilitator) if space == "women" else facilitator
+    return services.create_workshop(facilitator=starter, session=session, site_name="Market lane",
                                     space=space, latitude="10.627", longitude="103.522")
 
 

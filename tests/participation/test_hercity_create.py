@@ -90,3 +90,75 @@ def test_html_in_site_name_is_escaped(fac_client, center):
     session = hercity_session(center)
     fac_client.post(reverse("hercity:workshops"), {"session": session.pk, "site_name": "<i>x</i>", "space": "public"})
     assert "&lt;i&gt;x&lt;/i&gt;" in fac_client.get(reverse("hercity:workshops")).content.decode()
+
+
+# --- the destination is decided at the start (issue 16, joint 5) --------------------------------
+
+def _member(user, confirmed_by):
+    from labs.participation.models import WomenSpaceMembership
+
+    WomenSpaceMembership.objects.create(user=user, confirmed_by=confirmed_by, confirmed_at=timezone.now())
+    return user
+
+
+def test_the_women_space_is_not_offered_to_a_facilitator_who_cannot_post_there(fac_client, center):
+    session = hercity_session(center, audience="women")
+    page = fac_client.get(reverse("hercity:workshops")).content.decode()
+    assert 'value="women"' not in page and "offered only to its members" in page
+    response = fac_client.post(reverse("hercity:workshops"), {
+        "session": session.pk, "site_name": "School path", "space": "women"})
+    assert response.status_code == 200 and "Choose where the result goes." in response.content.decode()
+    assert not Workshop.objects.exists()
+
+
+def test_the_service_refuses_the_women_space_to_a_non_member(center, facilitator):
+    with pytest.raises(services.WorkshopError, match="Only members of the women and girls space"):
+        services.create_workshop(facilitator=facilitator, session=hercity_session(center), site_name="Lane",
+                                 space="women")
+    assert not Workshop.objects.exists()
+
+
+def _run_to_the_last_step(workshop, facilitator):
+    for step in (2, 3, 4, 5):
+        workshop = services.advance(facilitator=facilitator, workshop=workshop, to_step=step)
+    return workshop
+
+
+def test_a_member_facilitator_chooses_the_women_space_and_a_colleague_who_is_not_finishes(
+        client, center, facilitator):
+    """The destination offered at the start is never refused at the end: the result is posted on the
+    group's behalf by the member who chose it, whoever presses Finish."""
+    sokha = _member(UserFactory(roles=["facilitator"], gender="woman"), facilitator)
+    center.facilitators.add(sokha)
+    session = hercity_session(center, audience="women")
+    session.facilitators.add(facilitator)
+    client.force_login(sokha)
+    page = client.get(reverse("hercity:workshops")).content.decode()
+    assert 'value="women"' in page
+    client.post(reverse("hercity:workshops"), {"session": session.pk, "site_name": "School path",
+                                               "space": "women"})
+    w = _run_to_the_last_step(Workshop.objects.get(space="women"), facilitator)
+    client.force_login(facilitator)  # a facilitator of the center, not a member of the space
+    page = client.get(reverse("hercity:workshop", args=[w.pk])).content.decode()
+    assert "goes to the women and girls space" in page
+    response = client.post(reverse("hercity:advance", args=[w.pk]), {"finish": "1", "title": "A lit path"})
+    w.refresh_from_db()
+    assert w.proposal is not None, response.content.decode()
+    assert response["Location"] == reverse("participation:proposal", args=[w.proposal_id])
+    assert w.proposal.space == "women" and w.proposal.author == sokha
+
+
+def test_if_the_starter_left_the_space_a_member_running_it_posts(center, facilitator):
+    from labs.participation.models import WomenSpaceMembership
+
+    sokha = _member(UserFactory(roles=["facilitator"], gender="woman"), facilitator)
+    dara = _member(UserFactory(roles=["facilitator"], gender="woman"), facilitator)
+    center.facilitators.add(sokha, dara)
+    session = hercity_session(center)
+    session.facilitators.add(dara)
+    w = services.create_workshop(facilitator=sokha, session=session, site_name="Lane", space="women")
+    w = _run_to_the_last_step(w, dara)
+    WomenSpaceMembership.objects.filter(user=sokha).delete()
+    w.created_by = UserFactory._meta.model.objects.get(pk=sokha.pk)  # forget the cached membership
+    proposal = services.finish(facilitator=facilitator, workshop=w, title="Lane")
+    assert proposal.space == "women" and proposal.author == dara

@@ -214,11 +214,16 @@ def women_workshop(facilitator, center):
 
     from labs.hercity import services as hercity
     from labs.models import Session
+    from labs.participation.models import WomenSpaceMembership
 
     starts = timezone.now() + timedelta(days=1)
     session = Session.objects.create(center=center, title="Her City walk", kind="hercity", starts_at=starts,
                                      ends_at=starts + timedelta(hours=2), capacity=10)
-    return hercity.create_workshop(facilitator=facilitator, session=session, site_name="School path", space="women")
+    # Started by a facilitator of the center who is a member: only she may send the result there.
+    starter = UserFactory(roles=["facilitator"], gender="woman")
+    center.facilitators.add(starter)
+    WomenSpaceMembership.objects.create(user=starter, confirmed_by=facilitator, confirmed_at=timezone.now())
+    return hercity.create_workshop(facilitator=starter, session=session, site_name="School path", space="women")
 
 
 def test_her_city_women_workshop_is_for_designated_moderators_not_plain_ones(client, moderator, women_moderator,

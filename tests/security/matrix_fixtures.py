@@ -224,8 +224,12 @@ def build_world() -> World:
     her_session = Session.objects.create(center=center, title="Her City walk", kind="hercity", starts_at=starts,
                                          ends_at=starts + timedelta(hours=2), capacity=10)
     workshop = hercity.create_workshop(facilitator=colleague, session=her_session, site_name="Market lane")
-    women_workshop = hercity.create_workshop(facilitator=colleague, session=her_session, site_name="School path",
-                                             space="women")
+    # Only a member of the women-and-girls space may send a workshop's result there: a woman colleague.
+    sister_colleague = UserFactory(roles=["facilitator"], gender="woman", nickname="Sister colleague")
+    center.facilitators.add(sister_colleague)
+    WomenSpaceMembership.objects.create(user=sister_colleague, confirmed_by=colleague, confirmed_at=timezone.now())
+    women_workshop = hercity.create_workshop(facilitator=sister_colleague, session=her_session,
+                                             site_name="School path", space="women")
 
     # A minor without a guardian's consent, with public traces: her nickname must show nowhere public.
     minor = UserFactory(home_center=center, nickname="Minorkid Sokha", age_band="13-17")
