@@ -164,12 +164,16 @@ def ambassador_dashboard(*, user, now: datetime | None = None) -> AmbassadorDash
                     .annotate(registered=Count("registrations", filter=Q(registrations__status="registered"),
                                                distinct=True))
                     .order_by("starts_at")[:20])
-    reports_due = list(mine.filter(starts_at__lte=now, cancelled_at__isnull=True, report__isnull=True)
-                       .select_related("center").order_by("-starts_at")[:20])
+    status = track_status(user=user, now=now)
+    # The report is the lead's job: a trainee who co-facilitated is not asked for one. A session
+    # without a lead asks its certified ambassadors.
+    led = Q(lead=user) | Q(lead__isnull=True, ambassadors=user) if status.certified else Q(lead=user)
+    reports_due = list(Session.objects.filter(led, starts_at__lte=now, cancelled_at__isnull=True,
+                                              report__isnull=True)
+                       .distinct().select_related("center").order_by("-starts_at")[:20])
     attended = Attendance.objects.filter(session__in=mine.values("pk"))
     reached = attended.filter(user__isnull=False).values("user_id").distinct().count() + \
         attended.filter(user__isnull=True).count()
-    status = track_status(user=user, now=now)
     badges = []
     if status.certification:
         badges.append(status.certification)

@@ -22,6 +22,9 @@ def track(request):
     status = selectors.track_status(user=request.user)
     initial = {"center": request.user.home_center_id}
     form = ApplicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and status.certification is not None:
+        messages.info(request, _("You are already a Digital City Ambassador: there is nothing to apply for."))
+        return redirect("ambassador_track")
     if request.method == "POST" and form.is_valid():
         try:
             services.apply(user=request.user, **form.cleaned_data)
@@ -30,7 +33,9 @@ def track(request):
         else:
             messages.success(request, _("Thank you! Your application is sent; we will tell you the decision."))
             return redirect("ambassador_track")
-    can_apply = status.application is None or status.application.status in ("declined", "withdrawn")
+    can_apply = status.certification is None and (
+        status.application is None or status.application.status in ("declined", "withdrawn")
+    )
     return render(request, "ambassadors/track.html", {"status": status, "form": form, "can_apply": can_apply})
 
 
