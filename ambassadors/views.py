@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,6 +108,19 @@ def practice(request):
             messages.error(request, error.message)
         return redirect("ambassador_practice")
     return render(request, "ambassadors/practice.html", {"rows": selectors.practice_to_confirm(supervisor=request.user)})
+
+
+@login_required
+def certificate_print(request):
+    """Her own certificate to print: her name, the dates and a QR code to the badge's verify page."""
+    certification = selectors.valid_certification(user=request.user)
+    if certification is None:
+        raise Http404(_("You have no valid certificate to print."))
+    return render(request, "ambassadors/certificate_print.html", {
+        "certification": certification,
+        "name": request.user.get_full_name() or request.user.public_name,
+        "qr": selectors.certificate_qr(certification=certification, request=request),
+    })
 
 
 def certificate(request, number):
