@@ -118,7 +118,7 @@ def certificate_print(request):
         raise Http404(_("You have no valid certificate to print."))
     return render(request, "ambassadors/certificate_print.html", {
         "certification": certification,
-        "name": request.user.get_full_name() or request.user.public_name,
+        "name": request.user.display_name or request.user.public_name,  # her full name, on her own paper
         "qr": selectors.certificate_qr(certification=certification, request=request),
     })
 

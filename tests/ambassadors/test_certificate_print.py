@@ -29,7 +29,7 @@ def qr_of(url):
 
 
 def test_a_certified_ambassador_prints_her_certificate_with_a_qr_to_the_badge_verify_page(client, staff):
-    ambassador = UserFactory(nickname="Sreyneang", first_name="Sok", last_name="Sreyneang")
+    ambassador = UserFactory(nickname="Sreyneang", display_name="Sok Sreyneang")
     certification, award = certify(ambassador, staff)
     client.force_login(ambassador)
     dashboard = client.get(reverse("ambassador_dashboard")).content.decode()

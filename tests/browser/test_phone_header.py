@@ -65,7 +65,7 @@ def test_on_a_wide_screen_the_links_show_without_a_menu(live_server, browser):
 
 def test_the_certificate_prints_on_one_page_without_the_site_header(live_server, browser):
     staff = UserFactory(roles=["innovation-unit"])
-    ambassador = UserFactory(nickname="Sreyneang", first_name="Sok", last_name="Sreyneang")
+    ambassador = UserFactory(nickname="Sreyneang", display_name="Sok Sreyneang")
     now = timezone.now()
     Certification.objects.create(user=ambassador, issued_at=now, expires_at=now + timedelta(days=365),
                                  issued_by=staff)
