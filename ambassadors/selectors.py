@@ -164,14 +164,44 @@ def ambassador_dashboard(*, user, now: datetime | None = None) -> AmbassadorDash
                     .annotate(registered=Count("registrations", filter=Q(registrations__status="registered"),
                                                distinct=True))
                     .order_by("starts_at")[:20])
-    reports_due = list(mine.filter(starts_at__lte=now, cancelled_at__isnull=True, report__isnull=True)
-                       .select_related("center").order_by("-starts_at")[:20])
+    status = track_status(user=user, now=now)
+    # The report is the lead's job: a trainee who co-facilitated is not asked for one. A session
+    # without a lead asks its certified ambassadors.
+    led = Q(lead=user) | Q(lead__isnull=True, ambassadors=user) if status.certified else Q(lead=user)
+    reports_due = list(Session.objects.filter(led, starts_at__lte=now, cancelled_at__isnull=True,
+                                              report__isnull=True)
+                       .distinct().select_related("center").order_by("-starts_at")[:20])
     attended = Attendance.objects.filter(session__in=mine.values("pk"))
     reached = attended.filter(user__isnull=False).values("user_id").distinct().count() + \
         attended.filter(user__isnull=True).count()
-    status = track_status(user=user, now=now)
     badges = []
     if status.certification:
         badges.append(status.certification)
     return AmbassadorDashboard(upcoming=upcoming, reports_due=reports_due, learners_reached=reached,
                                certification=status.certification, status=status, badges=badges)
+
+
+@dataclass
+class CertificateQR:
+    url: str  # what the code opens: the badge's verify page, or the certificate's public page
+    svg_data_uri: str
+
+
+def certificate_qr(*, certification: Certification, request) -> CertificateQR:
+    """A QR code for a printed certificate: it opens the Open Badges verify page of her badge, so
+    whoever holds the paper can check it is valid today; the certificate's own public page when
+    no badge was issued (the page says valid, expired or revoked too)."""
+    import segno
+    from django.urls import reverse
+
+    from games.receivers import AMBASSADOR_BADGE
+    from games.selectors import current_award
+
+    award = current_award(user=certification.user, slug=AMBASSADOR_BADGE)
+    if award is not None:
+        path = f"{reverse('games:openbadges:verify')}?url={award.uid}"
+    else:
+        path = reverse("ambassador_certificate", args=[certification.number])
+    url = request.build_absolute_uri(path)
+    code = segno.make(url, error="m")
+    return CertificateQR(url=url, svg_data_uri=code.svg_data_uri(scale=4, dark="#111", light="#fff"))

@@ -42,6 +42,8 @@ def apply(*, user, center, motivation: str, availability: str) -> Application:
         raise TrackError(_("Tell us a little more about why you want to be an ambassador (a few sentences)."))
     if not availability:
         raise TrackError(_("Say when you are free to run sessions."))
+    if Certification.objects.filter(user=user, revoked_at__isnull=True).exists():
+        raise TrackError(_("You are already a Digital City Ambassador: there is nothing to apply for."))
     if Application.objects.filter(user=user, status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED]).exists():
         raise TrackError(_("You have already applied."))
     application = Application(user=user, center=center, motivation=motivation, availability=availability)

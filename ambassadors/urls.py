@@ -9,5 +9,6 @@ urlpatterns = [
     path("ambassadors/review/<int:application_id>/", views.decide, name="ambassador_decide"),
     path("ambassadors/certify/<int:user_id>/", views.certify, name="ambassador_certify"),
     path("ambassadors/practice/", views.practice, name="ambassador_practice"),
+    path("ambassadors/certificate/print/", views.certificate_print, name="ambassador_certificate_print"),
     path("ambassadors/certificates/<uuid:number>/", views.certificate, name="ambassador_certificate"),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,9 @@ def track(request):
     status = selectors.track_status(user=request.user)
     initial = {"center": request.user.home_center_id}
     form = ApplicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and status.certification is not None:
+        messages.info(request, _("You are already a Digital City Ambassador: there is nothing to apply for."))
+        return redirect("ambassador_track")
     if request.method == "POST" and form.is_valid():
         try:
             services.apply(user=request.user, **form.cleaned_data)
@@ -31,7 +35,9 @@ def track(request):
         else:
             messages.success(request, _("Thank you! Your application is sent; we will tell you the decision."))
             return redirect("ambassador_track")
-    can_apply = status.application is None or status.application.status in ("declined", "withdrawn")
+    can_apply = status.certification is None and (
+        status.application is None or status.application.status in ("declined", "withdrawn")
+    )
     return render(request, "ambassadors/track.html", {"status": status, "form": form, "can_apply": can_apply})
 
 
@@ -104,6 +110,19 @@ def practice(request):
             messages.error(request, error.message)
         return redirect("ambassador_practice")
     return render(request, "ambassadors/practice.html", {"rows": selectors.practice_to_confirm(supervisor=request.user)})
+
+
+@login_required
+def certificate_print(request):
+    """Her own certificate to print: her name, the dates and a QR code to the badge's verify page."""
+    certification = selectors.valid_certification(user=request.user)
+    if certification is None:
+        raise Http404(_("You have no valid certificate to print."))
+    return render(request, "ambassadors/certificate_print.html", {
+        "certification": certification,
+        "name": request.user.display_name or request.user.public_name,  # her full name, on her own paper
+        "qr": selectors.certificate_qr(certification=certification, request=request),
+    })
 
 
 def certificate(request, number):

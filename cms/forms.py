@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
@@ -24,6 +24,34 @@ class PhoneField(forms.CharField):
         if phone is None:
             raise forms.ValidationError(_("This is not a phone number we recognise. Example: 012 345 678"))
         return phone
+
+
+def password_rules() -> str:
+    """The rules AUTH_PASSWORD_VALIDATORS enforce, said before the first try rather than after."""
+    min_length = next((
+        validator.min_length for validator in password_validation.get_default_password_validators()
+        if isinstance(validator, password_validation.MinimumLengthValidator)
+    ), 8)
+    return ngettext(
+        "At least %(count)d character, not only numbers, not a common password like “password123”, "
+        "and not like your username.",
+        "At least %(count)d characters, not only numbers, not a common password like “password123”, "
+        "and not like your username.",
+        min_length,
+    ) % {"count": min_length}
+
+
+def center_label(center: Center) -> str:
+    """A center as a choice: on a phone a closed list shows only the start of a name, and names
+    start alike ("Smart Neighborhood Center – ..."), so the neighborhood comes first."""
+    neighborhood = center.local_neighborhood
+    return f"{neighborhood} · {center.local_name}" if neighborhood else center.local_name
+
+
+def _center_choices(field: forms.ModelChoiceField) -> None:
+    field.queryset = Center.objects.order_by("neighborhood", "name")
+    field.label_from_instance = center_label
+    field.required = False
 
 
 def check_new_password(form: forms.Form, user) -> None:
@@ -75,9 +103,13 @@ class SignUpForm(ProfileFieldsMixin, forms.ModelForm):
         self.fields["age_band"].required = True
         self.fields["age_band"].choices = [("", _("Choose…"))] + list(AgeBand.choices)
         self.fields["gender"].choices = list(Gender.choices)
-        self.fields["home_center"].queryset = Center.objects.order_by("name")
-        self.fields["home_center"].required = False
+        _center_choices(self.fields["home_center"])
         self.fields["preferred_language"].choices = list(Language.choices)
+        # The language of the page she signs up from is the likeliest one she reads.
+        page_language = (get_language() or "").split("-")[0]
+        if page_language in Language.values:
+            self.fields["preferred_language"].initial = page_language
+        self.fields["password1"].help_text = password_rules()
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
 
     def clean_username(self):
@@ -155,7 +187,7 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["age_band"].required = True
-        self.fields["home_center"].required = False
+        _center_choices(self.fields["home_center"])
 
 
 class NewPasswordForm(forms.Form):
@@ -165,6 +197,7 @@ class NewPasswordForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_rules()
 
     def clean(self):
         cleaned = super().clean()

@@ -5,12 +5,14 @@ Khmer keeps one record per course and lesson.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -44,6 +46,12 @@ class Level(models.TextChoices):
     ADVANCED = "advanced", _("Advanced")
 
 
+@dataclass(frozen=True)
+class QuizRules:
+    attempts_per_day: int | None = None
+    answers_after_pass: bool = False
+
+
 class CoursePage(SangkatPageMixin, Page):
     summary = models.TextField(_("summary"), max_length=500)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.BEGINNER)
@@ -56,6 +64,19 @@ class CoursePage(SangkatPageMixin, Page):
         "courses.CoursePage", verbose_name=_("recommended first"), blank=True,
         related_name="+",
     )
+    # A course that certifies someone (ambassador training) must not be passable by guessing:
+    # few tries a day, and which answers were right is shown only once she has passed.
+    quiz_attempts_per_day = models.PositiveSmallIntegerField(
+        _("quiz tries per day"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many times a learner may send each quiz of this course in 24 hours. "
+                    "Leave empty for no limit."),
+    )
+    quiz_answers_after_pass = models.BooleanField(
+        _("show right answers only after passing"), default=False,
+        help_text=_("After each try the learner sees only her score; which questions were right, "
+                    "and the feedback of each answer, are shown once she has passed."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -63,6 +84,10 @@ class CoursePage(SangkatPageMixin, Page):
         FieldPanel("estimated_minutes"),
         FieldPanel("cover_image"),
         FieldPanel("prerequisites"),
+        MultiFieldPanel(
+            [FieldPanel("quiz_attempts_per_day"), FieldPanel("quiz_answers_after_pass")],
+            heading=_("Quizzes"),
+        ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary")]
     parent_page_types = ["courses.CourseIndexPage"]
@@ -70,6 +95,22 @@ class CoursePage(SangkatPageMixin, Page):
 
     class Meta:
         verbose_name = _("course")
+
+    @classmethod
+    def quiz_rules(cls, course_key) -> "QuizRules":
+        """The quiz rules of a course, the strictest over its translations.
+
+        Attempts are counted per lesson across languages, so a laxer Khmer or English copy
+        must not open a way around the limit.
+        """
+        rows = list(cls.objects.filter(translation_key=course_key).values_list(
+            "quiz_attempts_per_day", "quiz_answers_after_pass"
+        ))
+        limits = [limit for limit, _hide in rows if limit]
+        return QuizRules(
+            attempts_per_day=min(limits) if limits else None,
+            answers_after_pass=any(hide for _limit, hide in rows),
+        )
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import course_outline

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from wagtail.models import Locale, Page
 
 from cms.requestids import parse_id
@@ -24,7 +25,9 @@ from courses.models import (
     LessonProgress,
     QuizAttempt,
     QuizResult,
+    QuizRules,
 )
+from courses.services import QUIZ_TRY_WINDOW, quiz_tries_used_message
 from labs.selectors import centers_for
 
 _locale_ids: dict[str, int] = {}
@@ -226,33 +229,60 @@ class QuizView:
     passed: bool = False
     attempts: int = 0
     feedback: QuizAttempt | None = None
+    answers_hidden: bool = False  # the course shows right answers only after passing
+    tries_per_day: int | None = None
+    tries_left: int | None = None  # None: no limit
+    tries_used_message: str = ""
 
 
-def _quiz_view(block, result, feedback: QuizAttempt | None) -> QuizView:
-    """Questions ready to render; with an attempt, its choices marked and their feedback shown."""
+def _quiz_view(
+    block, result, feedback: QuizAttempt | None, *, rules: QuizRules | None = None,
+    recent_tries: list[datetime] | None = None, now: datetime | None = None,
+) -> QuizView:
+    """Questions ready to render; with an attempt, its choices marked and their feedback shown.
+
+    When the course holds answers back until a pass, an attempt shows only its score.
+    """
+    rules = rules or QuizRules()
+    passed = bool(result and result.passed_at)
+    answers_hidden = rules.answers_after_pass and not passed
+    show_answers = feedback is not None and not answers_hidden
     questions = []
     for number, question in enumerate(block.value["questions"]):
         chosen = set(feedback.answers.get(str(number), [])) if feedback else set()
         answers = [
             AnswerView(
                 index=index, text=answer["text"], chosen=index in chosen,
-                feedback=answer["feedback"] if index in chosen else "",
+                feedback=answer["feedback"] if show_answers and index in chosen else "",
             )
             for index, answer in enumerate(question["answers"])
         ]
         correct = None
-        if feedback:
+        if show_answers:
             correct = chosen == {i for i, a in enumerate(question["answers"]) if a["correct"]}
         questions.append(QuestionView(
             number=number, kind=question["kind"], prompt=question["prompt"], answers=answers, correct=correct,
         ))
+    tries_left, tries_used_message = None, ""
+    if rules.attempts_per_day:
+        recent = sorted(recent_tries or [])
+        tries_left = max(0, rules.attempts_per_day - len(recent))
+        if not tries_left:
+            tries_used_message = quiz_tries_used_message(
+                limit=rules.attempts_per_day,
+                retry_at=recent[-rules.attempts_per_day] + QUIZ_TRY_WINDOW, now=now or timezone.now(),
+            )
     return QuizView(
         block_id=block.id, title=block.value["title"], pass_mark=block.value["pass_mark"],
         questions=questions, token=str(uuid.uuid4()),
         best_percent=result.best_percent if result else None,
-        passed=bool(result and result.passed_at),
+        passed=passed,
         attempts=result.attempts if result else 0,
         feedback=feedback,
+        answers_hidden=answers_hidden,
+        tries_per_day=rules.attempts_per_day,
+        tries_left=tries_left,
+        tries_used_message=tries_used_message,
     )
 
 
@@ -263,10 +293,19 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
     position = next((i for i, s in enumerate(statuses) if s.page.pk == lesson.pk), 0)
     results: dict[str, QuizResult] = {}
     feedback = None
+    rules = QuizRules()
+    recent_tries: dict[str, list[datetime]] = defaultdict(list)
+    now = timezone.now()
     if user.is_authenticated and lesson.quiz_blocks():
         results = {
             r.quiz_id: r for r in QuizResult.objects.filter(user=user, lesson_key=lesson.translation_key)
         }
+        rules = CoursePage.quiz_rules(course.translation_key)
+        if rules.attempts_per_day:
+            for quiz_id, created_at in QuizAttempt.objects.filter(
+                user=user, lesson_key=lesson.translation_key, created_at__gt=now - QUIZ_TRY_WINDOW,
+            ).values_list("quiz_id", "created_at"):
+                recent_tries[quiz_id].append(created_at)
         attempt_id = parse_id(request.GET.get("attempt"))
         if attempt_id:
             # Only the learner's own attempt: another learner's id shows nothing.
@@ -279,6 +318,7 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
             "quiz": _quiz_view(
                 block, results.get(block.id),
                 feedback if feedback and feedback.quiz_id == block.id else None,
+                rules=rules, recent_tries=recent_tries.get(block.id), now=now,
             ) if block.block_type == "quiz" else None,
         }
         for block in lesson.body

@@ -13,6 +13,7 @@ from django.db.models import Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses import signals
 from courses.models import (
@@ -43,6 +44,27 @@ class LessonNotReady(LearningError):
 
 class InvalidQuizAnswer(LearningError):
     pass
+
+
+class QuizTriesUsed(LearningError):
+    pass
+
+
+QUIZ_TRY_WINDOW = timedelta(hours=24)
+
+
+def quiz_tries_used_message(*, limit: int, retry_at: datetime, now: datetime) -> str:
+    hours = max(1, -(-int((retry_at - now).total_seconds()) // 3600))
+    return " ".join([
+        ngettext(
+            "You have used your %(count)s try at this quiz for today.",
+            "You have used your %(count)s tries at this quiz for today.", limit,
+        ) % {"count": limit},
+        ngettext(
+            "Read the lesson again; you can try again in %(hours)s hour.",
+            "Read the lesson again; you can try again in %(hours)s hours.", hours,
+        ) % {"hours": hours},
+    ])
 
 
 # Other parts of courses (H5P activities) add their own conditions for completing a lesson.
@@ -188,6 +210,7 @@ class QuizOutcome:
     attempt: QuizAttempt
     first_pass: bool
     lesson_completed: bool
+    answers_hidden: bool = False
 
 
 def _parse_choices(raw: Sequence[str], answer_count: int) -> list[int]:
@@ -250,7 +273,19 @@ def submit_quiz(
     chosen, score, max_score = score_quiz(quiz=quiz.value, answers=answers)
     percent = round(100 * score / max_score)
     passed = percent >= quiz.value["pass_mark"]
+    # The progress row is locked first, so two answer sheets sent at once are counted in turn.
     progress = _progress_for_update(user=user, lesson=lesson, now=now)
+    rules = CoursePage.quiz_rules(progress.course_key)
+    if rules.attempts_per_day:
+        recent = list(QuizAttempt.objects.filter(
+            user=user, lesson_key=lesson.translation_key, quiz_id=quiz_id,
+            created_at__gt=now - QUIZ_TRY_WINDOW,
+        ).order_by("created_at").values_list("created_at", flat=True))
+        if len(recent) >= rules.attempts_per_day:
+            raise QuizTriesUsed(quiz_tries_used_message(
+                limit=rules.attempts_per_day,
+                retry_at=recent[-rules.attempts_per_day] + QUIZ_TRY_WINDOW, now=now,
+            ))
     _add_time(progress, now, ACTION_CAP)
     progress.save(update_fields=["last_seen_at", "seconds_spent"])
     attempt = QuizAttempt.objects.create(
@@ -282,4 +317,7 @@ def submit_quiz(
     if passed and progress.completed_at is None and not unmet_requirements(user=user, lesson=lesson):
         complete_lesson(user=user, lesson=lesson, now=now)
         lesson_completed = True
-    return QuizOutcome(attempt=attempt, first_pass=first_pass, lesson_completed=lesson_completed)
+    return QuizOutcome(
+        attempt=attempt, first_pass=first_pass, lesson_completed=lesson_completed,
+        answers_hidden=rules.answers_after_pass and result.passed_at is None,
+    )

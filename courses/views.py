@@ -59,12 +59,14 @@ def submit_quiz(request, lesson_id: int, quiz_id: str):
         outcome = services.submit_quiz(
             user=request.user, lesson=lesson, quiz_id=quiz_id, token=token, answers=answers
         )
-    except services.InvalidQuizAnswer as error:
+    except (services.InvalidQuizAnswer, services.QuizTriesUsed) as error:
         messages.error(request, error.message)
         return redirect(f"{lesson.url}#quiz-{quiz_id}")
     attempt = outcome.attempt
     if attempt.passed:
         messages.success(request, _("You passed with %(percent)s%%.") % {"percent": attempt.percent})
+    elif outcome.answers_hidden:
+        messages.info(request, _("You scored %(percent)s%%. Read the lesson again and try again.") % {"percent": attempt.percent})
     else:
         messages.info(request, _("You scored %(percent)s%%. Read the feedback and try again.") % {"percent": attempt.percent})
     if outcome.lesson_completed:

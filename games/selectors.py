@@ -240,3 +240,10 @@ def leaderboard_courses() -> list:
     keys = set(CoursePage.objects.live().values_list("translation_key", flat=True)[:500])
     pages = localized_by_key(CoursePage, keys)
     return sorted(pages.values(), key=lambda page: page.title)
+
+
+def current_award(*, user, slug: str):
+    """Her badge of this kind, if it is not revoked: what a printed certificate's QR code verifies."""
+    from games.models import BadgeAward
+
+    return BadgeAward.objects.filter(user=user, badge__slug=slug, revoked_at__isnull=True).first()

@@ -165,14 +165,56 @@ def test_expiring_certifications_are_warned_once(trainee, staff):
     assert Notification.objects.filter(user=trainee, kind="certification-expiring").count() == 1
 
 
-def test_ambassador_dashboard_shows_reports_due_and_learners_reached(trainee, center, client):
-    session = make_session(center, starts_in=-timedelta(hours=3), hours=1, title="Phones for elders")
-    session.ambassadors.add(trainee)
+def test_ambassador_dashboard_shows_reports_due_and_learners_reached(trainee, staff, center, client):
+    certified(trainee, staff)
+    session = make_session(center, starts_in=-timedelta(hours=3), hours=1, title="Phones for elders", lead=trainee)
     lab_services.add_walk_in(by=trainee, session=session, nickname="Grandma", age_band="60+")
     client.force_login(trainee)
     data = selectors.ambassador_dashboard(user=trainee)
     assert data.learners_reached == 1
-    assert "Phones for elders" in client.get(reverse("ambassador_dashboard")).content.decode()
+    page = client.get(reverse("ambassador_dashboard")).content.decode()
+    assert "Reports due" in page and "Phones for elders" in page
+
+
+def test_a_trainee_is_not_asked_for_the_report_of_a_session_she_did_not_lead(
+        trainee, center, facilitator, client):
+    session = make_session(center, starts_in=-timedelta(hours=3), hours=1, title="Phones for elders",
+                           lead=facilitator)
+    session.ambassadors.add(trainee)
+    lab_services.add_walk_in(by=trainee, session=session, nickname="Grandma", age_band="60+")
+    client.force_login(trainee)
+    page = client.get(reverse("ambassador_dashboard")).content.decode()
+    assert "Reports due" not in page and "Phones for elders" not in page
+    assert selectors.ambassador_dashboard(user=trainee).learners_reached == 1
+    client.force_login(facilitator)
+    assert [s.pk for s in selectors.ambassador_dashboard(user=facilitator).reports_due] == [session.pk]
+
+
+def test_a_session_without_a_lead_asks_its_certified_ambassador_not_a_trainee(trainee, staff, center):
+    ambassador = UserFactory(home_center=center)
+    certified(ambassador, staff)
+    session = make_session(center, starts_in=-timedelta(hours=3), hours=1)
+    session.ambassadors.add(trainee, ambassador)
+    assert selectors.ambassador_dashboard(user=trainee).reports_due == []
+    assert [s.pk for s in selectors.ambassador_dashboard(user=ambassador).reports_due] == [session.pk]
+
+
+def test_a_certified_ambassador_no_longer_sees_apply(trainee, staff, client):
+    certified(trainee, staff)
+    client.force_login(trainee)
+    page = client.get(reverse("ambassador_track")).content.decode()
+    assert "Apply" not in page and "Send my application" not in page
+    assert "Your certificate" in page
+
+
+def test_an_ambassador_certified_without_an_application_cannot_apply(learner, staff, center, client):
+    certified(learner, staff)
+    client.force_login(learner)
+    assert "Send my application" not in client.get(reverse("ambassador_track")).content.decode()
+    client.post(reverse("ambassador_track"), {"center": center.pk, "motivation": MOTIVATION, "availability": "Sat"})
+    with pytest.raises(services.TrackError):
+        services.apply(user=learner, center=center, motivation=MOTIVATION, availability="Saturdays")
+    assert not Application.objects.filter(user=learner).exists()
 
 
 def plan_data(center):
