@@ -27,6 +27,7 @@ from labs.forms import (
     PeriodForm,
     PlanSessionForm,
     ReportForm,
+    SessionAmbassadorsForm,
     SessionEditForm,
     WalkInForm,
 )
@@ -60,10 +61,42 @@ def session_detail(request, session_id: int):
     session = _session_or_404(request, session_id)
     can_run = services.can_run_session(user=request.user, session=session)
     refusal = services.audience_refusal(user=request.user, session=session) if request.user.is_authenticated else None
-    return render(request, "labs/session_detail.html", {
-        "session": session, "can_run": can_run, "refusal": refusal,
-        "places_left": max(session.capacity - session.taken, 0),
-    })
+    context = {"session": session, "can_run": can_run, "refusal": refusal,
+               "places_left": max(session.capacity - session.taken, 0)}
+    if can_run:
+        context["team"] = list(session.ambassadors.all())
+    if services.can_assign_ambassadors(user=request.user, session=session) and not session.is_cancelled:
+        context["ambassadors_form"] = _ambassadors_form(session)
+    return render(request, "labs/session_detail.html", context)
+
+
+def _ambassadors_form(session: Session, data=None) -> SessionAmbassadorsForm:
+    from ambassadors.selectors import center_ambassadors
+
+    current = [str(pk) for pk in session.ambassadors.values_list("pk", flat=True)]
+    return SessionAmbassadorsForm(data, rows=center_ambassadors(center=session.center),
+                                  initial={"ambassadors": current})
+
+
+@login_required
+@require_POST
+def assign_ambassadors(request, session_id: int):
+    """The center's facilitator ticks the trainees and co-facilitators who run the session with her."""
+    session = get_object_or_404(Session.objects.select_related("center"), pk=session_id)
+    if not services.can_assign_ambassadors(user=request.user, session=session):
+        raise PermissionDenied(_("Only the facilitators of this session's center can choose its ambassadors."))
+    form = _ambassadors_form(session, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose ambassadors of this center only."))
+        return redirect("session_detail", session.pk)
+    try:
+        added, removed = services.assign_ambassadors(by=request.user, session=session, people=form.chosen())
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    else:
+        if added or removed:
+            messages.success(request, _("Ambassadors saved. Those added have been told."))
+    return redirect("session_detail", session.pk)
 
 
 @login_required
