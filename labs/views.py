@@ -128,8 +128,7 @@ def cancel_registration(request, session_id: int):
 def run_session(request, session_id: int):
     """The phone page the ambassador keeps open during the session."""
     session = _runnable(request, session_id)
-    checkin_url = request.build_absolute_uri(
-        reverse("session_check_in", args=[session.pk]) + f"?code={session.checkin_code}")
+    checkin_url = _checkin_url(request, session)
     return render(request, "labs/run_session.html", {
         "session": session, "roster": selectors.roster(session=session),
         "walk_in_form": WalkInForm(initial={"client_key": uuid.uuid4()}),
@@ -144,12 +143,25 @@ def session_qr(request, session_id: int):
     import segno
 
     session = _runnable(request, session_id)
-    url = request.build_absolute_uri(reverse("session_check_in", args=[session.pk]) + f"?code={session.checkin_code}")
+    url = _checkin_url(request, session)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, dark="#111", light="#fff", xmldecl=False)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _checkin_url(request, session: Session) -> str:
+    """The check-in link without a language prefix: whoever scans it gets her own language (her
+    profile, her browser), not the language of the person who printed or showed the code."""
+    from django.conf import settings
+
+    path = reverse("session_check_in", args=[session.pk])
+    for code, _name in settings.LANGUAGES:
+        if path.startswith(f"/{code}/"):
+            path = path[len(code) + 1:]
+            break
+    return request.build_absolute_uri(f"{path}?code={session.checkin_code}")
 
 
 def _wants_json(request) -> bool:
@@ -223,6 +235,15 @@ def link_walk_in(request, session_id: int, attendance_id: int):
 def check_in(request, session_id: int):
     """Where the QR code leads: the learner confirms with one tap (the code is in the link)."""
     session = get_object_or_404(Session.objects.select_related("center"), pk=session_id)
+    language = request.user.preferred_language
+    if request.method == "GET" and language and language != request.LANGUAGE_CODE:
+        from django.urls import translate_url
+
+        # A link in another language (an old printed code, a shared link): the same page in hers.
+        target = translate_url(request.path, language)
+        if target != request.path:
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(f"{target}?{query}" if query else target)
     code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
     done = None
     if request.method == "POST":
