@@ -522,8 +522,19 @@ def session_url(session: Session, view: str = "detail") -> str:
 
 
 def _session_params(session: Session) -> dict:
-    local = timezone.localtime(session.starts_at)
-    return {"session": session.title, "when": local.strftime("%Y-%m-%d %H:%M"), "center": session.center.local_name}
+    from cms.dates import LocalDate
+
+    # The date and the center's name are written in each reader's language by notify().
+    return {"session": session.title, "when": LocalDate(session.starts_at, with_time=True),
+            "center": _LocalCenterName(session.center)}
+
+
+class _LocalCenterName:
+    def __init__(self, center):
+        self.center = center
+
+    def __str__(self) -> str:
+        return self.center.local_name
 
 
 # --- planning ------------------------------------------------------------------------------------
