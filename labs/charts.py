@@ -18,7 +18,7 @@ def bar_chart(*, title: str, rows: list[tuple[str, float]], unit: str = "") -> s
         shown = f"{value:g}{unit}"
         parts.append(
             f'<div class="bar-row"><span class="bar-label">{escape(label)}</span>'
-            f'<span class="bar-track"><span class="bar" style="width:{percent:g}%"></span>'
+            f'<span class="bar-track"><span class="bar-fill" style="width:{percent:g}%"></span>'
             f'<span class="bar-value">{escape(shown)}</span></span></div>'
         )
     parts.append("</figure>")
