@@ -205,3 +205,29 @@ def certificate_qr(*, certification: Certification, request) -> CertificateQR:
     url = request.build_absolute_uri(path)
     code = segno.make(url, error="m")
     return CertificateQR(url=url, svg_data_uri=code.svg_data_uri(scale=4, dark="#111", light="#fff"))
+
+
+@dataclass
+class CenterAmbassador:
+    user: object
+    trainee: bool  # accepted, not (validly) certified: a session she co-facilitates counts as practice
+
+
+def center_ambassadors(*, center, at: datetime | None = None) -> list[CenterAmbassador]:
+    """The ambassadors of one center, trainees included, whom its facilitators may put on a session.
+
+    An ambassador belongs to a center through her accepted application there or, once certified,
+    her home center. Nobody else can be assigned (an id from another center is refused).
+    """
+    from django.contrib.auth import get_user_model
+
+    from cms.roles import AMBASSADOR
+
+    at = at or timezone.now()
+    applied_here = Application.objects.filter(center=center, status=ApplicationStatus.ACCEPTED).values("user_id")
+    certified = Certification.objects.filter(revoked_at__isnull=True, issued_at__lte=at, expires_at__gt=at)
+    people = (get_user_model().objects.filter(is_active=True, groups__name=AMBASSADOR)
+              .filter(Q(pk__in=applied_here) | Q(home_center=center, pk__in=certified.values("user_id")))
+              .distinct().order_by("nickname", "username"))
+    certified_ids = set(certified.filter(user__in=people).values_list("user_id", flat=True))
+    return [CenterAmbassador(user=person, trainee=person.pk not in certified_ids) for person in people]

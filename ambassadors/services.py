@@ -18,6 +18,7 @@ from ambassadors.models import (
     TrackSettings,
 )
 from ambassadors.selectors import completed_required_courses, track_status
+from cms.dates import LocalDate
 from cms.models import AuditAction
 from cms.roles import AMBASSADOR, FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
 from cms.services import audit, notify
@@ -148,7 +149,7 @@ def certify(*, by, user, now: datetime | None = None) -> Certification:
     user.groups.add(Group.objects.get_or_create(name=AMBASSADOR)[0])
     notify(users=[user], kind="ambassador-certified", title=_("You are a certified Digital City Ambassador!"),
            body=_("Your certificate is valid until %(until)s."), url=lambda: certificate_url(certification),
-           params={"until": certification.expires_at.strftime("%Y-%m-%d")})
+           params={"until": LocalDate(certification.expires_at)})
     # games connects a receiver here that issues the "digital-city-ambassador" Open Badge.
     signals.ambassador_certified.send(sender=Certification, user=user, certification=certification)
     return certification
@@ -176,7 +177,7 @@ def renew_if_refreshed(*, user, now: datetime | None = None) -> Certification | 
     certification.save(update_fields=["expires_at", "renewed_at", "expiry_warned_at"])
     notify(users=[user], kind="ambassador-renewed", title=_("Your ambassador certification was renewed"),
            body=_("It is now valid until %(until)s."), url=lambda: certificate_url(certification),
-           params={"until": certification.expires_at.strftime("%Y-%m-%d")})
+           params={"until": LocalDate(certification.expires_at)})
     signals.certification_renewed.send(sender=Certification, user=user, certification=certification)
     return certification
 
@@ -204,7 +205,7 @@ def warn_expiring(*, now: datetime | None = None) -> int:
         notify(users=[certification.user], kind="certification-expiring",
                title=_("Your ambassador certification ends on %(until)s"),
                body=_("Complete the refresher course to keep leading sessions."), url=lambda: reverse("ambassador_track"),
-               params={"until": certification.expires_at.strftime("%Y-%m-%d")})
+               params={"until": LocalDate(certification.expires_at)})
         certification.expiry_warned_at = now
         certification.save(update_fields=["expiry_warned_at"])
     return len(expiring)

@@ -196,6 +196,8 @@ class AuditAction(models.TextChoices):
     H5P_LIBRARY_UPGRADE = "h5p.library_upgrade", _("H5P library upgraded")
     WOMEN_SPACE_CONFIRM = "women_space.confirm", _("Women and girls space: member confirmed")
     WOMEN_SPACE_DECLINE = "women_space.decline", _("Women and girls space: member declined or removed")
+    SESSION_AMBASSADOR_ADD = "session.ambassador_add", _("Ambassador put on a session")
+    SESSION_AMBASSADOR_REMOVE = "session.ambassador_remove", _("Ambassador taken off a session")
 
 
 class AuditEntry(models.Model):

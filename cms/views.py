@@ -1,13 +1,16 @@
 """Account pages: sign up, log in and out, profile, new password, language switch."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import translate_url
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,20 +26,35 @@ from labs.selectors import centers_for
 
 def _in_language(path: str, language: str) -> str:
     """The same page in another language: /en/learn/ → /km/learn/; anything else → that language's home."""
-    translated = translate_url(path, language)
+    from urllib.parse import urlsplit
+
+    # translate_url resolves the path in the active language: resolve it in the path's own.
+    with translation.override(translation.get_language_from_path(urlsplit(path).path) or language):
+        translated = translate_url(path, language)
     if translated == path and not path.startswith(f"/{language}/"):
         return f"/{language}/"
     return translated
 
 
+def _safe_next(request) -> str:
+    """The `next` link of a form or a query, if it stays on this site; otherwise empty."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        return next_url
+    return ""
+
+
 def signup(request):
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("/")
+        return redirect(next_url or "/")
     form = SignUpForm(request.POST or None)
+    context = {"form": form, "next": next_url}
     if request.method == "POST" and form.is_valid() and not services.take_signup_slot(address=client_ip(request)):
         form.add_error(None, _("Too many new accounts from this place in the last hour. Please wait a little, "
                                "or ask a facilitator to help."))
-        return render(request, "cms/signup.html", {"form": form}, status=429)
+        return render(request, "cms/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.register_learner(
@@ -45,9 +63,13 @@ def signup(request):
             preferred_language=data["preferred_language"], age_band=data["age_band"], gender=data["gender"],
         )
         login(request, user, backend="cms.auth.UsernameOrPhoneBackend")
-        messages.success(request, _("Welcome to Sangkat, %(name)s! Pick a course to start.") % {"name": user.nickname})
-        return _redirect_in_language(request, "/", user.preferred_language)
-    return render(request, "cms/signup.html", {"form": form})
+        # The welcome is written in the language she chose on the form, the one the next page is in.
+        with translation.override(user.preferred_language):
+            messages.success(request, _("Welcome to Sangkat, %(name)s! Pick a course to start.")
+                             % {"name": user.nickname})
+        # From the check-in QR, `next` is the session's check-in page: she lands there, in her language.
+        return _redirect_in_language(request, next_url or "/", user.preferred_language)
+    return render(request, "cms/signup.html", context)
 
 
 class LoginView(auth_views.LoginView):
@@ -59,7 +81,9 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         if user.must_change_password:
-            return redirect("choose_password")
+            target = _in_language(reverse("choose_password"), user.preferred_language)
+            next_url = response.url if response.url != resolve_url(settings.LOGIN_REDIRECT_URL) else ""
+            return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
         return _redirect_in_language(self.request, response.url, user.preferred_language)
 
 
@@ -99,9 +123,11 @@ def choose_password(request):
     if request.method == "POST" and form.is_valid():
         services.set_own_password(user=request.user, password=form.cleaned_data["password1"])
         update_session_auth_hash(request, request.user)
-        messages.success(request, _("Your new password is saved."))
-        return redirect("/")
-    return render(request, "cms/choose_password.html", {"form": form})
+        language = request.user.preferred_language
+        with translation.override(language):
+            messages.success(request, _("Your new password is saved."))
+        return _redirect_in_language(request, _safe_next(request) or "/", language)
+    return render(request, "cms/choose_password.html", {"form": form, "next": _safe_next(request)})
 
 
 def set_language(request):

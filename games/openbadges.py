@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 
 from cms.jsonchecks import UntrustedJSONError, loads_bounded
@@ -32,6 +32,8 @@ from games.models import BadgeAward, BadgeDefinition
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 ISSUER_NAME = "Sangkat — Sihanoukville Smart Neighborhood Centers"
+# What a page says: the same name in the reader's language (the hosted JSON keeps ISSUER_NAME).
+ISSUER_DISPLAY_NAME = gettext_lazy("Sangkat — Sihanoukville Smart Neighborhood Centers")
 ISSUER_EMAIL = ""  # optional in OB 2.0; set here if the city wants one published
 
 MAX_BAKED_BYTES = 2 * 1024 * 1024
@@ -168,8 +170,20 @@ def _font_path(bold: bool) -> str | None:
     return None
 
 
-def _font(size: int, bold: bool = False):
-    path = _font_path(bold)
+def _khmer_font_path() -> str | None:
+    for candidate in ("/usr/share/fonts/truetype/khmeros/KhmerOS.ttf",
+                      "/usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf",
+                      "/usr/share/fonts/truetype/noto/NotoSansKhmer-Bold.ttf"):
+        try:
+            with open(candidate, "rb"):
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+def _font(size: int, bold: bool = False, language: str = "en"):
+    path = (_khmer_font_path() if language == "km" else None) or _font_path(bold)
     if path:
         try:
             return ImageFont.truetype(path, size)
@@ -242,23 +256,28 @@ def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
 
 def _image_version(definition: BadgeDefinition) -> str:
     image = definition.image if definition.image_id else None
-    parts = [definition.name_en, definition.color, str(definition.level), str(definition.image_id or ""),
+    parts = [definition.name_en, definition.name_km, definition.color, str(definition.level), str(definition.image_id or ""),
              getattr(getattr(image, "file", None), "name", "") or "", str(getattr(image, "file_hash", "") or "")]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-def badge_png(definition: BadgeDefinition) -> bytes:
-    """The badge picture: a 400×400 medal in the badge's colour with its art, name and level."""
-    key = f"openbadges:png:{definition.slug}:{definition.pk}:{_image_version(definition)}"
+def badge_png(definition: BadgeDefinition, language: str = "en") -> bytes:
+    """The badge picture: a 400×400 medal in the badge's colour with its art, name and level.
+
+    In English (the image of the hosted badge class) or in Khmer for Khmer pages, when a Khmer font
+    is installed to draw it."""
+    if language != "km" or _khmer_font_path() is None:
+        language = "en"
+    key = f"openbadges:png:{language}:{definition.slug}:{definition.pk}:{_image_version(definition)}"
     cached = cache.get(key)
     if cached:
         return cached
-    data = _draw(definition)
+    data = _draw(definition, language)
     cache.set(key, data, 60 * 60 * 24)
     return data
 
 
-def _draw(definition: BadgeDefinition) -> bytes:
+def _draw(definition: BadgeDefinition, language: str = "en") -> bytes:
     size = IMAGE_SIZE
     rgb = _color(definition)
     dark = _shade(rgb, 0.7)
@@ -281,16 +300,19 @@ def _draw(definition: BadgeDefinition) -> bytes:
     else:
         _emblem(draw, centre, radius - 16, rgb)
 
-    # The English name, wrapped, then the level on a ribbon.
-    name_font = _font(26, bold=True)
-    lines = _wrap(draw, definition.name_en, name_font, 260, 2)
+    # The name, wrapped, then the level on a ribbon.
+    name_font = _font(26, bold=True, language=language)
+    name = (definition.name_km or definition.name_en) if language == "km" else definition.name_en
+    lines = _wrap(draw, name, name_font, 260, 2)
     y = 232 if len(lines) > 1 else 248
     for line in lines:
         draw.text((size // 2, y), line, font=name_font, fill=(255, 255, 255), anchor="mt")
         y += 32
     ribbon_top = 312
     draw.rounded_rectangle((112, ribbon_top, size - 112, ribbon_top + 36), radius=18, fill=(255, 255, 255))
-    draw.text((size // 2, ribbon_top + 18), f"Level {definition.level}", font=_font(20, bold=True),
+    with translation.override(language):
+        level = f"{gettext('Level')} {definition.level}"
+    draw.text((size // 2, ribbon_top + 18), level, font=_font(20, bold=True, language=language),
               fill=dark, anchor="mm")
 
     out = io.BytesIO()
@@ -602,7 +624,7 @@ def verify(assertion_or_url: dict | str) -> Verification:
         status = Status.VALID
     return Verification(
         status=status, message=MESSAGES[status], assertion_id=assertion_url(award),
-        badge_slug=award.badge.slug, badge_name=award.badge.name, issuer_name=ISSUER_NAME,
+        badge_slug=award.badge.slug, badge_name=award.badge.name, issuer_name=ISSUER_DISPLAY_NAME,
         issued_on=award.issued_at, expires=award.expires_at, recipient_type=award.recipient_type,
         recipient_identity=award.recipient_hash, salt=award.salt,
         revocation_reason=award.revocation_reason if award.revoked_at else "", changed=changed,

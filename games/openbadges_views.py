@@ -49,7 +49,9 @@ def badge_class(request, slug):
 @require_safe
 def badge_image(request, slug):
     definition = get_object_or_404(BadgeDefinition.objects.select_related("image"), slug=slug)
-    return _public(HttpResponse(openbadges.badge_png(definition), content_type="image/png"), LONG)
+    # ?lang=km: the picture a Khmer page shows (name and level in Khmer); anything else is English.
+    language = "km" if request.GET.get("lang") == "km" else "en"
+    return _public(HttpResponse(openbadges.badge_png(definition, language), content_type="image/png"), LONG)
 
 
 def _award(uid):

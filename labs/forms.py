@@ -95,3 +95,24 @@ class PlanSessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = centers
         self.fields["audience"].choices = Audience.choices
+
+
+class SessionAmbassadorsForm(forms.Form):
+    """The center's ambassadors as checkboxes; an id that is not one of them is a form error."""
+
+    ambassadors = forms.MultipleChoiceField(
+        label=_("Ambassadors at this session"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Trainees practise by co-facilitating; certified ambassadors co-facilitate."),
+    )
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {str(row.user.pk): row.user for row in rows}
+        self.fields["ambassadors"].choices = [
+            (str(row.user.pk), _("%(name)s (trainee)") % {"name": row.user.public_name} if row.trainee
+             else row.user.public_name)
+            for row in rows
+        ]
+
+    def chosen(self) -> list:
+        return [self.people[pk] for pk in self.cleaned_data["ambassadors"]]

@@ -194,6 +194,57 @@ def check_lead(*, session: Session) -> None:
                            % {"name": lead.public_name})
 
 
+def can_assign_ambassadors(*, user, session: Session) -> bool:
+    """Who puts ambassadors (trainees and co-facilitators) on a session: the facilitators of its
+    center, and staff. Never an ambassador herself: she has no more rights than the people she would add."""
+    if not user.is_authenticated:
+        return False
+    if is_city_staff(user):
+        return True
+    return has_role(user, FACILITATOR) and session.center.facilitators.filter(pk=user.pk).exists()
+
+
+@transaction.atomic
+def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, list]:
+    """Make `people` the session's ambassadors; returns (added, removed). Only the center's ambassadors
+    (ambassadors.selectors.center_ambassadors) can be put on it; each change is audited, since it
+    decides who may run the session, and each person added is told."""
+    from ambassadors.selectors import center_ambassadors
+    from cms.models import AuditAction
+    from cms.services import audit
+
+    session = _session_for_update(session.pk)
+    if not can_assign_ambassadors(user=by, session=session):
+        raise SessionError(_("Only the facilitators of this session's center can choose its ambassadors."))
+    if session.is_cancelled:
+        raise SessionError(_("This session was cancelled."))
+    allowed = {row.user.pk: row for row in center_ambassadors(center=session.center)}
+    wanted = {person.pk: person for person in people}
+    strangers = [person for pk, person in wanted.items() if pk not in allowed]
+    if strangers:
+        raise SessionError(_("%(name)s is not an ambassador of this center.") % {"name": strangers[0].public_name})
+    current = {person.pk: person for person in session.ambassadors.all()}
+    added = [wanted[pk] for pk in wanted if pk not in current]
+    # Someone put on the session before (the lead ambassador who planned it, or by the admin) stays
+    # unless the facilitator unticks her; only the center's ambassadors are offered to untick.
+    removed = [current[pk] for pk in current if pk not in wanted and pk in allowed]
+    if added:
+        session.ambassadors.add(*added)
+    if removed:
+        session.ambassadors.remove(*removed)
+    for person in added:
+        audit(actor=by, action=AuditAction.SESSION_AMBASSADOR_ADD, target=person, session=session.pk,
+              center=session.center_id, trainee=allowed[person.pk].trainee)
+    for person in removed:
+        audit(actor=by, action=AuditAction.SESSION_AMBASSADOR_REMOVE, target=person, session=session.pk,
+              center=session.center_id)
+    if added:
+        notify(users=added, kind="session-ambassador", title=_("You co-facilitate %(session)s"),
+               body=_("%(when)s at %(center)s. It is on your ambassador dashboard."),
+               url=lambda: session_url(session), params=_session_params(session))
+    return added, removed
+
+
 # --- attendance ----------------------------------------------------------------------------------
 
 def checkin_window(session: Session) -> tuple[datetime, datetime]:
@@ -471,8 +522,19 @@ def session_url(session: Session, view: str = "detail") -> str:
 
 
 def _session_params(session: Session) -> dict:
-    local = timezone.localtime(session.starts_at)
-    return {"session": session.title, "when": local.strftime("%Y-%m-%d %H:%M"), "center": session.center.local_name}
+    from cms.dates import LocalDate
+
+    # The date and the center's name are written in each reader's language by notify().
+    return {"session": session.title, "when": LocalDate(session.starts_at, with_time=True),
+            "center": _LocalCenterName(session.center)}
+
+
+class _LocalCenterName:
+    def __init__(self, center):
+        self.center = center
+
+    def __str__(self) -> str:
+        return self.center.local_name
 
 
 # --- planning ------------------------------------------------------------------------------------

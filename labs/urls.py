@@ -16,6 +16,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/check-in/", views.check_in, name="session_check_in"),
     path("sessions/<int:session_id>/report/", views.session_report, name="session_report"),
     path("sessions/<int:session_id>/edit/", views.edit_session, name="session_edit"),
+    path("sessions/<int:session_id>/ambassadors/", views.assign_ambassadors, name="session_ambassadors"),
     path("sessions/<int:session_id>/cancel/", views.cancel_session, name="session_cancel"),
     path("centers/dashboard/", views.dashboard, name="centers_dashboard"),
 ]

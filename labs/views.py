@@ -29,6 +29,7 @@ from labs.forms import (
     PeriodForm,
     PlanSessionForm,
     ReportForm,
+    SessionAmbassadorsForm,
     SessionEditForm,
     WalkInForm,
 )
@@ -63,14 +64,46 @@ def session_detail(request, session_id: int):
     session = _session_or_404(request, session_id)
     can_run = services.can_run_session(user=request.user, session=session)
     refusal = services.audience_refusal(user=request.user, session=session) if request.user.is_authenticated else None
-    return render(request, "labs/session_detail.html", {
-        "session": session, "can_run": can_run, "refusal": refusal,
-        "places_left": max(session.capacity - session.taken, 0),
-        # Its Block by Block sessions, only those the visitor runs or is on a team of.
-        "codesign": codesign_selectors.sessions_at(request.user, labs_session_id=session.pk),
-        "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
-        and codesign_selectors.can_run_sessions(request.user),
-    })
+    context = {"session": session, "can_run": can_run, "refusal": refusal,
+               "places_left": max(session.capacity - session.taken, 0),
+               # Its Block by Block sessions, only those the visitor runs or is on a team of.
+               "codesign": codesign_selectors.sessions_at(request.user, labs_session_id=session.pk),
+               "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
+               and codesign_selectors.can_run_sessions(request.user)}
+    if can_run:
+        context["team"] = list(session.ambassadors.all())
+    if services.can_assign_ambassadors(user=request.user, session=session) and not session.is_cancelled:
+        context["ambassadors_form"] = _ambassadors_form(session)
+    return render(request, "labs/session_detail.html", context)
+
+
+def _ambassadors_form(session: Session, data=None) -> SessionAmbassadorsForm:
+    from ambassadors.selectors import center_ambassadors
+
+    current = [str(pk) for pk in session.ambassadors.values_list("pk", flat=True)]
+    return SessionAmbassadorsForm(data, rows=center_ambassadors(center=session.center),
+                                  initial={"ambassadors": current})
+
+
+@login_required
+@require_POST
+def assign_ambassadors(request, session_id: int):
+    """The center's facilitator ticks the trainees and co-facilitators who run the session with her."""
+    session = get_object_or_404(Session.objects.select_related("center"), pk=session_id)
+    if not services.can_assign_ambassadors(user=request.user, session=session):
+        raise PermissionDenied(_("Only the facilitators of this session's center can choose its ambassadors."))
+    form = _ambassadors_form(session, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose ambassadors of this center only."))
+        return redirect("session_detail", session.pk)
+    try:
+        added, removed = services.assign_ambassadors(by=request.user, session=session, people=form.chosen())
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    else:
+        if added or removed:
+            messages.success(request, _("Ambassadors saved. Those added have been told."))
+    return redirect("session_detail", session.pk)
 
 
 @login_required
@@ -102,8 +135,7 @@ def cancel_registration(request, session_id: int):
 def run_session(request, session_id: int):
     """The phone page the ambassador keeps open during the session."""
     session = _runnable(request, session_id)
-    checkin_url = request.build_absolute_uri(
-        reverse("session_check_in", args=[session.pk]) + f"?code={session.checkin_code}")
+    checkin_url = _checkin_url(request, session)
     return render(request, "labs/run_session.html", {
         "session": session, "roster": selectors.roster(session=session),
         "walk_in_form": WalkInForm(initial={"client_key": uuid.uuid4()}),
@@ -118,12 +150,25 @@ def session_qr(request, session_id: int):
     import segno
 
     session = _runnable(request, session_id)
-    url = request.build_absolute_uri(reverse("session_check_in", args=[session.pk]) + f"?code={session.checkin_code}")
+    url = _checkin_url(request, session)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, dark="#111", light="#fff", xmldecl=False)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _checkin_url(request, session: Session) -> str:
+    """The check-in link without a language prefix: whoever scans it gets her own language (her
+    profile, her browser), not the language of the person who printed or showed the code."""
+    from django.conf import settings
+
+    path = reverse("session_check_in", args=[session.pk])
+    for code, _name in settings.LANGUAGES:
+        if path.startswith(f"/{code}/"):
+            path = path[len(code) + 1:]
+            break
+    return request.build_absolute_uri(f"{path}?code={session.checkin_code}")
 
 
 def _wants_json(request) -> bool:
@@ -199,6 +244,15 @@ def link_walk_in(request, session_id: int, attendance_id: int):
 def check_in(request, session_id: int):
     """Where the QR code leads: the learner confirms with one tap (the code is in the link)."""
     session = get_object_or_404(Session.objects.select_related("center"), pk=session_id)
+    language = request.user.preferred_language
+    if request.method == "GET" and language and language != request.LANGUAGE_CODE:
+        from django.urls import translate_url
+
+        # A link in another language (an old printed code, a shared link): the same page in hers.
+        target = translate_url(request.path, language)
+        if target != request.path:
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(f"{target}?{query}" if query else target)
     code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
     done = None
     if request.method == "POST":

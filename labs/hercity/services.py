@@ -212,17 +212,39 @@ def add_action(*, user, workshop: Workshop, what: str, who: str = "", when: str 
     return item
 
 
+def _chart_font():
+    """A TrueType font that draws Khmer (Pillow shapes it with raqm), or None."""
+    from glob import glob
+
+    from PIL import ImageFont, features
+
+    if not features.check("raqm"):
+        return None
+    for pattern in ("/usr/share/fonts/**/*Khmer*.ttf", "/usr/share/fonts/**/*khmer*.ttf"):
+        for path in sorted(glob(pattern, recursive=True)):
+            try:
+                return ImageFont.truetype(path, 14)
+            except OSError:
+                continue
+    return None
+
+
 def chart_png(workshop: Workshop) -> ContentFile:
     """The factor averages as a PNG bar chart, attached to the proposal as evidence."""
+    from django.utils import translation
     from PIL import Image, ImageDraw
 
-    averages = factor_averages(workshop)
+    font = _chart_font()
+    # The factors' words, not their codes; in Khmer only when a Khmer font can draw them.
+    language = translation.get_language() if font is not None else "en"
+    with translation.override(language):
+        averages = factor_averages(workshop)
     width, row = 520, 26
     img = Image.new("RGB", (width, row * len(averages) + 20), "white")
     draw = ImageDraw.Draw(img)
-    for i, (key, _label, avg) in enumerate(averages):
+    for i, (_key, label, avg) in enumerate(averages):
         y = 10 + i * row
-        draw.text((6, y + 4), key, fill="black")
+        draw.text((6, y + 4), label, fill="black", font=font)
         length = int((avg or 0) / 5 * (width - 190))
         color = (200, 60, 60) if avg and avg < 2.5 else (230, 160, 40) if avg and avg < 3.5 else (60, 150, 80)
         draw.rectangle([140, y, 140 + length, y + row - 6], fill=color)

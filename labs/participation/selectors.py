@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from cms.pagecache import digest
 from cms.roles import INNOVATION_UNIT, MODERATOR, has_role, is_women_space_moderator
 
-from .models import Call, Comment, Proposal, Space, WomenSpaceMembership
+from .models import Call, Category, Comment, Proposal, Space, WomenSpaceMembership
 
 
 def is_moderator(user) -> bool:
@@ -155,7 +155,9 @@ def accountability(*, call_id=None) -> list[dict]:
                       in_progress=Count("id", filter=Q(state="in_progress")),
                       implemented=Count("id", filter=Q(state="implemented")))
             .order_by("call__title", "category"))
-    return list(rows)
+    labels = dict(Category.choices)
+    # The category's words in the reader's language (lazy labels), never its code.
+    return [{**row, "category_label": labels.get(row["category"], row["category"])} for row in rows]
 
 
 def answered_proposals() -> QuerySet:
