@@ -78,7 +78,7 @@ def _player_context(request, activity: selectors.Activity) -> dict:
     config = {
         "h5p": selectors.player_options(package=activity.package, block_id=activity.block_id),
         "block": activity.block_id,
-        # How often H5P saves the learner's answers (also on progress, completion and leaving).
+        # How often H5P saves the learner's answers (also 3 s after progress or completion).
         "saveSeconds": settings.SANGKAT_H5P_SAVE_SECONDS,
     }
     return {"config": config, "signed_in": request.user.is_authenticated}
