@@ -242,9 +242,11 @@ def collect_courses(user) -> dict:
     }
 
 
-@register_collector("learning_records", covers=["xapi.Statement.user", "xapi.ActivityResult.user"])
+@register_collector("learning_records", covers=[
+    "xapi.Statement.user", "xapi.ActivityResult.user", "xapi.ActivityState.user",
+])
 def collect_learning_records(user) -> dict:
-    from courses.xapi.models import ActivityResult
+    from courses.xapi.models import ActivityResult, ActivityState
     from courses.xapi.services import statements_about
 
     return {
@@ -256,6 +258,10 @@ def collect_learning_records(user) -> dict:
             ActivityResult.objects.filter(user=user).order_by("pk"),
             "course_key", "lesson_key", "block_id", "best_scaled", "attempts", "completed_at", "passed_at",
             "done_at"),
+        # Answers saved inside H5P activities, to resume them (the exact JSON each activity wrote).
+        "h5p_saved_answers": _rows(
+            ActivityState.objects.filter(user=user).order_by("pk"),
+            "activity_id", "state_id", "registration", "document", "updated_at"),
     }
 
 
@@ -623,12 +629,13 @@ def erase_notifications(user, *, on_commit) -> None:
 @register_eraser("learning_records")
 def erase_learning_records(user, *, on_commit) -> None:
     from courses.models import QuizAttempt
-    from courses.xapi.services import erase_statements_about
+    from courses.xapi.services import erase_statements_about, erase_states_of
 
     # Statements already forwarded to the outside LRS are voided there (a voiding statement naming
     # only Sangkat, sent by the forwarding task after this transaction commits); unsent ones are
     # deleted before they can go out.
     erase_statements_about(user=user)
+    erase_states_of(user=user)
     QuizAttempt.objects.filter(user=user).delete()
 
 

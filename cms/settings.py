@@ -280,6 +280,7 @@ TASKS = {
 # optional outside LRS that receives a copy of every statement (forwarded in the background).
 SANGKAT_XAPI_MAX_BODY_BYTES = int(os.environ.get("XAPI_MAX_BODY_BYTES", str(1024 * 1024)))
 SANGKAT_XAPI_PAGE_SIZE = 100
+SANGKAT_H5P_SAVE_SECONDS = int(os.environ.get("H5P_SAVE_SECONDS", "15"))
 SANGKAT_XAPI_LEARNER_REQUESTS_PER_MINUTE = int(os.environ.get("XAPI_LEARNER_REQUESTS_PER_MINUTE", "240"))
 SANGKAT_XAPI_FORWARD_URL = os.environ.get("SANGKAT_XAPI_FORWARD_URL", "")
 SANGKAT_XAPI_FORWARD_USER = os.environ.get("SANGKAT_XAPI_FORWARD_USER", "")

@@ -1,19 +1,27 @@
 """The H5P player page (framed by lessons, under its own strict CSP) and the files it loads."""
 
 import mimetypes
+import re
+from functools import wraps
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
+from cms.jsonchecks import UntrustedJSONError, loads_bounded
 from courses.h5p import selectors
+from courses.xapi import selectors as xapi_selectors
+from courses.xapi import services as xapi_services
+from courses.xapi.auth import over_rate_limit
+from courses.xapi.identity import activity_iri
 
 # The player runs third-party H5P code. `sandbox allow-scripts` gives its document an opaque origin
 # even when the URL is opened on its own: no cookie, storage or CSRF token of the site, no access to
@@ -70,6 +78,8 @@ def _player_context(request, activity: selectors.Activity) -> dict:
     config = {
         "h5p": selectors.player_options(package=activity.package, block_id=activity.block_id),
         "block": activity.block_id,
+        # How often H5P saves the learner's answers (also 3 s after progress or completion).
+        "saveSeconds": settings.SANGKAT_H5P_SAVE_SECONDS,
     }
     return {"config": config, "signed_in": request.user.is_authenticated}
 
@@ -104,3 +114,92 @@ def content_file(request, package_id: int, path: str):
 def library_file(request, folder: str, path: str):
     # A new patch of a library is stored under a new folder, but its URL stays: cache for a day only.
     return _serve(request, selectors.library_file(folder=folder, path=path), cache="public, max-age=86400")
+
+
+# ---- Saved answers (H5P content user data), relayed by the lesson page (h5p/frames.js) ----------
+
+_SUB_CONTENT = re.compile(r"0|[A-Za-z0-9-]{1,64}")
+_DATA_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+# One document (at most MAX_STATE_BYTES of JSON, each byte escaped at most 6 times as a JSON string)
+# and the names around it.
+_MAX_USER_DATA_BODY = xapi_services.MAX_STATE_BYTES * 6 + 1024
+
+
+def _json_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _answers_in_json(view):
+    """Every answer of this endpoint stays JSON: LocaleMiddleware would turn a 404 on this unprefixed
+    path into a redirect to /en/... (Wagtail's catch-all matches there); judge it by our URLconf."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        request.urlconf = "courses.h5p.urls"
+        return response
+
+    return wrapped
+
+
+@never_cache
+@_answers_in_json
+@require_http_methods(["GET", "POST"])
+def user_data(request, lesson_key: UUID, block_id: str):
+    """GET: the signed-in learner's saved answers for one H5P block of a lesson she may read.
+    POST {"subContentId", "dataType", "data"}: save one (data is H5P's JSON text; null forgets it).
+    CSRF is checked by the middleware (this view is not exempt)."""
+    if not request.user.is_authenticated:
+        return _json_error(403, _("Log in to save your answers."))
+    activity = selectors.activity_for_player(
+        lesson_key=lesson_key, block_id=block_id, language=get_language() or settings.LANGUAGE_CODE)
+    if activity is None or not selectors.may_view(request=request, lesson=activity.lesson):
+        return _json_error(404, _("This activity is not available."))
+    base = activity_iri(lesson_key=lesson_key, block_id=activity.block_id)
+    if over_rate_limit(xapi_services.Requester(user=request.user)):
+        return _json_error(429, _("Too many requests. Please wait a minute and try again."))
+    if request.method == "GET":
+        states: dict[str, dict[str, str]] = {}
+        for activity_id, state_id, document in xapi_selectors.states_of(user=request.user, activity_id=base):
+            sub = "0" if activity_id == base else activity_id.partition("?subContentId=")[2]
+            if _SUB_CONTENT.fullmatch(sub) and _DATA_TYPE.fullmatch(state_id):
+                states.setdefault(sub, {})[state_id] = document
+        return JsonResponse({"states": states})
+    try:
+        sub, data_type, document = _parse_user_data(request)
+    except ValueError as problem:
+        return _json_error(400, str(problem))
+    activity_id = base if sub == "0" else f"{base}?subContentId={sub}"
+    if document is None:
+        xapi_services.delete_state(user=request.user, activity_id=activity_id, state_id=data_type)
+        return HttpResponse(status=204)
+    try:
+        xapi_services.save_state(user=request.user, activity_id=activity_id, state_id=data_type,
+                                 document=document)
+    except xapi_services.InvalidState as problem:
+        return _json_error(400, problem.message)
+    return HttpResponse(status=204)
+
+
+def _parse_user_data(request) -> tuple[str, str, str | None]:
+    content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/json":
+        raise ValueError(_("Send the saved answers as application/json."))
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > _MAX_USER_DATA_BODY:
+        raise ValueError(_("The saved answers are too large (at most %(size)s KB).")
+                         % {"size": xapi_services.MAX_STATE_BYTES // 1024})
+    try:
+        body = loads_bounded(request.body, max_bytes=_MAX_USER_DATA_BODY, max_depth=2)
+    except UntrustedJSONError:
+        raise ValueError(_("The request body is not valid JSON.")) from None
+    if not isinstance(body, dict) or set(body) != {"subContentId", "dataType", "data"}:
+        raise ValueError(_("Send subContentId, dataType and data, and nothing else."))
+    sub, data_type, document = body["subContentId"], body["dataType"], body["data"]
+    if not isinstance(sub, str) or not _SUB_CONTENT.fullmatch(sub):
+        raise ValueError(_("“subContentId” is not a part of an H5P activity."))
+    if not isinstance(data_type, str) or not _DATA_TYPE.fullmatch(data_type):
+        raise ValueError(_("“dataType” must be a short name: a letter, then letters, digits, - or _."))
+    if document is not None and not isinstance(document, str):
+        raise ValueError(_("“data” must be the saved answers as JSON text, or null."))
+    return sub, data_type, document

@@ -150,3 +150,37 @@ class OutgoingVoid(models.Model):
 
     def __str__(self) -> str:
         return f"void {self.statement_id}"
+
+
+class ActivityState(models.Model):
+    """One state document a learner's activity saved (xAPI's State resource: agent, activity,
+    state id, optional registration): H5P's content user data, so a half-done activity opens
+    half-done on another device. The document is kept as the exact JSON text the activity wrote."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
+    )
+    # The activity IRI (courses.xapi.identity.activity_iri), `?subContentId=<id>` for a part of it.
+    activity_id = models.CharField(max_length=1000)
+    state_id = models.CharField(max_length=200)
+    registration = models.UUIDField(null=True, blank=True)
+    document = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("activity state")
+        constraints = [
+            # Two partial constraints: a NULL registration would make one unique constraint never match.
+            models.UniqueConstraint(
+                fields=["user", "activity_id", "state_id"], condition=models.Q(registration__isnull=True),
+                name="one_state_per_activity",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "activity_id", "state_id", "registration"],
+                condition=models.Q(registration__isnull=False), name="one_state_per_registration",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "activity_id"], name="xapi_state_user_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.activity_id}: {self.state_id}"

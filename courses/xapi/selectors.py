@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from courses.xapi.models import ActivityResult, Statement
+from courses.xapi.models import ActivityResult, ActivityState, Statement
 from courses.xapi.services import NotAllowed, Requester
 from courses.xapi.validation import VOIDED, InvalidStatement
 
@@ -115,3 +115,14 @@ def activity_scores(*, user, lesson_key: UUID) -> dict[str, ActivityScore]:
             attempts=attempts, done=done_at is not None,
         )
     return scores
+
+
+def states_of(*, user, activity_id: str, registration: UUID | None = None) -> list[tuple[str, str, str]]:
+    """`user`'s own state documents for an activity and its parts (`<activity>?subContentId=...`),
+    as (activity id, state id, document), oldest change first."""
+    base = activity_id.split("?", 1)[0]
+    return list(
+        ActivityState.objects.filter(user=user, registration=registration)
+        .filter(Q(activity_id=base) | Q(activity_id__startswith=f"{base}?"))
+        .order_by("updated_at", "pk").values_list("activity_id", "state_id", "document")
+    )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from courses.xapi import progress
 from courses.xapi.identity import agent_for, parse_activity_iri, user_id_of
-from courses.xapi.models import ForwardState, LRSClient, OutgoingVoid, Statement
+from courses.xapi.models import ActivityState, ForwardState, LRSClient, OutgoingVoid, Statement
 from courses.xapi.validation import (
     VOIDED,
     InvalidStatement,
@@ -305,3 +305,74 @@ def client_for_credentials(*, key: str, secret: str) -> LRSClient | None:
     expected = client.secret_hash if client else hash_secret("not-a-client")
     matches = hmac.compare_digest(hash_secret(secret), expected)
     return client if client is not None and matches else None
+
+
+# ---- State documents (xAPI's State resource; H5P's content user data) ----------------------------
+
+# One document is at most this many bytes of JSON; one learner keeps at most this many documents per
+# activity (an activity and its parts). H5P's own state of a long activity is a few KB.
+MAX_STATE_BYTES = 64 * 1024
+MAX_STATES_PER_ACTIVITY = 100
+
+
+class InvalidState(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_document(document: str) -> None:
+    from cms.jsonchecks import UntrustedJSONError, has_nul, loads_bounded
+
+    if len(document.encode()) > MAX_STATE_BYTES:
+        raise InvalidState(_("The saved answers are too large (at most %(size)s KB).")
+                           % {"size": MAX_STATE_BYTES // 1024})
+    try:
+        value = loads_bounded(document, max_bytes=MAX_STATE_BYTES, parse_constant=_not_json)
+    except UntrustedJSONError:
+        raise InvalidState(_("The saved answers are not valid JSON.")) from None
+    if has_nul(value) or "\x00" in document:
+        raise InvalidState(_("The saved answers are not valid JSON."))
+
+
+@transaction.atomic
+def save_state(*, user, activity_id: str, state_id: str, document: str,
+               registration: UUID | None = None) -> ActivityState:
+    """Store (or replace) one state document of `user` for an activity. `activity_id` must already
+    be an activity the caller checked the learner may use: this stores, it does not authorise."""
+    _check_document(document)
+    base = activity_id.split("?", 1)[0]
+    existing = ActivityState.objects.select_for_update().filter(
+        user=user, activity_id=activity_id, state_id=state_id, registration=registration,
+    ).first()
+    if existing is None:
+        kept = ActivityState.objects.filter(user=user).filter(
+            Q(activity_id=base) | Q(activity_id__startswith=f"{base}?")
+        ).count()
+        if kept >= MAX_STATES_PER_ACTIVITY:
+            raise InvalidState(_("This activity has saved too many parts already."))
+        existing = ActivityState(user=user, activity_id=activity_id, state_id=state_id,
+                                 registration=registration)
+    existing.document = document
+    existing.updated_at = timezone.now()
+    existing.full_clean(validate_constraints=False)
+    existing.save()
+    return existing
+
+
+def delete_state(*, user, activity_id: str, state_id: str, registration: UUID | None = None) -> int:
+    """Forget one state document (H5P resets an activity this way); returns how many were deleted."""
+    deleted, _per_model = ActivityState.objects.filter(
+        user=user, activity_id=activity_id, state_id=state_id, registration=registration,
+    ).delete()
+    return deleted
+
+
+def erase_states_of(*, user) -> int:
+    """Delete every state document of `user` (account deletion)."""
+    deleted, _per_model = ActivityState.objects.filter(user=user).delete()
+    return deleted

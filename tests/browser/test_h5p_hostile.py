@@ -80,6 +80,7 @@ def hostile_package(*, outside_url: str, home: str) -> bytes:
 
 @pytest.fixture
 def lesson(media, outside, settings):
+    settings.SANGKAT_H5P_SAVE_SECONDS = 1  # the honest activity saves its answers every second
     site = build_site(lessons=2, quiz_in=())
     lesson = site["lessons"][0]
     package = install_package(source=io.BytesIO(
@@ -185,7 +186,7 @@ def test_a_hostile_package_gets_nothing_and_the_honest_answer_is_recorded(
         "cookie", "csrf_in_player_page", "site_storage", "parent_dom", "parent_cookie", "top_dom",
         "parent_script", "inject_script_into_parent", "popup", "forged_statement", "read_personal_data",
         "read_statements", "read_admin_users", "read_admin", "read_player_page", "fetch_outside",
-        "navigate_top",
+        "navigate_top", "forged_saved_answers", "read_saved_answers", "save_answers_blind",
     }
     assert_every_move_failed(report, secrets)
     assert page.url == live_server.url + lesson.url  # the top window stayed on the lesson
@@ -194,6 +195,22 @@ def test_a_hostile_package_gets_nothing_and_the_honest_answer_is_recorded(
     assert carrying() == []  # no request of the package carried the session
 
     answer_honestly_and_check_the_record(page, lesson, user)
+    saved_answers_are_only_the_honest_ones(page, lesson, user)
+
+
+def saved_answers_are_only_the_honest_ones(page, lesson, user):
+    from courses.xapi.models import ActivityState
+
+    mine = activity_iri(lesson_key=lesson.translation_key, block_id=BLOCK_ID)
+    for _tick in range(100):  # the checked answer is saved within H5P's next save (1 s here)
+        state = ActivityState.objects.filter(user=user, activity_id=mine, state_id="state").first()
+        if state and json.loads(state.document).get("answered") is True:
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the honest activity's answers were never saved")
+    rows = set(ActivityState.objects.values_list("user_id", "activity_id", "state_id"))
+    assert rows == {(user.pk, mine, "state")}, rows  # none of the package's forged or blind saves
 
 
 def test_the_player_opened_on_its_own_is_sandboxed_too(live_server, lesson, outside, page):

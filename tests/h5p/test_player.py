@@ -61,7 +61,7 @@ def test_the_player_holds_no_secret_of_the_learner(learner_client, learner, less
     response = learner_client.get(play_url(lesson))
     assert response.status_code == 200
     config = config_of(response)
-    assert set(config) == {"h5p", "block"}
+    assert set(config) == {"h5p", "block", "saveSeconds"}
     html = response.content.decode()
     assert "csrf" not in html.lower() and "account" not in html
     assert response.cookies.get("csrftoken") is None

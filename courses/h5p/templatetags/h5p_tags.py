@@ -3,6 +3,7 @@
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils.html import json_script
 
 from courses.xapi.identity import activity_iri, agent_for
@@ -28,5 +29,8 @@ def h5p_activity_config(context, page, block_id: str):
         "statementsUrl": "/xapi/statements",
         "csrfToken": get_token(request) if signed_in else "",
         "queueKey": f"sangkat-xapi-queue-{user.pk}" if signed_in else "",
+        # Where the learner's saved answers for this block are read and stored (none for visitors).
+        "userDataUrl": reverse("h5p_user_data", kwargs={"lesson_key": page.translation_key, "block_id": block_id})
+        if signed_in else "",
     }
     return json_script(config, f"h5p-activity-{block_id}")

@@ -75,7 +75,31 @@
     return null;
   });
 
+  // Saved answers the lesson must drop: a part id that is a path, a kind named like a prototype,
+  // more than 64 KB, not text, and answers for another block of the lesson.
+  tryMove("forged_saved_answers", function () {
+    if (!framed) return null;
+    [
+      { subContentId: "../other", dataType: "state", data: "{}" },
+      { subContentId: "0", dataType: "__proto__", data: "{}" },
+      { subContentId: "0", dataType: "hostile", data: "[" + new Array(70000).join("1,") + "1]" },
+      { subContentId: "0", dataType: "hostile", data: { not: "text" } },
+      { subContentId: "0", dataType: "hostile", data: "{}", block: "another-block" }
+    ].forEach(function (message) {
+      message.type = "sangkat-h5p-user-data";
+      message.block = message.block || "__BLOCK__";
+      window.parent.postMessage(message, "*");
+    });
+    return null;
+  });
+  var savedAnswers = window.location.pathname.replace("/h5p/play/", "/h5p/user-data/");
+
   var requests = [
+    tryRequest("read_saved_answers", savedAnswers, { credentials: "include" }),
+    tryRequest("save_answers_blind", savedAnswers, {
+      method: "POST", mode: "no-cors", credentials: "include", headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ subContentId: "0", dataType: "blind", data: "{}" })
+    }),
     tryRequest("read_personal_data", "/account/data/download/", { credentials: "include" }),
     tryRequest("read_statements", "/xapi/statements", {
       credentials: "include", headers: { "X-Experience-API-Version": "1.0.3" }

@@ -23,6 +23,13 @@ Sangkat.Choice = (function (EventDispatcher) {
     this.chosen = null;
     this.score = 0;
     this.answered = false;
+    // Where the learner left off (H5P passes it back when the player keeps her answers).
+    var previous = this.extras.previousState;
+    if (previous && typeof previous === "object" && typeof previous.chosen === "number" &&
+        previous.chosen >= 0 && previous.chosen < this.answers.length && previous.chosen % 1 === 0) {
+      this.chosen = previous.chosen;
+      this.answered = previous.answered === true;
+    }
   }
 
   Choice.prototype = Object.create(EventDispatcher.prototype);
@@ -65,7 +72,16 @@ Sangkat.Choice = (function (EventDispatcher) {
     this.feedback.setAttribute("role", "status");
     this.feedback.setAttribute("aria-live", "polite");
     root.appendChild(this.feedback);
+    if (this.chosen !== null) {
+      this.buttons[this.chosen].setAttribute("aria-checked", "true");
+      if (this.answered) this.showResult();
+    }
     this.trigger("resize");
+  };
+
+  // What H5P saves for the learner: the chosen answer and whether she checked it.
+  Choice.prototype.getCurrentState = function () {
+    return { chosen: this.chosen, answered: this.answered };
   };
 
   Choice.prototype.choose = function (index) {
@@ -83,15 +99,8 @@ Sangkat.Choice = (function (EventDispatcher) {
       this.trigger("resize");
       return;
     }
-    var answer = this.answers[this.chosen] || {};
-    var right = !!answer.correct;
     this.answered = true;
-    this.score = right ? 1 : 0;
-    var button = this.buttons[this.chosen];
-    button.classList.add(right ? "is-right" : "is-wrong");
-    this.feedback.className = "sangkat-choice-feedback " + (right ? "is-right" : "is-wrong");
-    this.feedback.textContent = (right ? this.l10n.correct : this.l10n.wrong) + (answer.feedback ? " " + answer.feedback : "");
-    this.checkButton.textContent = this.l10n.retry;
+    var right = this.showResult();
 
     var answered = this.createXAPIEventTemplate("answered");
     this.addQuestionToXAPI(answered);
@@ -100,6 +109,19 @@ Sangkat.Choice = (function (EventDispatcher) {
     this.trigger(answered);
     this.triggerXAPIScored(this.score, this.getMaxScore(), "completed", true, right);
     this.trigger("resize");
+  };
+
+  // The checked answer, its feedback and score, shown (also when a saved answer is restored).
+  Choice.prototype.showResult = function () {
+    var answer = this.answers[this.chosen] || {};
+    var right = !!answer.correct;
+    this.score = right ? 1 : 0;
+    var button = this.buttons[this.chosen];
+    button.classList.add(right ? "is-right" : "is-wrong");
+    this.feedback.className = "sangkat-choice-feedback " + (right ? "is-right" : "is-wrong");
+    this.feedback.textContent = (right ? this.l10n.correct : this.l10n.wrong) + (answer.feedback ? " " + answer.feedback : "");
+    this.checkButton.textContent = this.l10n.retry;
+    return right;
   };
 
   // The interaction described the way xAPI's cmi.interaction "choice" expects.

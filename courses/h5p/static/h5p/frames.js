@@ -5,6 +5,9 @@
 // and sent with the session and CSRF token to the statement store, which checks the actor again.
 // Statements wait in a queue in localStorage (one per learner) until the server has them, so a
 // dropped connection loses nothing; each has a UUID made here, so sending one twice is harmless.
+// Saved answers (H5P's content user data): the lesson reads the learner's saved answers for the
+// block from the server and hands them to the player in answer to its hello (only to a message from
+// the block's own frame), and stores on the server what the player saves, per part and kind.
 (function () {
   "use strict";
   if (window.sangkatH5PFrames) return;
@@ -13,6 +16,9 @@
   var MAX_STATEMENT_CHARS = 32768;
   var MAX_QUEUE = 200;
   var SUB_CONTENT = /^[A-Za-z0-9-]{1,64}$/;
+  var PART = /^(0|[A-Za-z0-9-]{1,64})$/; // "0" is the activity itself
+  var DATA_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+  var MAX_USER_DATA_CHARS = 65536;
   var IRI = /^https?:\/\/[^\s]{1,2000}$/;
   var activities = [];
   var relay = null; // the statement store and the learner (the same for every frame of the page)
@@ -162,7 +168,98 @@
 
   function listening(activity) {
     // The player's origin is opaque: "*" is the only target that reaches it; nothing secret is sent.
+    // Once the saved answers are here, the player answers this with a hello and gets them.
+    if (!activity.ready) return;
     if (activity.frame.contentWindow) activity.frame.contentWindow.postMessage({ type: "sangkat-h5p-listening" }, "*");
+  }
+
+  // ---- saved answers ----
+  function cleanStates(given) {
+    // {part: {dataType: JSON text}}, H5P's own shape; anything else from the server is dropped.
+    var states = {};
+    if (!isObject(given)) return states;
+    Object.keys(given).forEach(function (part) {
+      if (!PART.test(part) || !isObject(given[part])) return;
+      Object.keys(given[part]).forEach(function (type) {
+        var text = given[part][type];
+        if (!DATA_TYPE.test(type) || typeof text !== "string") return;
+        states[part] = states[part] || {};
+        states[part][type] = text;
+      });
+    });
+    return states;
+  }
+
+  function loadSaved(activity) {
+    if (!relay || !activity.userDataUrl) { ready(activity, false, null); return; }
+    fetch(activity.userDataUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (body) { ready(activity, true, cleanStates(body && body.states)); },
+            // Not read: the activity starts empty and saves nothing, so it cannot overwrite them.
+            function () { ready(activity, false, null); });
+  }
+
+  function ready(activity, save, states) {
+    activity.save = save;
+    activity.states = states;
+    activity.ready = true;
+    listening(activity);
+  }
+
+  function start(activity, source) {
+    // Only in answer to a hello from the block's own frame (origin "null"): the saved answers go to
+    // the player that asked, not to whatever page the frame may have been sent to since.
+    source.postMessage({ type: "sangkat-h5p-listening", start: { save: activity.save, userData: activity.states } }, "*");
+  }
+
+  var pendingStates = []; // [{activity, part, type, data}]: the newest per activity, part and type
+  var sendingState = false;
+  var stateRetryDelay = 2000;
+  var stateRetryTimer = null;
+
+  function keep(activity, data) {
+    if (!activity.save || typeof data.subContentId !== "string" || !PART.test(data.subContentId) ||
+        typeof data.dataType !== "string" || !DATA_TYPE.test(data.dataType)) return;
+    var text = data.data;
+    if (text !== null && (typeof text !== "string" || text.length > MAX_USER_DATA_CHARS)) return;
+    pendingStates = pendingStates.filter(function (p) {
+      return !(p.activity === activity && p.part === data.subContentId && p.type === data.dataType);
+    });
+    pendingStates.push({ activity: activity, part: data.subContentId, type: data.dataType, data: text });
+    sendStates();
+  }
+
+  function sendStates() {
+    if (sendingState || !pendingStates.length) return;
+    sendingState = true;
+    var item = pendingStates[0];
+    var body = JSON.stringify({ subContentId: item.part, dataType: item.type, data: item.data });
+    fetch(item.activity.userDataUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: body.length < 60000, // still sent when the learner leaves the lesson right after
+      headers: { "Content-Type": "application/json", "X-CSRFToken": relay.csrfToken },
+      body: body
+    }).then(function (response) {
+      sendingState = false;
+      var status = response.status;
+      // Session ended, throttled or server trouble: kept and sent again later (a newer save of the
+      // same part replaces it). Stored or refused for good: it leaves.
+      if (status === 403 || status === 408 || status === 429 || status >= 500) { retryStates(); return; }
+      if (!response.ok && window.console) console.warn("Saved answers refused", status);
+      pendingStates = pendingStates.filter(function (p) { return p !== item; });
+      stateRetryDelay = 2000;
+      sendStates();
+    }, function () {
+      sendingState = false;
+      retryStates();
+    });
+  }
+
+  function retryStates() {
+    if (stateRetryTimer) return;
+    stateRetryTimer = setTimeout(function () { stateRetryTimer = null; sendStates(); }, stateRetryDelay);
+    stateRetryDelay = Math.min(stateRetryDelay * 2, 60000);
   }
 
   window.addEventListener("message", function (event) {
@@ -170,7 +267,9 @@
     var data = event.data;
     if (!activity || event.origin !== "null" || !isObject(data) || data.block !== activity.block) return;
     if (data.type === "sangkat-h5p-hello") {
-      listening(activity);
+      if (activity.ready) start(activity, event.source);
+    } else if (data.type === "sangkat-h5p-user-data") {
+      keep(activity, data);
     } else if (data.type === "sangkat-h5p-height") {
       if (typeof data.height === "number" && isFinite(data.height)) {
         activity.frame.style.height = Math.round(Math.min(Math.max(data.height, 120), 4000)) + "px";
@@ -187,11 +286,15 @@
     if (!relay && own.actor) {
       relay = { actor: own.actor, csrfToken: own.csrfToken, statementsUrl: own.statementsUrl, queueKey: own.queueKey };
     }
-    var activity = { frame: frames[i], block: own.block, activity: own.activity, lesson: own.lesson };
+    var activity = {
+      frame: frames[i], block: own.block, activity: own.activity, lesson: own.lesson,
+      userDataUrl: own.userDataUrl || "", ready: false, save: false, states: null
+    };
     activities.push(activity);
     frames[i].addEventListener("load", listening.bind(null, activity));
-    listening(activity);
+    loadSaved(activity);
   }
   window.addEventListener("online", flush);
+  window.addEventListener("online", sendStates);
   flush(); // statements left from an earlier visit
 })();
