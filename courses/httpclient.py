@@ -298,7 +298,7 @@ def _save(response: urllib3.BaseHTTPResponse, url: str, *, max_bytes: int) -> Pa
         _("The file is larger than %(size)s MB.") % {"size": round(max_bytes / (1024 * 1024), 1)}
     )
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise too_big
     handle, name = tempfile.mkstemp(prefix="sangkat-download-")
     path = Path(name)

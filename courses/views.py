@@ -53,7 +53,7 @@ def submit_quiz(request, lesson_id: int, quiz_id: str):
         return redirect(f"{lesson.url}#quiz-{quiz_id}")
     answers = {
         key[1:]: request.POST.getlist(key)
-        for key in request.POST if key.startswith("q") and key[1:].isdigit()
+        for key in request.POST if key.startswith("q") and key[1:].isascii() and key[1:].isdigit()
     }
     try:
         outcome = services.submit_quiz(

@@ -186,7 +186,7 @@ def _parse_user_data(request) -> tuple[str, str, str | None]:
     if content_type != "application/json":
         raise ValueError(_("Send the saved answers as application/json."))
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > _MAX_USER_DATA_BODY:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > _MAX_USER_DATA_BODY:
         raise ValueError(_("The saved answers are too large (at most %(size)s KB).")
                          % {"size": xapi_services.MAX_STATE_BYTES // 1024})
     try:

@@ -9,6 +9,8 @@ from uuid import UUID
 
 from django.conf import settings
 
+from cms.requestids import parse_id
+
 _ACTIVITY_PATH = re.compile(
     r"^/xapi/activities/lessons/(?P<lesson>[0-9a-f-]{36})/h5p/(?P<block>[A-Za-z0-9_-]{1,64})$"
 )
@@ -28,10 +30,7 @@ def user_id_of(agent: dict) -> int | None:
     account = agent.get("account") if isinstance(agent, dict) else None
     if not isinstance(account, dict) or account.get("homePage") != _home_page():
         return None
-    name = account.get("name")
-    if not isinstance(name, str) or not name.isdigit():
-        return None
-    return int(name)
+    return parse_id(account.get("name"))
 
 
 def activity_iri(*, lesson_key: UUID | str, block_id: str) -> str:

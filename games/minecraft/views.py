@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.media import serve
+from cms.requestids import parse_id
 
 from . import selectors, services
 from .forms import MemberForm, ProposalForm, SessionForm, UploadBuildForm
@@ -70,9 +71,9 @@ def session_create(request):
     if not selectors.can_run_sessions(request.user):
         raise PermissionDenied
     form = SessionForm(request.POST or None, user=request.user)
-    wanted = request.GET.get("labs_session", "")
-    if request.method == "GET" and wanted.isdigit() and int(wanted) in form.labs_sessions:
-        form.initial["labs_session"] = int(wanted)  # from the center session's page
+    wanted = parse_id(request.GET.get("labs_session"))
+    if request.method == "GET" and wanted in form.labs_sessions:
+        form.initial["labs_session"] = wanted  # from the center session's page
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from cms.pagecache import digest
+from cms.requestids import parse_id
 from cms.roles import INNOVATION_UNIT, MODERATOR, has_role, is_women_space_moderator
 
 from .models import Call, Category, Comment, Proposal, Space, WomenSpaceMembership
@@ -228,7 +229,8 @@ def open_reports(user, *, limit: int = 100) -> list[dict]:
 def moderation_target(user, *, kind: str, target_id) -> Proposal | Comment | None:
     """A proposal or comment this moderator may act on; None for a forged id or a space not theirs."""
     spaces = _moderated_spaces(user)
-    if not spaces or not str(target_id or "").isdigit():
+    target_id = parse_id(target_id if isinstance(target_id, str) else str(target_id or ""))
+    if not spaces or target_id is None:
         return None
     if kind == "proposal":
         return Proposal.objects.select_related("author").filter(pk=target_id, space__in=spaces).first()
@@ -305,6 +307,7 @@ def membership_requests(facilitator) -> list[WomenSpaceMembership]:
 
 
 def membership_for(facilitator, membership_id) -> WomenSpaceMembership | None:
-    if not str(membership_id or "").isdigit():
+    membership_id = parse_id(str(membership_id or ""))
+    if membership_id is None:
         return None
     return _memberships_of_centers(facilitator).filter(pk=membership_id).first()

@@ -139,7 +139,7 @@ def moderation_act(request):
         from django.contrib.auth import get_user_model
 
         user_id = p.get("user", "")
-        person = get_user_model().objects.filter(pk=user_id).first() if user_id.isdigit() else None
+        person = get_user_model().objects.filter(pk=parse_id(user_id)).first() if parse_id(user_id) else None
         try:
             if person is None:
                 raise ParticipationError(_("This person is not blocked."))

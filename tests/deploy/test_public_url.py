@@ -84,5 +84,5 @@ def test_a_plain_http_pilot_without_a_proxy():
     assert probe(**pilot)["ssl_redirect"] is True  # the production default
     found = probe(**pilot, SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SERVE_MEDIA="1")
     assert found["ssl_redirect"] is False and found["secure_cookies"] is False
-    assert found["media"] == "serve"
+    assert found["media"] == "serve_public_media"  # never the restricted files (cms.media)
     assert probe(**pilot)["media"] is None  # behind a proxy, the proxy serves /media/
