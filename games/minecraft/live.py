@@ -4,6 +4,8 @@ never an error page."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,34 @@ def connect(session: CoDesignSession) -> McpiConnection:
     if not session.server_host:
         raise CoDesignError(_("Set the game server's address on the session first."))
     return McpiConnection(session.server_host, session.server_port, timeout=TIMEOUT_S)
+
+
+# Block hits are queued per connection, from when it connects (RaspberryJuice, and Sangkat's mod
+# as it): one connection per session is kept open in this process for them, opened when the site
+# is stamped or pins are first asked for. A connection that drops reconnects on its next poll; the
+# hits made while it was down are lost, as on RaspberryJuice.
+_events_lock = threading.Lock()
+_event_connections: dict[tuple[int, str, int], McpiConnection] = {}
+
+
+def event_connection(session: CoDesignSession) -> McpiConnection:
+    """The connection this process keeps for the session's block hits (opened on first use)."""
+    if not session.server_host:
+        raise CoDesignError(_("Set the game server's address on the session first."))
+    key = (session.pk, session.server_host, session.server_port)
+    with _events_lock:
+        for other in [k for k in _event_connections if k[0] == session.pk and k != key]:
+            _event_connections.pop(other).close()  # the session's server address changed
+        if key not in _event_connections:
+            _event_connections[key] = McpiConnection(session.server_host, session.server_port,
+                                                     timeout=TIMEOUT_S)
+        return _event_connections[key]
+
+
+def close_event_connections() -> None:
+    with _events_lock:
+        while _event_connections:
+            _event_connections.popitem()[1].close()
 
 
 def legacy_volume(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +85,8 @@ def stamp_site(*, session: CoDesignSession) -> int:
                 report = stamp(conn, (team.origin_x, start, team.origin_z), ids, data=data)
                 written += report.blocks
             conn.post_chat(_("The site is ready. Each team builds on its own plot."))
+        # From here on, the session's block hits are queued for it (the connection opens now).
+        event_connection(session).clear_events()
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
     return written
@@ -95,8 +127,7 @@ def collect_pins(*, session: CoDesignSession) -> int:
     depth, width = vol.blocks.shape[1:]
     teams: list[Team] = list(session.teams.all())
     try:
-        with connect(session) as conn:
-            hits = conn.poll_block_hits()
+        hits = event_connection(session).poll_block_hits()
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
     made = 0

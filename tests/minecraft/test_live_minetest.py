@@ -101,3 +101,26 @@ def test_the_timer_command_snapshots_a_running_server(minetest, small_site, faci
     call_command("live_session", "--session", str(session.pk), "--rounds", "1", stdout=out)
     assert "snapshot of 1 plots" in out.getvalue()
     assert session.teams.get().snapshots.count() == 1
+
+
+def test_pins_arrive_on_the_sessions_own_connection_and_no_other_script_takes_them(
+        minetest, small_site, facilitator):
+    """Hits are queued per connection (RaspberryJuice's rule, the mod's too): the session keeps one
+    open from the stamp on, and another script reading hits on its own connection takes none."""
+    session = services.create_session(facilitator=facilitator, title="Pins", site=small_site,
+                                      team_names=["A", "B"], server_host="127.0.0.1",
+                                      server_port=minetest.mcpi_port)
+    try:
+        live.stamp_site(session=session)
+        team = session.teams.get(index=1)
+        with McpiConnection("127.0.0.1", minetest.mcpi_port, timeout=30) as other_script:
+            other_script.poll_block_hits()
+            other_script._set(f"sangkat.punch({team.origin_x + 3},{volume.SURFACE_Y},{team.origin_z + 4},1)")
+            other_script.sync()
+            assert len(other_script.poll_block_hits()) == 1  # the other script sees its own copy
+        assert live.collect_pins(session=session) == 1
+        pin = team.pins.get()
+        assert (pin.x, pin.y, pin.z) == (team.origin_x + 3, volume.SURFACE_Y, team.origin_z + 4)
+        assert live.collect_pins(session=session) == 0
+    finally:
+        live.close_event_connections()
