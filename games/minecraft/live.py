@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import palette as P
 from .bridge import BridgeUnavailable, McpiConnection, snapshot, stamp
@@ -103,21 +104,57 @@ def post_prompt(*, session: CoDesignSession, text: str) -> None:
         raise _unavailable(session, exc) from None
 
 
+def unloaded_chunks(vol: SiteVolume, start: int, blocks: np.ndarray, origin: tuple[int, int]) -> int:
+    """How many of the plot's 16x16 columns read as air where the bridge stamped solid ground.
+
+    The bottom layer of the live window lies BELOW_GROUND under the lowest ground, so the stamp
+    filled it: a server that has not loaded an area (Debian's pycraft answers air for areas no
+    player is near; Minetest without emerging answers "ignore") reads it as air, while a team would
+    have to dig out a whole 16x16 column, two layers under the ground, to do the same.
+    """
+    expected, _data = legacy_volume(vol.blocks[start - BASE_Y:start - BASE_Y + 1])
+    depth, width = min(expected.shape[1], blocks.shape[1]), min(expected.shape[2], blocks.shape[2])
+    solid = expected[0, :depth, :width] != 0
+    read_air = blocks[0, :depth, :width] == 0
+    zs, xs = np.indices((depth, width))
+    chunk = ((origin[1] + zs) // 16) * 100003 + (origin[0] + xs) // 16
+    unloaded = 0
+    for key in np.unique(chunk[solid]):
+        here = solid & (chunk == key)
+        if read_air[here].all():
+            unloaded += 1
+    return unloaded
+
+
 def snapshot_teams(*, session: CoDesignSession) -> int:
-    """Read every team plot and store it as that team's latest snapshot; plots read."""
+    """Read every team plot and store it as that team's latest snapshot; plots saved.
+
+    A plot the server has not loaded (it reads as air where the ground was stamped) is never saved:
+    once the loaded plots are saved, CoDesignError names the others.
+    """
     vol = site_volume(session.site)
     start, height = _window(vol)
     depth, width = vol.blocks.shape[1:]
-    saved = 0
+    saved, refused = 0, []
     try:
         with connect(session) as conn:
             for team in session.teams.order_by("index"):
                 blocks = snapshot(conn, (team.origin_x, start, team.origin_z),
                                   (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                if unloaded_chunks(vol, start, blocks, (team.origin_x, team.origin_z)):
+                    refused.append(team.name)
+                    continue
                 save_snapshot(team=team, blocks=blocks, base_y=start)
                 saved += 1
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
+    if refused:
+        raise CoDesignError(ngettext(
+            "The game server has not loaded the plot of team %(teams)s, so it was not recorded: ask a "
+            "player to stand near it, then take the snapshot again (%(saved)s other plots saved).",
+            "The game server has not loaded the plots of teams %(teams)s, so they were not recorded: ask "
+            "a player to stand near each, then take the snapshot again (%(saved)s other plots saved).",
+            len(refused)) % {"teams": ", ".join(refused), "saved": saved})
     return saved
 
 

@@ -124,3 +124,66 @@ def test_pins_arrive_on_the_sessions_own_connection_and_no_other_script_takes_th
         assert live.collect_pins(session=session) == 0
     finally:
         live.close_event_connections()
+
+
+def _forget_plot(port, team, vol_width, vol_depth):
+    """What a server that has not loaded a plot answers (pycraft away from players: air)."""
+    with McpiConnection("127.0.0.1", port, timeout=30) as conn:
+        conn.set_blocks(team.origin_x, volume.BASE_Y, team.origin_z, team.origin_x + vol_width - 1,
+                        volume.BASE_Y + 60, team.origin_z + vol_depth - 1, 0)
+        conn.sync()
+
+
+def test_a_plot_the_server_has_not_loaded_is_refused_and_never_recorded(minetest, small_site, facilitator):
+    session = services.create_session(facilitator=facilitator, title="Unloaded", site=small_site,
+                                      team_names=["A", "B"], server_host="127.0.0.1",
+                                      server_port=minetest.mcpi_port)
+    live.stamp_site(session=session)
+    vol = services.site_volume(small_site)
+    depth, width = vol.blocks.shape[1:]
+    unloaded = session.teams.get(index=1)
+    _forget_plot(minetest.mcpi_port, unloaded, width, depth)
+    with pytest.raises(services.CoDesignError) as refused:
+        live.snapshot_teams(session=session)
+    assert "has not loaded the plot of team B" in refused.value.message
+    assert "ask a player to stand near it" in refused.value.message
+    assert "(1 other plots saved)" in refused.value.message
+    assert unloaded.snapshots.count() == 0
+    assert session.teams.get(index=0).snapshots.count() == 1
+    # Stamped again (or loaded), the plot is read and saved.
+    live.stamp_site(session=session)
+    assert live.snapshot_teams(session=session) == 2
+    assert unloaded.snapshots.count() == 1
+
+
+def test_a_team_that_digs_a_hole_is_still_recorded(minetest, small_site, facilitator):
+    session = services.create_session(facilitator=facilitator, title="Dig", site=small_site,
+                                      team_names=["A"], server_host="127.0.0.1",
+                                      server_port=minetest.mcpi_port)
+    live.stamp_site(session=session)
+    team = session.teams.get()
+    with McpiConnection("127.0.0.1", minetest.mcpi_port, timeout=30) as conn:
+        # A deep 4x4 pit down to the bottom of the live window: real, not an unloaded area.
+        conn.set_blocks(team.origin_x + 2, volume.BASE_Y, team.origin_z + 2, team.origin_x + 5,
+                        volume.SURFACE_Y, team.origin_z + 5, 0)
+        conn.sync()
+    assert live.snapshot_teams(session=session) == 1
+
+
+def test_the_timer_command_says_which_plot_is_not_loaded(minetest, small_site, facilitator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    session = services.create_session(facilitator=facilitator, title="Timer unloaded", site=small_site,
+                                      team_names=["A", "B"], server_host="127.0.0.1",
+                                      server_port=minetest.mcpi_port)
+    live.stamp_site(session=session)
+    vol = services.site_volume(small_site)
+    depth, width = vol.blocks.shape[1:]
+    _forget_plot(minetest.mcpi_port, session.teams.get(index=0), width, depth)
+    out = StringIO()
+    call_command("live_session", "--session", str(session.pk), "--rounds", "1", stdout=out)
+    assert "has not loaded the plot of team A" in out.getvalue()
+    assert "snapshot of 2 plots" not in out.getvalue()
+    assert session.teams.get(index=0).snapshots.count() == 0
