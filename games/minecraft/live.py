@@ -77,14 +77,21 @@ def _unavailable(session: CoDesignSession, exc: Exception) -> CoDesignError:
 def stamp_site(*, session: CoDesignSession) -> int:
     """Build the site on every team's plot in the live world (setBlocks batches); blocks written."""
     vol = site_volume(session.site)
-    start, _height = _window(vol)
+    start, height = _window(vol)
     ids, data = legacy_volume(vol.blocks[start - BASE_Y:])
     written = 0
+    depth, width = vol.blocks.shape[1:]
     try:
         with connect(session) as conn:
             for team in session.teams.order_by("index"):
                 report = stamp(conn, (team.origin_x, start, team.origin_z), ids, data=data)
                 written += report.blocks
+                # Read back what the server now holds: the baseline captures compare with, so that
+                # an untouched plot is zero change on a server that stores some blocks differently.
+                held = snapshot(conn, (team.origin_x, start, team.origin_z),
+                                (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                if not unloaded_chunks(vol, start, held, (team.origin_x, team.origin_z)):
+                    save_snapshot(team=team, blocks=held, base_y=start, baseline=True)
             conn.post_chat(_("The site is ready. Each team builds on its own plot."))
         # From here on, the session's block hits are queued for it (the connection opens now).
         event_connection(session).clear_events()
