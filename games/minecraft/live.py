@@ -4,8 +4,11 @@ never an error page."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import palette as P
 from .bridge import BridgeUnavailable, McpiConnection, snapshot, stamp
@@ -22,6 +25,34 @@ def connect(session: CoDesignSession) -> McpiConnection:
     if not session.server_host:
         raise CoDesignError(_("Set the game server's address on the session first."))
     return McpiConnection(session.server_host, session.server_port, timeout=TIMEOUT_S)
+
+
+# Block hits are queued per connection, from when it connects (RaspberryJuice, and Sangkat's mod
+# as it): one connection per session is kept open in this process for them, opened when the site
+# is stamped or pins are first asked for. A connection that drops reconnects on its next poll; the
+# hits made while it was down are lost, as on RaspberryJuice.
+_events_lock = threading.Lock()
+_event_connections: dict[tuple[int, str, int], McpiConnection] = {}
+
+
+def event_connection(session: CoDesignSession) -> McpiConnection:
+    """The connection this process keeps for the session's block hits (opened on first use)."""
+    if not session.server_host:
+        raise CoDesignError(_("Set the game server's address on the session first."))
+    key = (session.pk, session.server_host, session.server_port)
+    with _events_lock:
+        for other in [k for k in _event_connections if k[0] == session.pk and k != key]:
+            _event_connections.pop(other).close()  # the session's server address changed
+        if key not in _event_connections:
+            _event_connections[key] = McpiConnection(session.server_host, session.server_port,
+                                                     timeout=TIMEOUT_S)
+        return _event_connections[key]
+
+
+def close_event_connections() -> None:
+    with _events_lock:
+        while _event_connections:
+            _event_connections.popitem()[1].close()
 
 
 def legacy_volume(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,15 +77,24 @@ def _unavailable(session: CoDesignSession, exc: Exception) -> CoDesignError:
 def stamp_site(*, session: CoDesignSession) -> int:
     """Build the site on every team's plot in the live world (setBlocks batches); blocks written."""
     vol = site_volume(session.site)
-    start, _height = _window(vol)
+    start, height = _window(vol)
     ids, data = legacy_volume(vol.blocks[start - BASE_Y:])
     written = 0
+    depth, width = vol.blocks.shape[1:]
     try:
         with connect(session) as conn:
             for team in session.teams.order_by("index"):
                 report = stamp(conn, (team.origin_x, start, team.origin_z), ids, data=data)
                 written += report.blocks
+                # Read back what the server now holds: the baseline captures compare with, so that
+                # an untouched plot is zero change on a server that stores some blocks differently.
+                held = snapshot(conn, (team.origin_x, start, team.origin_z),
+                                (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                if not unloaded_chunks(vol, start, held, (team.origin_x, team.origin_z)):
+                    save_snapshot(team=team, blocks=held, base_y=start, baseline=True)
             conn.post_chat(_("The site is ready. Each team builds on its own plot."))
+        # From here on, the session's block hits are queued for it (the connection opens now).
+        event_connection(session).clear_events()
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
     return written
@@ -71,21 +111,57 @@ def post_prompt(*, session: CoDesignSession, text: str) -> None:
         raise _unavailable(session, exc) from None
 
 
+def unloaded_chunks(vol: SiteVolume, start: int, blocks: np.ndarray, origin: tuple[int, int]) -> int:
+    """How many of the plot's 16x16 columns read as air where the bridge stamped solid ground.
+
+    The bottom layer of the live window lies BELOW_GROUND under the lowest ground, so the stamp
+    filled it: a server that has not loaded an area (Debian's pycraft answers air for areas no
+    player is near; Minetest without emerging answers "ignore") reads it as air, while a team would
+    have to dig out a whole 16x16 column, two layers under the ground, to do the same.
+    """
+    expected, _data = legacy_volume(vol.blocks[start - BASE_Y:start - BASE_Y + 1])
+    depth, width = min(expected.shape[1], blocks.shape[1]), min(expected.shape[2], blocks.shape[2])
+    solid = expected[0, :depth, :width] != 0
+    read_air = blocks[0, :depth, :width] == 0
+    zs, xs = np.indices((depth, width))
+    chunk = ((origin[1] + zs) // 16) * 100003 + (origin[0] + xs) // 16
+    unloaded = 0
+    for key in np.unique(chunk[solid]):
+        here = solid & (chunk == key)
+        if read_air[here].all():
+            unloaded += 1
+    return unloaded
+
+
 def snapshot_teams(*, session: CoDesignSession) -> int:
-    """Read every team plot and store it as that team's latest snapshot; plots read."""
+    """Read every team plot and store it as that team's latest snapshot; plots saved.
+
+    A plot the server has not loaded (it reads as air where the ground was stamped) is never saved:
+    once the loaded plots are saved, CoDesignError names the others.
+    """
     vol = site_volume(session.site)
     start, height = _window(vol)
     depth, width = vol.blocks.shape[1:]
-    saved = 0
+    saved, refused = 0, []
     try:
         with connect(session) as conn:
             for team in session.teams.order_by("index"):
                 blocks = snapshot(conn, (team.origin_x, start, team.origin_z),
                                   (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                if unloaded_chunks(vol, start, blocks, (team.origin_x, team.origin_z)):
+                    refused.append(team.name)
+                    continue
                 save_snapshot(team=team, blocks=blocks, base_y=start)
                 saved += 1
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
+    if refused:
+        raise CoDesignError(ngettext(
+            "The game server has not loaded the plot of team %(teams)s, so it was not recorded: ask a "
+            "player to stand near it, then take the snapshot again (%(saved)s other plots saved).",
+            "The game server has not loaded the plots of teams %(teams)s, so they were not recorded: ask "
+            "a player to stand near each, then take the snapshot again (%(saved)s other plots saved).",
+            len(refused)) % {"teams": ", ".join(refused), "saved": saved})
     return saved
 
 
@@ -95,8 +171,7 @@ def collect_pins(*, session: CoDesignSession) -> int:
     depth, width = vol.blocks.shape[1:]
     teams: list[Team] = list(session.teams.all())
     try:
-        with connect(session) as conn:
-            hits = conn.poll_block_hits()
+        hits = event_connection(session).poll_block_hits()
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
     made = 0

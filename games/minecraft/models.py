@@ -170,6 +170,9 @@ class Snapshot(models.Model):
     shape_x = models.PositiveSmallIntegerField()
     base_y = models.IntegerField(default=48)  # the world y of layer 0
     blocks = models.BinaryField()
+    # The plot as the server held it right after stamping: what captures compare against, since a
+    # server may store some stamped blocks differently (pycraft turns slabs and signs into stone).
+    baseline = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-taken_at"]

@@ -249,7 +249,7 @@ def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Ca
 def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture:
     from .tasks import capture_task
 
-    if not Snapshot.objects.filter(team__session=session).exists():
+    if not Snapshot.objects.filter(team__session=session, baseline=False).exists():
         raise CoDesignError(_("No live snapshot yet: run the live session first, or upload the world."))
     with transaction.atomic():
         item = Capture.objects.create(session=session, source=Capture.Source.LIVE, created_by=user)
@@ -257,13 +257,15 @@ def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture
     return item
 
 
-def save_snapshot(*, team: Team, blocks: np.ndarray, base_y: int = BASE_Y) -> Snapshot:
-    """Store what the live bridge read from a team plot (legacy ids [y, z, x], layer 0 at base_y)."""
+def save_snapshot(*, team: Team, blocks: np.ndarray, base_y: int = BASE_Y, baseline: bool = False) -> Snapshot:
+    """Store what the live bridge read from a team plot (legacy ids [y, z, x], layer 0 at base_y);
+    `baseline`: read right after stamping, what live captures of the plot compare against."""
     if blocks.ndim != 3 or any(n > 1024 for n in blocks.shape) or base_y < BASE_Y:
         raise CoDesignError(_("The snapshot has the wrong shape."))
     raw = zlib.compress(np.ascontiguousarray(blocks, dtype=np.int16).tobytes(), 6)
     y, z, x = blocks.shape
-    return Snapshot.objects.create(team=team, shape_y=y, shape_z=z, shape_x=x, base_y=base_y, blocks=raw)
+    return Snapshot.objects.create(team=team, shape_y=y, shape_z=z, shape_x=x, base_y=base_y, blocks=raw,
+                                   baseline=baseline)
 
 
 def _snapshot_volume(snapshot: Snapshot, baseline: np.ndarray, registry: P.Registry) -> np.ndarray:
@@ -328,10 +330,19 @@ def run_capture(*, capture_id: int) -> None:
                 if not blocks.any():
                     raise EmptyPlot(team.name)
             else:
-                snapshot = team.snapshots.order_by("-taken_at").first()
+                snapshot = team.snapshots.filter(baseline=False).order_by("-taken_at").first()
                 if snapshot is None:
                     continue
                 blocks = _snapshot_volume(snapshot, baseline, registry)
+                stamped = team.snapshots.filter(baseline=True).order_by("-taken_at").first()
+                if stamped is not None:  # compare with what the server held, not what was sent
+                    held = _snapshot_volume(stamped, baseline, registry)
+                    held_before = C.metrics(held, cats, ground=vol.surface, base_y=BASE_Y, width=vol.width,
+                                            depth=vol.depth, names=registry.names)
+                    builds.append(_measure_and_render(item, team, vol, held, blocks, held_before, cats,
+                                                      registry.names))
+                    _set_capture(capture_id, progress=min(99, int(100 * (n + 1) / len(teams))))
+                    continue
             builds.append(_measure_and_render(item, team, vol, baseline, blocks, before, cats, registry.names))
             _set_capture(capture_id, progress=min(99, int(100 * (n + 1) / len(teams))))
         _set_capture(capture_id, state=TaskState.DONE, progress=100, finished_at=timezone.now())

@@ -7,19 +7,29 @@ from django.core.management import CommandError, call_command
 
 from games.minecraft.management.commands.install_world import offline_uuid
 
+RELEASED = {"1.18.2": "2022-02-28T10:42:45+00:00", "1.20.4": "2023-12-07T12:56:20+00:00",
+            "1.21.4": "2024-12-03T10:12:57+00:00"}
+
+
+def add_version(folder, version_id, **changes):
+    version = folder / "versions" / version_id
+    version.mkdir(parents=True)
+    data = {
+        "id": version_id, "type": "release", "mainClass": "net.minecraft.client.main.Main", "libraries": [],
+        "releaseTime": RELEASED.get(version_id, "2023-12-07T12:56:20+00:00"),
+        "time": RELEASED.get(version_id, "2023-12-07T12:56:20+00:00"),
+        "arguments": {"game": ["--username", "${auth_player_name}", "--version", "${version_name}",
+                               "--gameDir", "${game_directory}", "--uuid", "${auth_uuid}"], "jvm": ["-cp", "${classpath}"]},
+        "assetIndex": {"id": "12"}, "assets": "12",
+    }
+    data.update(changes)
+    (version / f"{version_id}.json").write_text(json.dumps({k: v for k, v in data.items() if v is not None}))
+
 
 @pytest.fixture
 def dot_minecraft(tmp_path):
     folder = tmp_path / ".minecraft"
-    version = folder / "versions" / "1.20.4"
-    version.mkdir(parents=True)
-    (version / "1.20.4.json").write_text(json.dumps({
-        "id": "1.20.4", "type": "release", "mainClass": "net.minecraft.client.main.Main", "libraries": [],
-        "releaseTime": "2023-12-07T12:56:20+00:00", "time": "2023-12-07T12:56:20+00:00",
-        "arguments": {"game": ["--username", "${auth_player_name}", "--version", "${version_name}",
-                               "--gameDir", "${game_directory}", "--uuid", "${auth_uuid}"], "jvm": ["-cp", "${classpath}"]},
-        "assetIndex": {"id": "12"}, "assets": "12",
-    }))
+    add_version(folder, "1.20.4")
     return folder
 
 
@@ -129,3 +139,87 @@ def test_a_zip_of_one_mib_entries_is_refused_before_anything_is_written(dot_mine
     with pytest.raises(CommandError, match="zip bomb"):
         _run("--minecraft-dir", str(dot_minecraft), "--file", str(bomb))
     assert not (dot_minecraft / "saves").exists() or list((dot_minecraft / "saves").iterdir()) == []
+
+
+def _launched(out):
+    return out.split("--version ")[1].split()[0]
+
+
+def _saves(folder):
+    saves = folder / "saves"
+    return sorted(p.name for p in saves.iterdir()) if saves.exists() else []
+
+
+@pytest.fixture
+def three_versions(tmp_path):
+    """1.18.2, 1.20.4 and 1.21.4 installed (the old code launched whichever the folder listed first)."""
+    folder = tmp_path / ".minecraft"
+    for version in ("1.18.2", "1.20.4", "1.21.4"):
+        add_version(folder, version)
+    return folder
+
+
+def test_launches_the_version_the_world_was_made_with(three_versions, world_file):
+    out = _run("--minecraft-dir", str(three_versions), "--file", str(world_file))
+    assert _launched(out) == "1.20.4"  # the generated world's level.dat says 1.20.4
+
+
+def test_without_a_world_launches_the_newest_release_not_the_first_listed(three_versions):
+    add_version(three_versions, "24w14a", type="snapshot", releaseTime="2024-04-03T12:00:00+00:00")
+    assert _launched(_run("--minecraft-dir", str(three_versions))) == "1.21.4"
+
+
+def test_a_newer_release_is_chosen_with_a_warning_when_the_worlds_is_missing(tmp_path, world_file):
+    from io import StringIO
+
+    folder = tmp_path / ".minecraft"
+    for version in ("1.18.2", "1.21.4"):
+        add_version(folder, version)
+    out, err = StringIO(), StringIO()
+    call_command("install_world", "--minecraft-dir", str(folder), "--file", str(world_file),
+                 stdout=out, stderr=err)
+    assert _launched(out.getvalue()) == "1.21.4"
+    assert "made with Minecraft 1.20.4, which is not installed: launching 1.21.4" in err.getvalue()
+
+
+def test_a_world_newer_than_every_installed_release_is_refused_before_copying(tmp_path, world_file):
+    folder = tmp_path / ".minecraft"
+    add_version(folder, "1.18.2")
+    with pytest.raises(CommandError, match="made with Minecraft 1.20.4: install that version"):
+        _run("--minecraft-dir", str(folder), "--file", str(world_file))
+    assert _saves(folder) == []
+
+
+def test_a_refused_run_leaves_no_copy_of_the_world(dot_minecraft, world_file):
+    for _attempt in range(2):
+        with pytest.raises(CommandError, match="username"):
+            _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file), "--username", "no!")
+    with pytest.raises(CommandError, match="not installed here"):
+        _run("--minecraft-dir", str(dot_minecraft), "--file", str(world_file), "--game-version", "1.12.2")
+    assert _saves(dot_minecraft) == []
+
+
+@pytest.mark.parametrize("broken", [{"libraries": None}, {"releaseTime": None}, {"libraries": None,
+                                                                                  "releaseTime": None}])
+def test_a_version_file_without_libraries_or_release_time_is_named_not_a_traceback(
+        three_versions, world_file, broken):
+    from io import StringIO
+
+    add_version(three_versions, "1.20.6", **broken)
+    (three_versions / "versions" / "1.19").mkdir()
+    (three_versions / "versions" / "1.19" / "1.19.json").write_text("{not json")
+    out, err = StringIO(), StringIO()
+    call_command("install_world", "--minecraft-dir", str(three_versions), "--file", str(world_file),
+                 stdout=out, stderr=err)
+    assert "Version 1.20.6 is left out: its version file is incomplete" in err.getvalue()
+    assert "Version 1.19 is left out: its version file cannot be read" in err.getvalue()
+    assert _launched(out.getvalue()) == "1.20.4"
+
+
+def test_an_incomplete_version_asked_for_by_name_is_refused_with_a_message(tmp_path, world_file):
+    folder = tmp_path / ".minecraft"
+    add_version(folder, "1.20.4", libraries=None)
+    add_version(folder, "1.21.4", arguments={"game": "not a list"})
+    with pytest.raises(CommandError, match="not installed here"):
+        _run("--minecraft-dir", str(folder), "--file", str(world_file), "--game-version", "1.20.4")
+    assert _saves(folder) == []

@@ -288,7 +288,8 @@ class McpiConnection:
             self._set(f"chat.post({message})")
 
     def poll_block_hits(self) -> list[BlockHit]:
-        """The block hits since the last poll (the server forgets them once read)."""
+        """The block hits since the last poll on this connection (queued per connection, from when
+        it connected: the server forgets them once read, and a new connection starts empty)."""
         reply = self._get("events.block.hits()")
         hits = []
         for record in filter(None, reply.split("|")):

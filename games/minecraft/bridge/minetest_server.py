@@ -183,6 +183,80 @@ def _pid_file(directory: Path) -> Path:
     return Path(directory) / "minetestserver.pid"
 
 
+def _command_line(pid: int) -> list[str] | None:
+    """The command line of process `pid` (Linux /proc), or None when no such process runs."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    if not raw:  # a zombie, or a kernel thread: not a running server
+        return None
+    return [part.decode(errors="replace") for part in raw.rstrip(b"\0").split(b"\0")]
+
+
+def is_our_server(pid: int, directory: Path) -> bool:
+    """Whether process `pid` is a minetestserver running this directory's world.
+
+    A PID file outlives a crash, and the kernel hands its number to the next process that starts: only
+    a process whose command line is minetestserver with `--world <directory>/world` is ours.
+    """
+    command = _command_line(pid)
+    if not command or Path(command[0]).name != "minetestserver":
+        return False
+    world = str(Path(directory).resolve() / "world")
+    return any(a == "--world" and b == world for a, b in zip(command, command[1:], strict=False))
+
+
+def port_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def read_pid_file(directory: Path) -> tuple[int, int | None] | None:
+    """(pid, mcpi port) from the PID file, or None when there is none or it is unreadable."""
+    try:
+        lines = _pid_file(directory).read_text().split()
+        pid = int(lines[0])
+        port = int(lines[1]) if len(lines) > 1 else None
+    except (OSError, ValueError, IndexError):
+        return None
+    return (pid, port) if pid > 0 else None
+
+
+def _stop(directory: Path) -> int:
+    pid_file = _pid_file(directory)
+    recorded = read_pid_file(directory)
+    if recorded is None:
+        pid_file.unlink(missing_ok=True)
+        print("no Minetest server was started here")
+        return 0
+    pid, _port = recorded
+    if not is_our_server(pid, directory):
+        # Never signal a process we cannot prove is ours: after a crash its PID may be anyone's.
+        pid_file.unlink()
+        print(f"the Minetest server had already stopped (pid {pid} is not it any more); "
+              "removed the stale PID file")
+        return 0
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink()
+        print("the Minetest server had already stopped")
+        return 0
+    deadline = time.monotonic() + 30
+    while is_our_server(pid, directory) and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for the server to save its map and exit; not a test sleep
+    if is_our_server(pid, directory):
+        print(f"minetestserver (pid {pid}) did not stop within 30 s", file=sys.stderr)
+        return 1
+    pid_file.unlink()
+    print(f"stopped minetestserver (pid {pid})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["start", "stop"])
@@ -195,31 +269,33 @@ def main(argv: list[str] | None = None) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     pid_file = _pid_file(directory)
     if args.action == "stop":
-        if not pid_file.exists():
-            print("no Minetest server was started here")
+        return _stop(directory)
+    recorded = read_pid_file(directory)
+    if recorded is not None and is_our_server(recorded[0], directory):
+        pid, port = recorded
+        port = port or args.port
+        if port_answers(port):
+            print(f"a Minetest server already runs for {directory} (pid {pid}, mcpi on 127.0.0.1:{port}; "
+                  "make minetest-stop stops it)")
             return 0
-        pid = int(pid_file.read_text())
-        try:
-            os.kill(pid, signal.SIGTERM)
-            print(f"stopped minetestserver (pid {pid})")
-        except ProcessLookupError:
-            print("the Minetest server had already stopped")
-        pid_file.unlink()
-        return 0
+        print(f"a Minetest server runs for {directory} (pid {pid}) but nothing answers on mcpi port "
+              f"{port}: see {directory / 'debug.txt'}, or make minetest-stop and start again",
+              file=sys.stderr)
+        return 1
     if pid_file.exists():
-        try:
-            os.kill(int(pid_file.read_text()), 0)
-            print(f"a Minetest server already runs for {directory} (make minetest-stop stops it)")
-            return 0
-        except (ProcessLookupError, ValueError):
-            pid_file.unlink()
+        pid_file.unlink()
+        print("removed a stale PID file (the server it named is not running)")
+    if port_answers(args.port):
+        print(f"port {args.port} is already taken by another program: choose another with --port",
+              file=sys.stderr)
+        return 1
     server = MinetestServer(directory, mcpi_port=args.port, game_port=args.game_port, mapgen=args.mapgen)
     try:
         server.start(detach=True)
     except (MinetestMissing, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1
-    pid_file.write_text(str(server.process.pid))
+    pid_file.write_text(f"{server.process.pid}\n{args.port}\n")
     print(f"Minetest server running: mcpi on 127.0.0.1:{args.port}, players join UDP port {args.game_port}; "
           f"log {server.log_path}")
     return 0

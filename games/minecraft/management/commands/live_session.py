@@ -38,6 +38,10 @@ class Command(SpeaksLanguage, BaseCommand):
                     "time": time.strftime("%H:%M:%S"), "plots": plots, "pins": pins})
             except CoDesignError as exc:
                 self.stdout.write(f"{time.strftime('%H:%M:%S')} {exc.message}")
+                try:  # a plot refused, or the server gone: pins are still collected when they can be
+                    live.collect_pins(session=found)
+                except CoDesignError:
+                    pass
             done += 1
             if rounds and done >= rounds:
                 return

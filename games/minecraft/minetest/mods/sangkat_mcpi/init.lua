@@ -7,6 +7,9 @@
 -- (without that, every build would come out mirrored). getBlocks answers in RaspberryJuice's
 -- y, x, z order. The socket is polled (never blocks) from a globalstep; areas that are not in
 -- memory are emerged first and the client's later commands wait, in order, until they are.
+-- Commands carry RaspberryJuice's names (those PyPI's `mcpi` and Debian's python3-minecraftpi
+-- send): player.* and entity.* positions, direction, rotation, pitch; entity ids; block-hit and chat
+-- events queued per connection; world.setting. Anything else answers `Fail`, as RaspberryJuice does.
 local modname = minetest.get_current_modname()
 local modpath = minetest.get_modpath(modname)
 
@@ -199,48 +202,6 @@ local function ensure_area(client, p1, p2)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Block hits, from every player's punch, kept until a client reads them (one queue: Sangkat is the
--- only client, and a hit made while its connection was down is still delivered on reconnect).
-local hits = {}
-local entity_ids, next_entity_id = {}, 1
-
-local function entity_id(name)
-	if not entity_ids[name] then
-		entity_ids[name] = next_entity_id
-		next_entity_id = next_entity_id + 1
-	end
-	return entity_ids[name]
-end
-
-minetest.register_on_punchnode(function(pos, _, puncher, pointed_thing)
-	local face = 1
-	if pointed_thing and pointed_thing.type == "node" and pointed_thing.above and pointed_thing.under then
-		local d = vector.subtract(pointed_thing.above, pointed_thing.under)
-		-- Minecraft faces: 0 -y, 1 +y, 2 -z, 3 +z, 4 -x, 5 +x (Minetest's +z is Minecraft's -z).
-		if d.y < 0 then face = 0
-		elseif d.y > 0 then face = 1
-		elseif d.z > 0 then face = 2
-		elseif d.z < 0 then face = 3
-		elseif d.x < 0 then face = 4
-		else face = 5 end
-	end
-	local name = puncher and puncher.get_player_name and puncher:get_player_name() or ""
-	local x, y, z = to_mc(pos)
-	if #hits >= MAX_HITS then
-		table.remove(hits, 1)
-	end
-	hits[#hits + 1] = string.format("%d,%d,%d,%d,%d", x, y, z, face, entity_id(name))
-end)
-
-local function first_player()
-	local player = minetest.get_connected_players()[1]
-	if not player then
-		error("no player is connected", 0)
-	end
-	return player
-end
-
----------------------------------------------------------------------------------------------------
 -- The commands. Each gets (client, args as a list of strings, raw args) and returns a reply
 -- line, nil (setters), or WAIT to be run again once its area is in memory.
 local commands = {}
@@ -360,36 +321,339 @@ commands["chat.post"] = function(_, _, raw)
 	minetest.log("action", "[sangkat_mcpi] chat.post: " .. text)
 end
 
-commands["events.block.hits"] = function()
-	local reply = table.concat(hits, "|")
-	hits = {}
-	return reply
+---------------------------------------------------------------------------------------------------
+-- Events (block hits, chat posts) are queued per connection, as RaspberryJuice does: each client
+-- sees the events made while it is connected, from when it connected, and reading them empties only
+-- its own queue, so a second script never takes another's hits. `clients` is declared here so the
+-- callbacks can reach every connection.
+local clients = {}
+local entity_ids, names_by_id, next_entity_id = {}, {}, 1
+
+-- A player keeps her entity id for the server's lifetime (RaspberryJuice: the Bukkit entity id).
+local function entity_id(name)
+	if not entity_ids[name] then
+		entity_ids[name] = next_entity_id
+		names_by_id[next_entity_id] = name
+		next_entity_id = next_entity_id + 1
+	end
+	return entity_ids[name]
 end
 
-commands["events.clear"] = function()
-	hits = {}
+local function queue_event(kind, record)
+	for _, client in ipairs(clients) do
+		local queue = client[kind]
+		if #queue >= MAX_HITS then
+			table.remove(queue, 1)
+		end
+		queue[#queue + 1] = record
+	end
 end
 
-commands["player.getTilePos"] = function()
-	local x, y, z = to_mc(vector.round(first_player():get_pos()))
-	return x .. "," .. y .. "," .. z
+minetest.register_on_punchnode(function(pos, _, puncher, pointed_thing)
+	local face = 1
+	if pointed_thing and pointed_thing.type == "node" and pointed_thing.above and pointed_thing.under then
+		local d = vector.subtract(pointed_thing.above, pointed_thing.under)
+		-- Minecraft faces: 0 -y, 1 +y, 2 -z, 3 +z, 4 -x, 5 +x (Minetest's +z is Minecraft's -z).
+		if d.y < 0 then face = 0
+		elseif d.y > 0 then face = 1
+		elseif d.z > 0 then face = 2
+		elseif d.z < 0 then face = 3
+		elseif d.x < 0 then face = 4
+		else face = 5 end
+	end
+	local name = puncher and puncher.get_player_name and puncher:get_player_name() or ""
+	local x, y, z = to_mc(pos)
+	local id = entity_id(name)
+	queue_event("hits", {id = id, text = string.format("%d,%d,%d,%d,%d", x, y, z, face, id)})
+end)
+
+minetest.register_on_chat_message(function(name, message)
+	-- RaspberryJuice's record is `entityId,message`; "|" separates records, so it cannot be in one.
+	local id = entity_id(name)
+	queue_event("chats", {id = id, text = id .. "," .. message:gsub("[|%c]", " ")})
+	return false  -- the message is still shown to everyone
+end)
+
+-- Players as the commands see them: the connected ones, and with sangkat_mcpi.test_commands the
+-- pretend players of `sangkat.join` (tests run without a game client; see the end of this file).
+local test_players, test_order = {}, {}
+
+local function connected_players()
+	local list = minetest.get_connected_players()
+	for _, name in ipairs(test_order) do
+		list[#list + 1] = test_players[name]
+	end
+	return list
 end
 
-commands["player.setTilePos"] = function(_, a)
-	first_player():set_pos(to_mt(int(a[1]), int(a[2]), int(a[3])))
+local function player_named(name)
+	return minetest.get_player_by_name(name) or test_players[name]
+end
+
+local function first_player()
+	local player = connected_players()[1]
+	if not player then
+		error("no player is connected", 0)
+	end
+	return player
+end
+
+local function player_by_id(text)
+	local name = names_by_id[int(text)]
+	local player = name and player_named(name)
+	if not player then
+		error("no connected player has entity id " .. tostring(text), 0)
+	end
+	return player
+end
+
+-- Positions as Minecraft's: a block spans [x, x+1); a Minetest node is centred on its coordinate.
+local function pos_to_mc(p)
+	return p.x - origin.x + 0.5, p.y - origin.y + 0.5, origin.z - p.z + 0.5
+end
+
+local function pos_to_mt(x, y, z)
+	return {x = origin.x + x - 0.5, y = origin.y + y - 0.5, z = origin.z - z + 0.5}
+end
+
+local function number(text)
+	local n = tonumber(text)
+	if not n or n ~= n or n == math.huge or n == -math.huge then
+		error("not a number: " .. tostring(text), 0)
+	end
+	return n
+end
+
+local function fmt(n)
+	return string.format("%.4f", n):gsub("0+$", ""):gsub("%.$", ".0")
+end
+
+local function filtered(queue, id)
+	local out, rest = {}, {}
+	for _, event in ipairs(queue) do
+		if id == nil or event.id == id then
+			out[#out + 1] = event.text
+		else
+			rest[#rest + 1] = event
+		end
+	end
+	return table.concat(out, "|"), rest
+end
+
+-- Minecraft's yaw: degrees, 0 facing +z (south), 90 facing -x (west). Minetest's: radians, 0 facing
+-- its +z, which is Minecraft's -z (north), turning the same way.
+local function yaw_of(player)
+	return (180 - math.deg(player:get_look_horizontal())) % 360
+end
+
+local function set_yaw(player, yaw)
+	player:set_look_horizontal(math.rad((180 - yaw) % 360))
+end
+
+-- The positioner commands, for `player.*` (the first connected player, as RaspberryJuice's host
+-- player) and `entity.*` (a player by entity id, its first argument).
+local function positioner(prefix, who, offset)
+	commands[prefix .. ".getPos"] = function(_, a)
+		local x, y, z = pos_to_mc(who(a):get_pos())
+		return fmt(x) .. "," .. fmt(y) .. "," .. fmt(z)
+	end
+	commands[prefix .. ".getTile"] = function(_, a)
+		local x, y, z = pos_to_mc(who(a):get_pos())
+		return math.floor(x) .. "," .. math.floor(y) .. "," .. math.floor(z)
+	end
+	commands[prefix .. ".setPos"] = function(_, a)
+		who(a):set_pos(pos_to_mt(number(a[offset + 1]), number(a[offset + 2]), number(a[offset + 3])))
+	end
+	commands[prefix .. ".setTile"] = function(_, a)
+		local x, y, z = int(a[offset + 1]), int(a[offset + 2]), int(a[offset + 3])
+		who(a):set_pos(pos_to_mt(x + 0.5, y, z + 0.5))
+	end
+	commands[prefix .. ".getDirection"] = function(_, a)
+		local d = who(a):get_look_dir()
+		return fmt(d.x) .. "," .. fmt(d.y) .. "," .. fmt(-d.z)
+	end
+	commands[prefix .. ".setDirection"] = function(_, a)
+		local x, y, z = number(a[offset + 1]), number(a[offset + 2]), number(a[offset + 3])
+		local horizontal = math.sqrt(x * x + z * z)
+		if horizontal == 0 and y == 0 then error("a direction cannot be zero", 0) end
+		local player = who(a)
+		-- Minecraft: yaw = atan2(-x, z); pitch = atan(-y / horizontal), positive looking down.
+		set_yaw(player, math.deg(math.atan2(-x, z)))
+		player:set_look_vertical(math.atan2(-y, horizontal))
+	end
+	commands[prefix .. ".getRotation"] = function(_, a)
+		return fmt(yaw_of(who(a)))
+	end
+	commands[prefix .. ".setRotation"] = function(_, a)
+		set_yaw(who(a), number(a[offset + 1]))
+	end
+	commands[prefix .. ".getPitch"] = function(_, a)
+		return fmt(math.deg(who(a):get_look_vertical()))
+	end
+	commands[prefix .. ".setPitch"] = function(_, a)
+		local pitch = math.max(-90, math.min(90, number(a[offset + 1])))
+		who(a):set_look_vertical(math.rad(pitch))
+	end
+end
+
+local host = function() return first_player() end
+local by_id = function(a) return player_by_id(a[1]) end
+positioner("player", host, 0)
+positioner("entity", by_id, 1)
+
+for _, kind in ipairs({{"block.hits", "hits"}, {"chat.posts", "chats"}}) do
+	local event, queue = kind[1], kind[2]
+	commands["events." .. event] = function(client)
+		local reply
+		reply, client[queue] = filtered(client[queue], nil)
+		return reply
+	end
+	commands["player.events." .. event] = function(client)
+		local reply
+		reply, client[queue] = filtered(client[queue], entity_id(first_player():get_player_name()))
+		return reply
+	end
+	commands["entity.events." .. event] = function(client, a)
+		local reply
+		reply, client[queue] = filtered(client[queue], int(a[1]))
+		return reply
+	end
+end
+
+commands["events.clear"] = function(client)
+	client.hits, client.chats = {}, {}
+end
+
+commands["player.events.clear"] = function(client)
+	local id = entity_id(first_player():get_player_name())
+	client.hits = select(2, filtered(client.hits, id))
+	client.chats = select(2, filtered(client.chats, id))
+end
+
+commands["entity.events.clear"] = function(client, a)
+	local id = int(a[1])
+	client.hits = select(2, filtered(client.hits, id))
+	client.chats = select(2, filtered(client.chats, id))
+end
+
+commands["world.getPlayerIds"] = function()
+	local ids = {}
+	for _, player in ipairs(connected_players()) do
+		ids[#ids + 1] = entity_id(player:get_player_name())
+	end
+	return table.concat(ids, "|")
+end
+
+commands["world.getPlayerId"] = function(_, _, raw)
+	if not player_named(raw) then
+		error("no connected player is called " .. raw:sub(1, 40), 0)
+	end
+	return tostring(entity_id(raw))
+end
+
+commands["entity.getName"] = function(_, a)
+	return player_by_id(a[1]):get_player_name()
+end
+
+-- world.setting: the two keys Minecraft Pi defines, as far as Minetest allows. world_immutable
+-- stops players digging and placing (the protection hook); mcpi's own writes still apply, as on
+-- Minecraft Pi. nametags_visible shows or hides every player's name tag.
+local world_immutable, nametags_visible = false, true
+local protected = minetest.is_protected
+minetest.is_protected = function(pos, name)
+	if world_immutable and name ~= "" then return true end
+	return protected(pos, name)
+end
+
+local function apply_nametag(player)
+	local colour = player:get_nametag_attributes().color or {r = 255, g = 255, b = 255}
+	player:set_nametag_attributes({color = {a = nametags_visible and 255 or 0,
+		r = colour.r or 255, g = colour.g or 255, b = colour.b or 255}})
+end
+minetest.register_on_joinplayer(apply_nametag)
+
+commands["world.setting"] = function(_, a)
+	local key, on = a[1], int(a[2]) ~= 0
+	if key == "world_immutable" then
+		world_immutable = on
+	elseif key == "nametags_visible" then
+		nametags_visible = on
+		for _, player in ipairs(connected_players()) do
+			apply_nametag(player)
+		end
+	else
+		error("unknown setting " .. tostring(key):sub(1, 40), 0)
+	end
 end
 
 -- Test-only: a punch on a node by a pretend player, through the real on_punchnode callbacks.
+-- Test-only commands (setting sangkat_mcpi.test_commands; never on a center's server). No game
+-- client runs in the tests, so a player is pretended: `sangkat.join(name)` adds one with the
+-- ObjectRef methods the commands call (position, look, name tag), `sangkat.punch(x,y,z,face[,name])`
+-- and `sangkat.say(name,message)` call the real register_on_punchnode / register_on_chat_message
+-- callbacks as that player's punch or chat line would.
 if test_commands then
+	local function pretend_player(name)
+		local state = {pos = {x = 0, y = 0, z = 0}, yaw = 0, pitch = 0,
+			nametag = {color = {a = 255, r = 255, g = 255, b = 255}}}
+		return {
+			get_player_name = function() return name end,
+			is_player = function() return true end,
+			get_pos = function() return vector.new(state.pos) end,
+			set_pos = function(_, pos) state.pos = vector.new(pos) end,
+			get_look_horizontal = function() return state.yaw end,
+			set_look_horizontal = function(_, yaw) state.yaw = yaw % (2 * math.pi) end,
+			get_look_vertical = function() return state.pitch end,
+			set_look_vertical = function(_, pitch) state.pitch = pitch end,
+			get_look_dir = function()
+				-- Minetest's formula (lua_api: player look direction from yaw and pitch).
+				return vector.new(-math.cos(state.pitch) * math.sin(state.yaw), -math.sin(state.pitch),
+					math.cos(state.pitch) * math.cos(state.yaw))
+			end,
+			get_nametag_attributes = function() return state.nametag end,
+			set_nametag_attributes = function(_, attributes) state.nametag = attributes end,
+		}
+	end
+
+	commands["sangkat.join"] = function(_, _, raw)
+		if not test_players[raw] then
+			test_players[raw] = pretend_player(raw)
+			test_order[#test_order + 1] = raw
+			apply_nametag(test_players[raw])
+		end
+		return tostring(entity_id(raw))
+	end
+
+	commands["sangkat.leave"] = function()
+		test_players, test_order = {}, {}
+	end
+
+	commands["sangkat.nametag"] = function(_, _, raw)
+		return tostring(player_named(raw):get_nametag_attributes().color.a)
+	end
+
+	commands["sangkat.protected"] = function(_, a)
+		return tostring(minetest.is_protected(to_mt(int(a[1]), int(a[2]), int(a[3])), a[4] or ""))
+	end
+
+	commands["sangkat.say"] = function(_, a, raw)
+		local name = a[1]
+		local message = raw:sub(#name + 2)
+		for _, callback in ipairs(minetest.registered_on_chat_messages) do
+			if callback(name, message) then break end
+		end
+	end
+
 	commands["sangkat.punch"] = function(client, a)
 		local pos = to_mt(int(a[1]), int(a[2]), int(a[3]))
 		local face = a[4] and int(a[4]) or 1
+		local name = a[5] or "sangkat-test"
 		if not ensure_area(client, pos, pos) then return WAIT end
 		local offsets = {[0] = {0, -1, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, -1}, {-1, 0, 0}, {1, 0, 0}}
 		local o = offsets[face] or offsets[1]
 		local above = {x = pos.x + o[1], y = pos.y + o[2], z = pos.z + o[3]}
 		local puncher = {
-			get_player_name = function() return "sangkat-test" end,
+			get_player_name = function() return name end,
 			is_player = function() return true end,
 		}
 		local node = minetest.get_node(pos)
@@ -401,7 +665,6 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- Connections.
-local clients = {}
 
 local function run_line(client, line)
 	local name, raw = line:match("^([%w%.]+)%((.*)%)%s*$")
@@ -492,7 +755,7 @@ minetest.register_globalstep(function()
 		if not sock then break end
 		sock:settimeout(0)
 		sock:setoption("tcp-nodelay", true)
-		clients[#clients + 1] = {sock = sock, inbuf = "", pos = 0, out = {}, waiting = false, emerge_tries = 0, writes = {}}
+		clients[#clients + 1] = {sock = sock, inbuf = "", pos = 0, out = {}, waiting = false, emerge_tries = 0, writes = {}, hits = {}, chats = {}}
 	end
 	local deadline = minetest.get_us_time() + STEP_BUDGET_US
 	for i = #clients, 1, -1 do
