@@ -118,7 +118,8 @@ def throttle_username(request, credentials) -> str | None:
     all count for her one account. A name that reaches no account is counted in one written form
     too (a phone number as E.164, anything else trimmed and lower case), so typing a number
     differently never buys more tries. A phone number several accounts share (a family phone)
-    reaches no one account and so counts in its E.164 form too. Resolved once per request: django-axes asks several times.
+    reaches no one account and so counts in its E.164 form too. Resolved once per request:
+    django-axes asks several times.
     """
     username = (credentials or {}).get("username")
     if username is None and request is not None:

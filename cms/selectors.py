@@ -167,25 +167,31 @@ def person_named(typed: str, *, among=None) -> PersonMatch:
     number reaches an account only when no other account has it; when several share it, the
     match says so (`shared_phone`) and picks no one, so no sibling is ever taken for another.
     """
+    from django.contrib.auth import get_user_model
+
     from cms.phones import normalize_phone
 
-    found = list(people_named(typed, among=among).order_by("pk")[:_MATCHES_LOOKED_AT])
-    if not found:
+    users = among if among is not None else get_user_model().objects.all()
+    typed = (typed or "").strip()
+    if not typed or len(typed) > _MAX_TYPED:
         return PersonMatch()
-    typed = typed.strip()
-    exact = [user for user in found if user.username == typed]
+    by_name = list(users.filter(username__iexact=typed).order_by("pk")[:_MATCHES_LOOKED_AT])
+    exact = [user for user in by_name if user.username == typed]
     if exact:
         return PersonMatch(person=exact[0])
-    by_name = [user for user in found if user.username.lower() == typed.lower()]
     if len(by_name) == 1:
         return PersonMatch(person=by_name[0])
     if by_name:
         return PersonMatch(candidates=tuple(by_name))
     phone = normalize_phone(typed)
-    by_phone = [user for user in found if phone and user.phone == phone]
+    if not phone:
+        return PersonMatch()
+    by_phone = list(users.filter(phone=phone).order_by("pk")[:_MATCHES_LOOKED_AT])
     if len(by_phone) == 1:
         return PersonMatch(person=by_phone[0])
-    return PersonMatch(shared_phone=phone, candidates=tuple(by_phone))
+    if by_phone:
+        return PersonMatch(shared_phone=phone, candidates=tuple(by_phone))
+    return PersonMatch()
 
 
 # How many accounts one typed name is matched against at most: a family shares a phone among a
