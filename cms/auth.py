@@ -48,28 +48,37 @@ def _user_with_header_data_sql() -> str:
 
 
 def find_account(identifier: str):
-    """The account a login name reaches: a username in any case, else a phone number in any form."""
-    User = get_user_model()
-    identifier = identifier.strip()
-    if not identifier:
-        return None
-    user = User.objects.filter(username__iexact=identifier).first()
-    if user is None:
-        phone = normalize_phone(identifier)
-        if phone:
-            user = User.objects.filter(phone=phone).first()
-    return user
+    """The account a login name reaches, or None: `cms.selectors.person_named`, the one lookup.
+
+    A username in any case, else a phone number in any form that only one account has.
+    """
+    from cms.selectors import person_named
+
+    return person_named(identifier).person
 
 
 class UsernameOrPhoneBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
+        from cms.selectors import person_named
+
         if not username or password is None:
             return None
         User = get_user_model()
-        user = find_account(username)
+        match = person_named(username)
+        user = match.person
         if user is None:
-            # Spend the same time as a real check, so timing does not reveal who has an account.
-            User().set_password(password)
+            if match.shared_phone and request is not None and any(
+                sibling.check_password(password) and self.user_can_authenticate(sibling)
+                for sibling in match.candidates
+            ):
+                # The password is right for one of the accounts sharing this phone: ask for the
+                # username. Never said without a right password, so a phone number alone does
+                # not tell anyone that it is shared.
+                request.sangkat_shared_phone = True
+                return None
+            if not match.shared_phone:
+                # Spend the same time as a real check, so timing does not reveal who has an account.
+                User().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
@@ -108,7 +117,9 @@ def throttle_username(request, credentials) -> str | None:
     "Dara", " dara " and Dara's phone number as "012 345 678", "+855 12 345 678" or "85512345678"
     all count for her one account. A name that reaches no account is counted in one written form
     too (a phone number as E.164, anything else trimmed and lower case), so typing a number
-    differently never buys more tries. Resolved once per request: django-axes asks several times.
+    differently never buys more tries. A phone number several accounts share (a family phone)
+    reaches no one account and so counts in its E.164 form too. Resolved once per request:
+    django-axes asks several times.
     """
     username = (credentials or {}).get("username")
     if username is None and request is not None:

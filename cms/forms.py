@@ -66,18 +66,13 @@ def check_new_password(form: forms.Form, user) -> None:
             form.add_error("password1", error)
 
 
-class ProfileFieldsMixin:
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone")
-        if phone and User.objects.filter(phone=phone).exclude(pk=getattr(self.instance, "pk", None)).exists():
-            raise forms.ValidationError(_("Another account already uses this phone number."))
-        return phone
-
-
-class SignUpForm(ProfileFieldsMixin, forms.ModelForm):
+class SignUpForm(forms.ModelForm):
+    # Several accounts may share a phone (siblings, a mother and her daughter): no uniqueness
+    # check, and so the form never tells anyone that a number is already in use.
     phone = PhoneField(
         label=_("Phone number (optional)"), required=False, max_length=30,
-        help_text=_("You can log in with it instead of your username."),
+        help_text=_("If no one else uses this number for Sangkat, you can log in with it instead "
+                    "of your username."),
     )
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -150,8 +145,16 @@ def lockout_message(request=None) -> str:
     ) % {"minutes": minutes}
 
 
+def shared_phone_message() -> str:
+    return _("Several accounts use this phone number, so it cannot be used to log in. "
+             "Please log in with your username instead. If you have forgotten it, ask the staff "
+             "at your center.")
+
+
 class LockoutMessageMixin:
-    """Say why the login is refused when django-axes has paused logins for this account or address."""
+    """Say why the login is refused: django-axes has paused logins for this account or address,
+    or the phone number typed is shared by several accounts (the right password was typed for
+    one of them, see `cms.auth.UsernameOrPhoneBackend`) and the username is needed."""
 
     def clean(self):
         try:
@@ -159,6 +162,8 @@ class LockoutMessageMixin:
         except forms.ValidationError:
             if getattr(self.request, "axes_locked_out", False):
                 raise forms.ValidationError(lockout_message(self.request), code="locked_out") from None
+            if getattr(self.request, "sangkat_shared_phone", False):
+                raise forms.ValidationError(shared_phone_message(), code="shared_phone") from None
             raise
 
 
@@ -177,7 +182,7 @@ class LoginForm(LockoutMessageMixin, AuthenticationForm):
     }
 
 
-class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
+class ProfileForm(forms.ModelForm):
     phone = PhoneField(label=_("Phone number (optional)"), required=False, max_length=30)
 
     class Meta:

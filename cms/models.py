@@ -43,8 +43,10 @@ DELETED_USERNAME_PREFIX = "deleted-"
 class User(AbstractUser):
     """A person using Sangkat. Many have no email, so a phone number can stand in for it."""
 
+    # Not unique: a family may share one phone (siblings, a mother and her daughter). It logs in
+    # only the account that has it alone; see cms.selectors.person_named.
     phone = models.CharField(
-        _("phone number"), max_length=20, unique=True, null=True, blank=True,
+        _("phone number"), max_length=20, db_index=True, null=True, blank=True,
         help_text=_("Stored in international form, for example +85512345678."),
     )
     display_name = models.CharField(

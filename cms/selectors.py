@@ -1,5 +1,7 @@
 """Reads for the site shell: the home page's blocks and what the header shows."""
 
+from dataclasses import dataclass
+
 from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role
 
 
@@ -99,3 +101,99 @@ def service_health() -> dict[str, bool]:
     except Exception:
         checks["cache"] = False
     return checks
+
+
+# --- Finding a person by what was typed ---------------------------------------------------------
+
+# Longer than any username (150) or phone number: anything longer means no one.
+_MAX_TYPED = 150
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """Whom a typed username or phone number reaches.
+
+    `person` is set only when the text reaches exactly one account. `shared_phone` is the E.164
+    form of a typed phone number that several accounts share (siblings, a mother and her
+    daughter): then no one is picked, and the caller asks for the username instead.
+    """
+
+    person: object | None = None
+    shared_phone: str | None = None
+    candidates: tuple = ()
+
+    def problem(self) -> str:
+        """What to tell the staff member who typed it, when it reaches no one account."""
+        from django.utils.translation import gettext
+
+        if self.shared_phone:
+            return gettext("Several accounts use this phone number. Type the username of the "
+                           "person you mean.")
+        if self.candidates:
+            return gettext("Several accounts have this username in different capitals. "
+                           "Type it exactly.")
+        return gettext("No account has this username or phone number.")
+
+
+def people_named(typed: str, *, among=None):
+    """Everyone a typed name can mean: the username in any case, or the phone number in any form.
+
+    The one rule for every search of a person (login, walk-in linking, Block by Block teams,
+    staff help): "012 345 678", "012345678", "+855 12 345 678", "855-12-345-678" all reach the
+    account stored with +85512345678, and "DARA" reaches "dara". `among` narrows the search to a
+    queryset of users (those a viewer may see); all users by default.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from cms.phones import normalize_phone
+
+    users = among if among is not None else get_user_model().objects.all()
+    typed = (typed or "").strip()
+    if not typed or len(typed) > _MAX_TYPED:
+        return users.none()
+    condition = Q(username__iexact=typed)
+    phone = normalize_phone(typed)
+    if phone:
+        condition |= Q(phone=phone)
+    return users.filter(condition)
+
+
+def person_named(typed: str, *, among=None) -> PersonMatch:
+    """The one account a typed username or phone number reaches, if there is exactly one.
+
+    A username wins over a phone number (sign-up refuses usernames that are phone numbers): the
+    exact username first, then the username in any case when only one account has it. A phone
+    number reaches an account only when no other account has it; when several share it, the
+    match says so (`shared_phone`) and picks no one, so no sibling is ever taken for another.
+    """
+    from django.contrib.auth import get_user_model
+
+    from cms.phones import normalize_phone
+
+    users = among if among is not None else get_user_model().objects.all()
+    typed = (typed or "").strip()
+    if not typed or len(typed) > _MAX_TYPED:
+        return PersonMatch()
+    by_name = list(users.filter(username__iexact=typed).order_by("pk")[:_MATCHES_LOOKED_AT])
+    exact = [user for user in by_name if user.username == typed]
+    if exact:
+        return PersonMatch(person=exact[0])
+    if len(by_name) == 1:
+        return PersonMatch(person=by_name[0])
+    if by_name:
+        return PersonMatch(candidates=tuple(by_name))
+    phone = normalize_phone(typed)
+    if not phone:
+        return PersonMatch()
+    by_phone = list(users.filter(phone=phone).order_by("pk")[:_MATCHES_LOOKED_AT])
+    if len(by_phone) == 1:
+        return PersonMatch(person=by_phone[0])
+    if by_phone:
+        return PersonMatch(shared_phone=phone, candidates=tuple(by_phone))
+    return PersonMatch()
+
+
+# How many accounts one typed name is matched against at most: a family shares a phone among a
+# few people; the login checks a password against each of them, so this bounds the work.
+_MATCHES_LOOKED_AT = 6

@@ -20,7 +20,7 @@ from cms import services
 from cms.auth import client_ip
 from cms.forms import LoginForm, NewPasswordForm, ProfileForm, SignUpForm
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
-from cms.selectors import inbox, learners_for
+from cms.selectors import inbox, learners_for, people_named
 from labs.selectors import centers_for
 
 
@@ -161,8 +161,15 @@ def center_learners(request, center_id: int):
     center = centers_for(request.user).filter(pk=center_id).first()
     if center is None:
         raise Http404(_("This center is not available."))
-    learners = learners_for(viewer=request.user, center_id=center.pk).order_by("nickname", "username")
-    return render(request, "cms/center_learners.html", {"center": center, "learners": learners})
+    learners = learners_for(viewer=request.user, center_id=center.pk)
+    query = (request.GET.get("q") or "").strip()[:150]
+    if query:
+        # The one rule for finding a person: a username in any case or a phone number typed any
+        # way; a phone a family shares lists every one of them, the staff member picks.
+        learners = people_named(query, among=learners)
+    learners = learners.order_by("nickname", "username")
+    return render(request, "cms/center_learners.html",
+                  {"center": center, "learners": learners, "query": query})
 
 
 def _learner_or_404(request, center_id: int, learner_id: int):

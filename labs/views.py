@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from cms.selectors import person_named
 from cms.spreadsheets import safe_cell
 from games.minecraft import selectors as codesign_selectors
 from labs import charts, selectors, services
@@ -227,10 +227,10 @@ def link_walk_in(request, session_id: int, attendance_id: int):
     attendance = get_object_or_404(Attendance, pk=attendance_id, session=session)
     form = LinkWalkInForm(request.POST)
     if form.is_valid():
-        name = form.cleaned_data["username"].strip()
-        person = get_user_model().objects.filter(Q(username=name) | Q(phone=name)).first()
+        match = person_named(form.cleaned_data["username"])
+        person = match.person
         if person is None:
-            messages.error(request, _("No account has this username or phone number."))
+            messages.error(request, match.problem())
         else:
             try:
                 services.link_walk_in(by=request.user, attendance=attendance, user=person)

@@ -106,7 +106,7 @@ class SessionForm(_Form):
 
 
 class MemberForm(_Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = forms.CharField(label=_("Username or phone number"), max_length=150)
     nickname = forms.CharField(label=_("Nickname shown in public"), max_length=40, required=False)
 
 

@@ -1,7 +1,6 @@
 """Thin views for Block by Block: parse input, call a service or selector, render."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cms.media import serve
 from cms.requestids import parse_id
+from cms.selectors import person_named
 
 from . import selectors, services
 from .forms import MemberForm, ProposalForm, SessionForm, UploadBuildForm
@@ -174,10 +174,12 @@ def add_member(request, session_id, team_id):
     team = get_object_or_404(session.teams, pk=team_id)
     form = MemberForm(request.POST)
     user = None
+    problem = _("No account has this username or phone number.")
     if form.is_valid():
-        user = get_user_model().objects.filter(username=form.cleaned_data["username"].strip()).first()
+        match = person_named(form.cleaned_data["username"])
+        user, problem = match.person, match.problem()
     if user is None:
-        messages.error(request, _("No account with that username."))
+        messages.error(request, problem)
     else:
         try:
             services.add_member(team=team, user=user, nickname=form.cleaned_data["nickname"])

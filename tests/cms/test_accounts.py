@@ -32,7 +32,6 @@ def test_signing_up_makes_a_learner_and_logs_them_in(client, center):
 
 @pytest.mark.parametrize("field, value, message", [
     ("username", "TAKEN", "This username is taken"),
-    ("phone", "012 999 888", "Another account already uses this phone number"),
     ("phone", "12", "not a phone number we recognise"),
     ("password2", "something-else", "The two passwords are not the same"),
     ("password1", "123", "too short"),

@@ -77,7 +77,7 @@ def test_adding_an_unknown_member_explains(client, codesign, facilitator, userna
     team = codesign.teams.first()
     response = client.post(reverse("minecraft:add_member", args=[codesign.pk, team.pk]),
                            {"username": username, "nickname": "X"}, follow=True)
-    assert "No account with that username" in response.content.decode()
+    assert "No account has this username or phone number" in response.content.decode()
     assert not team.memberships.exists()
 
 
