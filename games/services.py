@@ -293,39 +293,47 @@ def _badge_definitions() -> list[BadgeDefinition]:
 
 
 def _check_badges(user, *, kind: str, points: int) -> None:
-    """Give the badges this event completes, as selectors.badge_progress_for counts them. The total
-    is known already; events are counted once per event kind (and once for all course badges), and
-    owned badges are looked up only when a target is reached."""
+    """Give the badges this event completes, as selectors.badge_progress_for counts them.
+
+    One read: the candidate badges she owns already, the count of her events of this kind, and her
+    completed courses among those the course badges name, as one UNION ALL. The total is known."""
     candidates = [d for d in _badge_definitions() if _may_change(d, kind)]
     if not candidates:
         return
-    counted: dict = {}
-
-    def reached(definition: BadgeDefinition) -> bool:
+    badge_award, event = _tables(BadgeAward), _tables(Event)
+    parts = [f"SELECT 'owned', badge_id, 0, '' FROM {badge_award} WHERE user_id = %(user)s AND badge_id IN"
+             f" ({', '.join(str(int(d.pk)) for d in candidates)})"]
+    params = {"user": user.pk, "kind": kind, "completed": EventKind.COURSE_COMPLETED}
+    if any(d.criterion == Criterion.EVENT_COUNT for d in candidates):
+        parts.append(f"SELECT 'count', 0, COUNT(*), '' FROM {event} WHERE user_id = %(user)s AND kind = %(kind)s"
+                     f" AND revoked_at IS NULL")
+    wanted = sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
+                     for s in _course_sources(d)})
+    if wanted:
+        names = ", ".join(f"%(source{i})s" for i in range(len(wanted)))
+        params.update({f"source{i}": source for i, source in enumerate(wanted)})
+        parts.append(f"SELECT 'course', 0, 0, source FROM {event} WHERE user_id = %(user)s AND kind = %(completed)s"
+                     f" AND revoked_at IS NULL AND source IN ({names})")
+    owned, count, completed = set(), 0, set()
+    for what, badge_id, number, source in _execute(" UNION ALL ".join(parts), params):
+        if what == "owned":
+            owned.add(badge_id)
+        elif what == "count":
+            count = number
+        else:
+            completed.add(source)
+    for definition in candidates:
+        if definition.pk in owned:
+            continue
         c = definition.criterion
         if c == Criterion.POINTS:
             done, needed = points, definition.points or 0
         elif c == Criterion.EVENT_COUNT:
-            if kind not in counted:
-                counted[kind] = Event.objects.filter(user=user, kind=kind, revoked_at__isnull=True).count()
-            done, needed = counted[kind], definition.count or 0
+            done, needed = count, definition.count or 0
         else:
-            if "courses" not in counted:
-                wanted = {s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
-                          for s in _course_sources(d)}
-                counted["courses"] = set(Event.objects.filter(
-                    user=user, kind=EventKind.COURSE_COMPLETED, revoked_at__isnull=True, source__in=wanted,
-                ).values_list("source", flat=True))
             sources = set(_course_sources(definition))
-            done, needed = len(sources & counted["courses"]), len(sources)
-        return bool(needed) and done >= needed
-
-    completed = [d for d in candidates if reached(d)]
-    if not completed:
-        return
-    owned = set(BadgeAward.objects.filter(user=user, badge__in=completed).values_list("badge_id", flat=True))
-    for definition in completed:
-        if definition.pk not in owned:
+            done, needed = len(sources & completed), len(sources)
+        if needed and done >= needed:
             _give(user, definition, evidence="")
 
 
