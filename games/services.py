@@ -16,8 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,11 +44,15 @@ def week_of(moment: datetime | date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def record_event(*, user, kind: str, source: str, course_key=None, at: datetime | None = None) -> list[Award]:
     """Record that `user` did `kind` because of `source`; award the active rule's points once.
 
-    Returns the awards made by this call (empty when the event was already recorded)."""
+    Returns the awards made by this call (empty when the event was already recorded).
+
+    A fixed handful of statements, each an `INSERT … ON CONFLICT` upsert the database settles on its
+    own (tests/games/test_statements.py holds the budget): the event (a replay ends here), its award,
+    the running totals with the streak, and one read for the badges that this kind can change."""
     if kind not in EventKind.values:
         raise ValueError(f"unknown event kind {kind!r}")
     if not source or len(source) > 200:
@@ -57,33 +60,23 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
     if user is None or not user.pk:
         return []
     at = at or timezone.now()
-    event, created = _get_or_create(Event, user=user, kind=kind, source=source,
-                                    defaults={"occurred_at": at, "course_key": course_key})
-    if not created:
-        if event.revoked_at is None:
-            return []
-        # The source came back (a proposal shown again, a statement re-sent): count it again.
-        Event.objects.filter(pk=event.pk).update(revoked_at=None)
+    if not _upsert_event(user, kind, source, course_key, at):
+        return []  # already recorded and not revoked: a replay, a double click, a racing retry
 
     awards = []
     week = week_of(at)
     for rule in _active_rules().get(kind, []):
-        award, made = _get_or_create(
-            Award, user=user, rule=rule, source=source,
-            defaults={"points": rule.points, "course_key": course_key, "week": week, "created_at": at},
-        )
-        if not made:
-            if award.revoked_at is None:
-                continue
-            Award.objects.filter(pk=award.pk).update(revoked_at=None)
-        _add_points(user, award.points, award.week, award.course_key)
-        awards.append(award)
-    _touch_streak(user, week)
-    _check_badges(user, kind=kind)
+        award = _upsert_award(user, rule, source, course_key, week, at)
+        if award is not None:
+            awards.append(award)
+    for award in awards:
+        _add_to_period_totals(user, award.points, award.week, award.course_key)
+    total = _add_to_score(user, sum(award.points for award in awards), streak_week=week)
+    _check_badges(user, kind=kind, points=total)
     return awards
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def revoke_event(*, user, kind: str, source: str) -> int:
     """The source went away (a voided statement, a hidden proposal): take its points back.
 
@@ -92,14 +85,147 @@ def revoke_event(*, user, kind: str, source: str) -> int:
     updated = Event.objects.filter(user=user, kind=kind, source=source, revoked_at__isnull=True).update(revoked_at=now)
     if not updated:
         return 0
+    award, rule = _tables(Award), _tables(Rule)
+    rows = _execute(
+        f"UPDATE {award} SET revoked_at = %(now)s"
+        f" WHERE user_id = %(user)s AND source = %(source)s AND revoked_at IS NULL"
+        f" AND rule_id IN (SELECT id FROM {rule} WHERE kind = %(kind)s)"
+        f" RETURNING points, week, course_key",
+        {"now": _prep(Award, "revoked_at", now), "user": user.pk, "source": source, "kind": kind})
     taken = 0
-    awards = list(Award.objects.select_for_update().filter(
-        user=user, rule__kind=kind, source=source, revoked_at__isnull=True))
-    for award in awards:
-        Award.objects.filter(pk=award.pk).update(revoked_at=now)
-        _add_points(user, -award.points, award.week, award.course_key)
-        taken += award.points
+    for points, week, course_key in rows:
+        week, course_key = _value(Award, "week", week), _value(Award, "course_key", course_key)
+        _add_to_period_totals(user, -points, week, course_key)
+        taken += points
+    if taken:
+        _add_to_score(user, -taken)
     return taken
+
+
+# --- the upserts ----------------------------------------------------------------------------------
+# Raw SQL because the ORM's bulk_create(update_conflicts=...) can neither add to a column nor say
+# WHERE nor return the row. Both PostgreSQL and SQLite (3.35+, for RETURNING) run the same text.
+
+
+def _tables(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _prep(model, name: str, value):
+    return model._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+def _value(model, name: str, value):
+    """A value read back by raw SQL, turned into what the ORM would give (dates on SQLite are text)."""
+    field = model._meta.get_field(name)
+    column = field.get_col(model._meta.db_table)
+    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+        value = converter(value, column, connection)
+    return value
+
+
+def _execute(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _upsert_event(user, kind: str, source: str, course_key, at: datetime) -> bool:
+    """Insert the event, or bring back a revoked one. False when it is there already (one statement).
+
+    The NOT EXISTS keeps a replay from trying the insert at all (no row lock, no sequence number);
+    ON CONFLICT settles the race of two first tries and the return of a revoked source."""
+    table = _tables(Event)
+    rows = _execute(
+        f"INSERT INTO {table} (user_id, kind, source, course_key, occurred_at, revoked_at)"
+        f" SELECT %(user)s, %(kind)s, %(source)s, %(course_key)s, %(at)s, NULL"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE user_id = %(user)s AND kind = %(kind)s"
+        f" AND source = %(source)s AND revoked_at IS NULL)"
+        f" ON CONFLICT (user_id, kind, source) DO UPDATE SET revoked_at = NULL"
+        f" WHERE {table}.revoked_at IS NOT NULL RETURNING id",
+        {"user": user.pk, "kind": kind, "source": source,
+         "course_key": _prep(Event, "course_key", course_key), "at": _prep(Event, "occurred_at", at)})
+    return bool(rows)
+
+
+def _upsert_award(user, rule: Rule, source: str, course_key, week: date, at: datetime) -> Award | None:
+    """The rule's award for this source: made now, or a revoked one brought back with its own points,
+    week and course (as they were when first given). None when it stands already."""
+    table = _tables(Award)
+    rows = _execute(
+        f"INSERT INTO {table} (user_id, rule_id, source, points, course_key, week, created_at, revoked_at)"
+        f" VALUES (%(user)s, %(rule)s, %(source)s, %(points)s, %(course_key)s, %(week)s, %(at)s, NULL)"
+        f" ON CONFLICT (user_id, rule_id, source) DO UPDATE SET revoked_at = NULL"
+        f" WHERE {table}.revoked_at IS NOT NULL RETURNING id, points, course_key, week, created_at",
+        {"user": user.pk, "rule": rule.pk, "source": source, "points": rule.points,
+         "course_key": _prep(Award, "course_key", course_key), "week": _prep(Award, "week", week),
+         "at": _prep(Award, "created_at", at)})
+    if not rows:
+        return None
+    pk, points, key, award_week, created_at = rows[0]
+    return Award(pk=pk, user=user, rule=rule, source=source, points=points,
+                 course_key=_value(Award, "course_key", key), week=_value(Award, "week", award_week),
+                 created_at=_value(Award, "created_at", created_at), revoked_at=None)
+
+
+def _add_to_score(user, points: int, streak_week: date | None = None) -> int:
+    """Add to (or, negative, take from) the person's total in one upsert; with `streak_week`, count
+    that week towards the weekly streak in the same statement. Returns the new total."""
+    table = _tables(Score)
+    params = {"user": user.pk, "points": points, "start": max(points, 0), "center": user.home_center_id}
+    if streak_week is None:
+        sql = (f"INSERT INTO {table} (user_id, points, center_id, streak_weeks, best_streak_weeks)"
+               f" VALUES (%(user)s, %(start)s, %(center)s, 0, 0)"
+               f" ON CONFLICT (user_id) DO UPDATE SET points = {table}.points + %(points)s,"
+               f" center_id = %(center)s RETURNING points")
+    else:
+        # Old values on the right-hand side: the last active week before this event.
+        last = f"{table}.last_active_week"
+        streak = (f"(CASE WHEN {last} IS NULL THEN 1 WHEN {last} >= %(week)s THEN {table}.streak_weeks"
+                  f" WHEN {last} >= %(since)s THEN {table}.streak_weeks + 1 ELSE 1 END)")
+        sql = (f"INSERT INTO {table} (user_id, points, center_id, last_active_week, streak_weeks,"
+               f" best_streak_weeks) VALUES (%(user)s, %(start)s, %(center)s, %(week)s, 1, 1)"
+               f" ON CONFLICT (user_id) DO UPDATE SET points = {table}.points + %(points)s,"
+               f" center_id = %(center)s,"
+               f" last_active_week = CASE WHEN {last} IS NULL OR {last} < %(week)s THEN %(week)s"
+               f" ELSE {last} END,"
+               f" streak_weeks = {streak},"
+               f" best_streak_weeks = CASE WHEN {streak} > {table}.best_streak_weeks THEN {streak}"
+               f" ELSE {table}.best_streak_weeks END"
+               f" RETURNING points")
+        params["week"] = _prep(Score, "last_active_week", streak_week)
+        # The streak goes on when the last active week is at most 1 + STREAK_FORGIVEN_WEEKS back.
+        params["since"] = _prep(Score, "last_active_week",
+                                streak_week - timedelta(weeks=1 + STREAK_FORGIVEN_WEEKS))
+    return _execute(sql, params)[0][0]
+
+
+def _add_to_period_totals(user, points: int, week: date, course_key) -> None:
+    """This week's total and, for course events, the course's total and its week's share."""
+    weekly = _tables(WeeklyScore)
+    _execute(
+        f"INSERT INTO {weekly} (user_id, week, center_id, points) VALUES (%(user)s, %(week)s, %(center)s,"
+        f" %(start)s) ON CONFLICT (user_id, week) DO UPDATE SET points = {weekly}.points + %(points)s,"
+        f" center_id = %(center)s",
+        {"user": user.pk, "week": _prep(WeeklyScore, "week", week), "center": user.home_center_id,
+         "points": points, "start": max(points, 0)})
+    if not course_key:
+        return
+    table = _tables(CourseScore)
+    this_week = week == week_of(timezone.now())
+    if this_week:
+        # The row's week moves to this one; its week's points start afresh when it was another week.
+        update = (f"week = %(week)s, week_points = CASE WHEN {table}.week = %(week)s"
+                  f" THEN {table}.week_points + %(points)s ELSE %(start)s END")
+    else:  # an event dated in an earlier week (or an award given then): the total only
+        update = f"week = {table}.week"
+    _execute(
+        f"INSERT INTO {table} (user_id, course_key, week, points, week_points)"
+        f" VALUES (%(user)s, %(course_key)s, %(week)s, %(start)s, %(week_start)s)"
+        f" ON CONFLICT (user_id, course_key) DO UPDATE SET points = {table}.points + %(points)s, {update}",
+        {"user": user.pk, "course_key": _prep(CourseScore, "course_key", course_key),
+         "week": _prep(CourseScore, "week", week), "points": points, "start": max(points, 0),
+         "week_start": max(points, 0) if this_week else 0})
 
 
 def _get_or_create(model, defaults, **lookup):
@@ -109,58 +235,6 @@ def _get_or_create(model, defaults, **lookup):
             return model.objects.get_or_create(defaults=defaults, **lookup)
     except IntegrityError:
         return model.objects.get(**lookup), False
-
-
-def _add_points(user, points: int, week: date, course_key) -> None:
-    center_id = user.home_center_id
-    if not Score.objects.filter(user=user).update(points=F("points") + points, center_id=center_id):
-        _upsert(Score, {"user": user}, {"points": max(points, 0), "center_id": center_id},
-                lambda: Score.objects.filter(user=user).update(points=F("points") + points))
-    if not WeeklyScore.objects.filter(user=user, week=week).update(points=F("points") + points, center_id=center_id):
-        _upsert(WeeklyScore, {"user": user, "week": week}, {"points": max(points, 0), "center_id": center_id},
-                lambda: WeeklyScore.objects.filter(user=user, week=week).update(points=F("points") + points))
-    if course_key:
-        current = week_of(timezone.now())
-        if week == current:
-            changed = CourseScore.objects.filter(user=user, course_key=course_key, week=week).update(
-                points=F("points") + points, week_points=F("week_points") + points)
-            if not changed:
-                # First points in this course this week (or ever): start this week's count afresh.
-                changed = CourseScore.objects.filter(user=user, course_key=course_key).update(
-                    points=F("points") + points, week=week, week_points=max(points, 0))
-        else:
-            changed = CourseScore.objects.filter(user=user, course_key=course_key).update(points=F("points") + points)
-        if not changed:
-            _upsert(CourseScore, {"user": user, "course_key": course_key},
-                    {"points": max(points, 0), "week": week, "week_points": max(points, 0) if week == current else 0},
-                    lambda: CourseScore.objects.filter(user=user, course_key=course_key).update(
-                        points=F("points") + points))
-
-
-def _upsert(model, lookup, values, on_conflict):
-    try:
-        with transaction.atomic():
-            model.objects.create(**lookup, **values)
-    except IntegrityError:
-        on_conflict()
-
-
-def _touch_streak(user, week: date) -> None:
-    score = Score.objects.select_for_update().filter(user=user).first()
-    if score is None:
-        score = _upsert_score(user)
-    last = score.last_active_week
-    if last is not None and week <= last:
-        return
-    gap = (week - last).days // 7 if last else None
-    streak = score.streak_weeks + 1 if gap is not None and gap <= 1 + STREAK_FORGIVEN_WEEKS else 1
-    Score.objects.filter(pk=score.pk).update(
-        last_active_week=week, streak_weeks=streak, best_streak_weeks=max(score.best_streak_weeks, streak))
-
-
-def _upsert_score(user):
-    _upsert(Score, {"user": user}, {"center_id": user.home_center_id}, lambda: None)
-    return Score.objects.select_for_update().get(user=user)
 
 
 # --- rules and badge definitions, cached per process and dropped when staff edit them -------------
@@ -218,19 +292,56 @@ def _badge_definitions() -> list[BadgeDefinition]:
     return memo["badges"]
 
 
-def _check_badges(user, *, kind: str) -> None:
-    from games import selectors
+def _check_badges(user, *, kind: str, points: int) -> None:
+    """Give the badges this event completes, as selectors.badge_progress_for counts them.
 
+    One read: the candidate badges she owns already, the count of her events of this kind, and her
+    completed courses among those the course badges name, as one UNION ALL. The total is known."""
     candidates = [d for d in _badge_definitions() if _may_change(d, kind)]
     if not candidates:
         return
-    owned = set(BadgeAward.objects.filter(user=user, badge__in=candidates).values_list("badge_id", flat=True))
+    badge_award, event = _tables(BadgeAward), _tables(Event)
+    parts = [f"SELECT 'owned', badge_id, 0, '' FROM {badge_award} WHERE user_id = %(user)s AND badge_id IN"
+             f" ({', '.join(str(int(d.pk)) for d in candidates)})"]
+    params = {"user": user.pk, "kind": kind, "completed": EventKind.COURSE_COMPLETED}
+    if any(d.criterion == Criterion.EVENT_COUNT for d in candidates):
+        parts.append(f"SELECT 'count', 0, COUNT(*), '' FROM {event} WHERE user_id = %(user)s AND kind = %(kind)s"
+                     f" AND revoked_at IS NULL")
+    wanted = sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
+                     for s in _course_sources(d)})
+    if wanted:
+        names = ", ".join(f"%(source{i})s" for i in range(len(wanted)))
+        params.update({f"source{i}": source for i, source in enumerate(wanted)})
+        parts.append(f"SELECT 'course', 0, 0, source FROM {event} WHERE user_id = %(user)s AND kind = %(completed)s"
+                     f" AND revoked_at IS NULL AND source IN ({names})")
+    owned, count, completed = set(), 0, set()
+    for what, badge_id, number, source in _execute(" UNION ALL ".join(parts), params):
+        if what == "owned":
+            owned.add(badge_id)
+        elif what == "count":
+            count = number
+        else:
+            completed.add(source)
     for definition in candidates:
         if definition.pk in owned:
             continue
-        current, target = selectors.badge_progress_for(user, definition)
-        if target and current >= target:
+        c = definition.criterion
+        if c == Criterion.POINTS:
+            done, needed = points, definition.points or 0
+        elif c == Criterion.EVENT_COUNT:
+            done, needed = count, definition.count or 0
+        else:
+            sources = set(_course_sources(definition))
+            done, needed = len(sources & completed), len(sources)
+        if needed and done >= needed:
             _give(user, definition, evidence="")
+
+
+def _course_sources(definition: BadgeDefinition) -> list[str]:
+    from games.selectors import course_source
+
+    courses = [definition.course] if definition.criterion == Criterion.COURSE else list(definition.courses.all())
+    return [course_source(course) for course in courses if course is not None]
 
 
 def _may_change(definition: BadgeDefinition, kind: str) -> bool:
