@@ -179,8 +179,8 @@ def _ids_of_actor(actor):
 def _activity(activity, fmt: str, languages: list[str]):
     if not isinstance(activity, dict):
         return activity
-    if fmt == "ids":
-        return {key: activity[key] for key in ("objectType", "id") if key in activity}
+    if fmt == "ids":  # "Activity" is the default objectType: the id alone says it all
+        return {"id": activity["id"]} if "id" in activity else activity
     definition = activity.get("definition")
     if not isinstance(definition, dict):
         return activity

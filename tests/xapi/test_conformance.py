@@ -88,7 +88,14 @@ def test_format_ids_keeps_only_identifiers(client, lrs_client):
     found = get(client, headers, f"?verb={VERB}&format=ids").json()["statements"][0]
     assert found["actor"] == {"objectType": "Agent", "mbox": "mailto:dara@example.org"}
     assert found["verb"] == {"id": VERB}
-    assert found["object"] == {"objectType": "Activity", "id": ACTIVITY}
+    assert found["object"] == {"id": ACTIVITY}
+    sub = base(object={**SUB, "object": {"objectType": "Activity", "id": ACTIVITY,
+                                         "definition": {"name": {"en-US": "Quiz"}}}})
+    assert sent(client, headers, sub).status_code == 200
+    found_sub = get(client, headers, f"?statementId={sub['id']}&format=ids").json()["object"]
+    assert found_sub["actor"] == {"mbox": "mailto:sub@example.org"}
+    assert found_sub["object"] == {"id": ACTIVITY}
+    assert found_sub["verb"] == {"id": VERB}
 
 
 # --- lists ---------------------------------------------------------------------------------------
