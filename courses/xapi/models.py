@@ -72,6 +72,10 @@ class Statement(models.Model):
     registration = models.UUIDField(null=True, blank=True)
     voided = models.BooleanField(default=False)
     voids = models.UUIDField(null=True, blank=True)
+    # Every activity and agent the statement is about, one "activity:<id>" or "agent:<key>" per
+    # line with a newline before and after each: read only by related_activities/related_agents
+    # queries (validation.related_of; docs/decisions.md).
+    related = models.TextField(blank=True, default="")
     forward_state = models.CharField(max_length=10, choices=ForwardState.choices, default="", blank=True)
     forward_attempts = models.PositiveSmallIntegerField(default=0)
     forward_next_at = models.DateTimeField(null=True, blank=True)

@@ -41,6 +41,8 @@ class StatementFilters:
     since: datetime | None = None
     until: datetime | None = None
     ascending: bool = False
+    related_activities: bool = False
+    related_agents: bool = False
 
 
 def encode_cursor(stored: datetime, statement_id) -> str:
@@ -61,15 +63,25 @@ def statements_page(
     *, requester: Requester, filters: StatementFilters, limit: int, cursor: str = ""
 ) -> tuple[list[dict], str]:
     """Up to `limit` statements (newest first unless ascending) and the cursor of the next page."""
-    rows = visible_statements(requester).filter(voided=False)
-    if filters.agent_key:
-        rows = rows.filter(Q(actor_key=filters.agent_key) | Q(object_agent_key=filters.agent_key))
+    visible = visible_statements(requester)
+    matching = Q()
+    if filters.agent_key and filters.related_agents:
+        matching &= Q(related__contains=f"\nagent:{filters.agent_key}\n")
+    elif filters.agent_key:
+        matching &= Q(actor_key=filters.agent_key) | Q(object_agent_key=filters.agent_key)
     if filters.verb:
-        rows = rows.filter(verb_id=filters.verb)
-    if filters.activity:
-        rows = rows.filter(activity_id=filters.activity)
+        matching &= Q(verb_id=filters.verb)
+    if filters.activity and filters.related_activities:
+        matching &= Q(related__contains=f"\nactivity:{filters.activity}\n")
+    elif filters.activity:
+        matching &= Q(activity_id=filters.activity)
     if filters.registration:
-        rows = rows.filter(registration=filters.registration)
+        matching &= Q(registration=filters.registration)
+    rows = visible.filter(voided=False)
+    if matching:
+        # A voiding statement is returned with the statements it targets, even though those are
+        # voided and not returned themselves (xAPI 1.0.3, Data 2.3.2, Communication 2.1.3).
+        rows = rows.filter(matching | Q(voids__in=visible.filter(matching).values("id")))
     if filters.since:
         rows = rows.filter(stored__gt=filters.since)
     if filters.until:
@@ -126,3 +138,117 @@ def states_of(*, user, activity_id: str, registration: UUID | None = None) -> li
         .filter(Q(activity_id=base) | Q(activity_id__startswith=f"{base}?"))
         .order_by("updated_at", "pk").values_list("activity_id", "state_id", "document")
     )
+
+
+IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
+_LANGUAGE_MAPS = ("name", "description")
+_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+
+
+def accepted_languages(header: str) -> list[str]:
+    """An Accept-Language header as language tags, most wanted first (q=0 left out)."""
+    weighted = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _semicolon, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.strip().lower()))
+    return [tag for _q, _p, tag in sorted(weighted)]
+
+
+def _one_language(language_map, languages: list[str]):
+    """A language map with only the entry that fits the requester best (else its first entry)."""
+    if not isinstance(language_map, dict) or len(language_map) <= 1:
+        return language_map
+    lowered = {key.lower(): key for key in language_map}
+    for wanted in languages:
+        if wanted == "*":
+            break
+        if wanted in lowered:
+            return {lowered[wanted]: language_map[lowered[wanted]]}
+        for key_lower, key in lowered.items():
+            if key_lower.split("-")[0] == wanted.split("-")[0]:
+                return {key: language_map[key]}
+    first = next(iter(language_map))
+    return {first: language_map[first]}
+
+
+def _ids_of_actor(actor):
+    if not isinstance(actor, dict):
+        return actor
+    shown = {key: actor[key] for key in ("objectType", *IFI_KEYS) if key in actor}
+    if actor.get("objectType") == "Group" and not any(key in actor for key in IFI_KEYS):
+        shown["member"] = [_ids_of_actor(member) for member in actor.get("member") or []]
+    return shown
+
+
+def _activity(activity, fmt: str, languages: list[str]):
+    if not isinstance(activity, dict):
+        return activity
+    if fmt == "ids":  # "Activity" is the default objectType: the id alone says it all
+        return {"id": activity["id"]} if "id" in activity else activity
+    definition = activity.get("definition")
+    if not isinstance(definition, dict):
+        return activity
+    definition = dict(definition)
+    for name in _LANGUAGE_MAPS:
+        if name in definition:
+            definition[name] = _one_language(definition[name], languages)
+    for name in _COMPONENT_LISTS:
+        if isinstance(definition.get(name), list):
+            definition[name] = [
+                {**component, "description": _one_language(component["description"], languages)}
+                if isinstance(component, dict) and "description" in component else component
+                for component in definition[name]
+            ]
+    return {**activity, "definition": definition}
+
+
+def formatted(statement: dict, fmt: str, languages: list[str], *, sub: bool = False) -> dict:
+    """A stored statement in the requested format (Communication 2.1.3): "exact" as received,
+    "ids" with only identifiers for agents, groups, activities and verbs, "canonical" with one
+    language per language map, chosen by the requester's Accept-Language."""
+    if fmt == "exact":
+        return statement
+    shown = dict(statement)
+    verb = statement.get("verb")
+    if isinstance(verb, dict):
+        shown["verb"] = (
+            {"id": verb.get("id")} if fmt == "ids"
+            else {**verb, "display": _one_language(verb["display"], languages)} if "display" in verb
+            else verb
+        )
+    if fmt == "ids":
+        for name in ("actor", "authority"):
+            if name in statement:
+                shown[name] = _ids_of_actor(statement[name])
+    obj = statement.get("object")
+    if isinstance(obj, dict):
+        kind = obj.get("objectType", "Activity")
+        if kind == "Activity":
+            shown["object"] = _activity(obj, fmt, languages)
+        elif kind in ("Agent", "Group") and fmt == "ids":
+            shown["object"] = _ids_of_actor(obj)
+        elif kind == "SubStatement" and not sub:
+            shown["object"] = formatted(obj, fmt, languages, sub=True)
+    context = statement.get("context")
+    if isinstance(context, dict):
+        context = dict(context)
+        if fmt == "ids":
+            for name in ("instructor", "team"):
+                if name in context:
+                    context[name] = _ids_of_actor(context[name])
+        activities = context.get("contextActivities")
+        if isinstance(activities, dict):
+            context["contextActivities"] = {
+                kind: [_activity(activity, fmt, languages) for activity in listed]
+                if isinstance(listed, list) else listed
+                for kind, listed in activities.items()
+            }
+        shown["context"] = context
+    return shown

@@ -27,6 +27,7 @@ from courses.xapi.validation import (
     InvalidStatement,
     agent_key,
     index_of,
+    related_of,
     signature_of,
     validate,
 )
@@ -132,6 +133,7 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
         signature = signature_of(statement)
         indexed = index_of(statement)
         statement["authority"] = authority
+        related = related_of(statement)
         statement["stored"] = stamp
         statement.setdefault("version", "1.0.0")
         statement.setdefault("timestamp", stamp)
@@ -140,7 +142,7 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             actor_key=indexed.actor_key[:500], object_agent_key=indexed.object_agent_key[:500],
             user_id=owners.get(statement["id"]), client=requester.client,
             verb_id=indexed.verb_id[:1000], activity_id=indexed.activity_id[:1000],
-            registration=indexed.registration, voids=indexed.voids,
+            registration=indexed.registration, voids=indexed.voids, related=related,
             forward_state=ForwardState.PENDING if forward else ForwardState.NONE,
             forward_next_at=now if forward else None,
         ))

@@ -5,5 +5,6 @@ from django.urls import path
 from courses.xapi import views
 
 urlpatterns = [
+    path("about", views.about, name="xapi_about"),
     path("statements", views.statements, name="xapi_statements"),
 ]

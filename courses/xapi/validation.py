@@ -7,19 +7,32 @@ checked by ralph's pydantic models (docs/decisions.md); the few things they acce
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from ralph.models.xapi.base.statements import BaseXapiStatement
+from rfc3987 import parse as parse_rfc3987  # the IRI/URI parser ralph itself uses
 
 from cms.jsonchecks import has_nul
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 # Properties the LRS sets itself; they do not count when two statements with one id are compared.
 SERVER_PROPERTIES = ("stored", "authority", "version")
+CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
+# ISO 8601 durations as xAPI allows them (Data 4.6): weeks alone, or Y M D T H M S; never "P4W1D".
+DURATION = re.compile(
+    r"P(?:[0-9]+W|(?=[0-9T])(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?"
+    r"(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?)"
+)
+SHA2 = re.compile(r"[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}")
+# Stand-ins shown to ralph where xAPI allows what ralph's models do not (see _for_ralph).
+_STAND_IN_AGENT = {"objectType": "Agent", "mbox": "mailto:stand-in@example.com"}
+_STAND_IN_ACTIVITY = {"objectType": "Activity", "id": "http://example.com/stand-in"}
+_ACTOR = TypeAdapter(BaseXapiStatement.model_fields["actor"].annotation)
 
 
 class InvalidStatement(Exception):
@@ -59,6 +72,157 @@ def _check_numbers(statement: dict) -> None:
                 raise InvalidStatement(_("result.score.%(name)s must be a number.") % {"name": name})
 
 
+def _without_empty_extensions(part: dict) -> dict | None:
+    """`part` without an empty "extensions" object (xAPI allows it, ralph does not); None if that
+    leaves nothing, or `part` itself when there was nothing to take out."""
+    if part.get("extensions") != {}:
+        return part
+    rest = {key: value for key, value in part.items() if key != "extensions"}
+    return rest or None
+
+
+def _for_ralph(statement: dict, *, sub: bool = False) -> tuple[dict, list[dict]]:
+    """The statement as ralph's models can judge it, and the actors they must judge separately.
+
+    xAPI 1.0.3 allows a Group as context instructor, an Agent or Group as a SubStatement's object,
+    empty extension objects and an empty activity definition; ralph refuses them. Those parts are
+    replaced by stand-ins (the actors are checked on their own). A statement without them is
+    returned as is, uncopied (the common case costs a few dict lookups).
+    """
+    view, actors = statement, []
+
+    def replace(name, value):
+        nonlocal view
+        if view is statement:
+            view = dict(statement)
+        if value is None:
+            view.pop(name, None)
+        else:
+            view[name] = value
+
+    obj = statement.get("object")
+    if isinstance(obj, dict):
+        kind = obj.get("objectType", "Activity")
+        if sub and kind in ("Agent", "Group"):
+            actors.append(obj)
+            replace("object", _STAND_IN_ACTIVITY)
+        elif not sub and kind == "SubStatement":
+            inner, more = _for_ralph(obj, sub=True)
+            actors += more
+            if inner is not obj:
+                replace("object", inner)
+        elif kind == "Activity" and isinstance(obj.get("definition"), dict):
+            definition = _without_empty_extensions(obj["definition"])
+            if definition is not obj["definition"] or not definition:
+                shown = {key: value for key, value in obj.items() if key != "definition"}
+                if definition:
+                    shown["definition"] = definition
+                replace("object", shown)
+    result = statement.get("result")
+    if isinstance(result, dict):
+        shown = _without_empty_extensions(result)
+        if shown is not result:
+            replace("result", shown)
+    context = statement.get("context")
+    if isinstance(context, dict):
+        shown = _without_empty_extensions(context)
+        instructor = context.get("instructor")
+        if isinstance(instructor, dict) and instructor.get("objectType") == "Group":
+            actors.append(instructor)
+            shown = dict(shown or {})
+            shown["instructor"] = _STAND_IN_AGENT
+        if shown is not context:
+            replace("context", shown)
+    return view, actors
+
+
+def _agents_in(statement: dict, *, sub: bool = False):
+    """Every Agent and Group of a statement (members too), where xAPI puts them."""
+    found = [statement.get("actor")]
+    obj = statement.get("object")
+    if isinstance(obj, dict):
+        if obj.get("objectType") in ("Agent", "Group"):
+            found.append(obj)
+        elif not sub and obj.get("objectType") == "SubStatement":
+            found += list(_agents_in(obj, sub=True))
+    context = statement.get("context")
+    if isinstance(context, dict):
+        found += [context.get("instructor"), context.get("team")]
+    if not sub:
+        found.append(statement.get("authority"))
+    for agent in found:
+        if isinstance(agent, dict):
+            yield agent
+            members = agent.get("member")
+            if isinstance(members, list):
+                yield from (member for member in members if isinstance(member, dict))
+
+
+def _is_uri(value) -> bool:
+    try:
+        parse_rfc3987(value, rule="URI")
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _check_stricter(statement: dict, *, sub: bool = False) -> None:
+    """What xAPI 1.0.3 forbids and ralph lets through (it also turns numbers into strings)."""
+    stamp = statement.get("timestamp")
+    if isinstance(stamp, str) and re.search(r"-00(:?00)?$", stamp):
+        # "-00:00" means "zone unknown" in RFC 3339; xAPI forbids it (Data 4.5).
+        raise InvalidStatement(_("A timestamp may not have the offset -00:00."))
+    result = statement.get("result")
+    if isinstance(result, dict) and "duration" in result and not (
+        isinstance(result["duration"], str) and DURATION.fullmatch(result["duration"])
+    ):
+        raise InvalidStatement(_("result.duration must be an ISO 8601 duration, like PT1M30S."))
+    for agent in _agents_in(statement, sub=sub):
+        if "openid" in agent and not _is_uri(agent["openid"]):
+            raise InvalidStatement(_("An “openid” must be a URI."))
+    context = statement.get("context")
+    obj = statement.get("object")
+    if sub and isinstance(context, dict) and isinstance(obj, dict) and (
+        obj.get("objectType", "Activity") != "Activity"
+    ):
+        for name in ("revision", "platform"):
+            if name in context:
+                raise InvalidStatement(
+                    _("context.%(name)s is only allowed when the object is an Activity.")
+                    % {"name": name})
+    if not sub and isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        _check_stricter(obj, sub=True)
+    authority = statement.get("authority")
+    if not sub and isinstance(authority, dict) and authority.get("objectType") == "Group":
+        # A Group may vouch only as an OAuth pair: anonymous, exactly two members (Data 2.4.9).
+        members = authority.get("member")
+        if any(key in authority for key in ("mbox", "mbox_sha1sum", "openid", "account")) or not (
+            isinstance(members, list) and len(members) == 2
+        ):
+            raise InvalidStatement(
+                _("An authority that is a Group must be anonymous and have exactly two members."))
+    attachments = statement.get("attachments")
+    if isinstance(attachments, list):
+        for attachment in attachments:
+            if isinstance(attachment, dict) and not (
+                isinstance(attachment.get("contentType"), str)
+                and isinstance(attachment.get("sha2"), str) and SHA2.fullmatch(attachment["sha2"])
+            ):
+                raise InvalidStatement(
+                    _("An attachment needs a contentType and a SHA-2 hash as hexadecimal text."))
+
+
+def _as_arrays(statement: dict) -> None:
+    """A single context activity becomes a list of one: xAPI returns them as arrays (Data 2.4.6.2)."""
+    for part in (statement, statement["object"]):
+        context = part.get("context") if part is statement or part.get("objectType") == "SubStatement" else None
+        activities = context.get("contextActivities") if isinstance(context, dict) else None
+        if isinstance(activities, dict):
+            for kind in CONTEXT_ACTIVITY_KINDS:
+                if isinstance(activities.get(kind), dict):
+                    activities[kind] = [activities[kind]]
+
+
 def validate(statement, *, index: int | None = None) -> dict:
     """Return the statement (the same dict) if it is a valid xAPI 1.0.3 statement, else raise."""
     try:
@@ -83,10 +247,18 @@ def validate(statement, *, index: int | None = None) -> dict:
                         _("“%(property)s” must be an ISO 8601 date and time.") % {"property": name}
                     ) from None
         version = statement.get("version")
-        if version is not None and (not isinstance(version, str) or not version.startswith("1.0.")):
+        if version is not None and not (
+            isinstance(version, str) and re.fullmatch(r"1\.0(\.[0-9]+)?", version)
+        ):
             raise InvalidStatement(_("Only xAPI version 1.0.x statements are accepted."))
+        _check_stricter(statement)
         try:
-            BaseXapiStatement.model_validate(statement)
+            view, actors = _for_ralph(statement)
+            if "version" in view:  # checked above; ralph refuses "1.0", which xAPI allows
+                view = {key: value for key, value in view.items() if key != "version"}
+            BaseXapiStatement.model_validate(view)
+            for actor in actors:
+                _ACTOR.validate_python(actor)
         except ValidationError as error:
             raise InvalidStatement(
                 _("The statement is not valid xAPI: %(problem)s") % {"problem": _describe(error)}
@@ -102,6 +274,7 @@ def validate(statement, *, index: int | None = None) -> dict:
                 _("An object without “objectType” is an Activity and needs an “id”."))
         if statement["verb"]["id"] == VOIDED and obj.get("objectType") != "StatementRef":
             raise InvalidStatement(_("A voiding statement must have a StatementRef as its object."))
+        _as_arrays(statement)
     except InvalidStatement as problem:
         problem.index = index
         raise
@@ -148,6 +321,37 @@ def signature_of(statement: dict) -> str:
     body["object"] = obj
     encoded = json.dumps(_comparable(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _activities_of(statement: dict):
+    obj = statement.get("object") or {}
+    if obj.get("objectType", "Activity") == "Activity":
+        yield obj.get("id")
+    activities = (statement.get("context") or {}).get("contextActivities") or {}
+    for kind in CONTEXT_ACTIVITY_KINDS:
+        for activity in activities.get(kind) or []:
+            yield activity.get("id")
+
+
+def related_of(statement: dict) -> str:
+    """What related_activities and related_agents match (Communication 2.1.3): the object and
+    context activities, and actor, object, authority, instructor and team, of the statement and
+    of its SubStatement; one per line, each line between newlines."""
+    parts = [statement]
+    obj = statement["object"]
+    if obj.get("objectType") == "SubStatement":
+        parts.append(obj)
+    keys = set()
+    for part in parts:
+        keys.update("activity:" + activity for activity in _activities_of(part) if isinstance(activity, str))
+        context = part.get("context") or {}
+        agents = [part.get("actor"), context.get("instructor"), context.get("team")]
+        if (part.get("object") or {}).get("objectType") in ("Agent", "Group"):
+            agents.append(part["object"])
+        if part is statement:
+            agents.append(statement.get("authority"))
+        keys.update("agent:" + key for key in map(agent_key, agents) if key)
+    return "\n" + "\n".join(sorted(keys)) + "\n" if keys else ""
 
 
 @dataclass(frozen=True)

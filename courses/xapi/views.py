@@ -58,9 +58,33 @@ def _xapi_headers(view):
     return wrapped
 
 
+@csrf_exempt
+def about(request):
+    """The About resource: which xAPI versions this LRS speaks. Public, and like the spec asks,
+    it does not judge the request's X-Experience-API-Version header (Communication 2.8)."""
+    if request.method not in ("GET", "HEAD"):
+        response = _error(405, _("This method is not allowed here."))
+        response["Allow"] = "GET, HEAD"
+    else:
+        response = JsonResponse({"version": [VERSION], "extensions": {}})
+        if request.method == "HEAD":
+            response.content = b""
+    response["X-Experience-API-Version"] = VERSION
+    return response
+
+
 @csrf_exempt  # Basic-authenticated clients carry no CSRF token; session writes are checked below.
 @_xapi_headers
 def statements(request):
+    # Taken before reading: every statement stored up to now is in what this request sees. The
+    # header is on every answer, errors included (xAPI 1.0.3, Communication 2.1.3, XAPI-00153).
+    now = timezone.now()
+    response = _statements(request)
+    response["X-Experience-API-Consistent-Through"] = now.isoformat()
+    return response
+
+
+def _statements(request):
     if request.method not in ("GET", "HEAD", "POST", "PUT"):
         response = _error(405, _("This method is not allowed here."))
         response["Allow"] = "GET, HEAD, POST, PUT"
@@ -176,10 +200,6 @@ def _get(request, requester):
     if params.get("format", "exact") not in ("exact", "ids", "canonical"):
         raise BadRequest(_("“format” must be exact, ids or canonical."))
     _bool(params.get("attachments"), "attachments")
-    for name in ("related_activities", "related_agents"):
-        if _bool(params.get(name), name):
-            raise BadRequest(_("“%(name)s” is not supported by this LRS.") % {"name": name})
-    now = timezone.now()
     single = "statementId" in params or "voidedStatementId" in params
     if single:
         if "statementId" in params and "voidedStatementId" in params or set(params) - SINGLE_PARAMETERS:
@@ -190,7 +210,7 @@ def _get(request, requester):
         statement = selectors.statement_by_id(requester=requester, statement_id=statement_id, voided=voided)
         if statement is None:
             return _error(404, _("No such statement."))
-        response = JsonResponse(statement)
+        response = JsonResponse(_in_format(request, statement))
     else:
         filters = selectors.StatementFilters(
             agent_key=_agent(params.get("agent")),
@@ -200,6 +220,8 @@ def _get(request, requester):
             since=_time(params.get("since"), "since"),
             until=_time(params.get("until"), "until"),
             ascending=_bool(params.get("ascending"), "ascending"),
+            related_activities=_bool(params.get("related_activities"), "related_activities"),
+            related_agents=_bool(params.get("related_agents"), "related_agents"),
         )
         page_size = settings.SANGKAT_XAPI_PAGE_SIZE
         limit_text = params.get("limit", "0")
@@ -214,9 +236,17 @@ def _get(request, requester):
             query = {key: value for key, value in params.items() if key != "cursor"}
             query["cursor"] = cursor
             more = f"{reverse('xapi_statements')}?{urlencode(query)}"
-        response = JsonResponse({"statements": found, "more": more})
-    response["X-Experience-API-Consistent-Through"] = now.isoformat()
+        response = JsonResponse({"statements": [_in_format(request, found_one) for found_one in found],
+                                 "more": more})
     return response
+
+
+def _in_format(request, statement: dict) -> dict:
+    fmt = request.GET.get("format", "exact")
+    if fmt == "exact":
+        return statement
+    languages = selectors.accepted_languages(request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:500])
+    return selectors.formatted(statement, fmt, languages)
 
 
 def _agent(value: str | None) -> str:
