@@ -39,7 +39,8 @@ def _in_language(path: str, language: str) -> str:
 def _safe_next(request) -> str:
     """The `next` link of a form or a query, if it stays on this site; otherwise empty."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+    # A path on this site only: "abc" would be taken by redirect() for a URL name (a 500).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                                     require_https=request.is_secure()):
         return next_url
     return ""
@@ -48,7 +49,7 @@ def _safe_next(request) -> str:
 def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect(next_url or "/")
+        return HttpResponseRedirect(next_url or "/")
     form = SignUpForm(request.POST or None)
     context = {"form": form, "next": next_url}
     if request.method == "POST" and form.is_valid() and not services.take_signup_slot(address=client_ip(request)):
