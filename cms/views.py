@@ -48,7 +48,8 @@ def _safe_next(request) -> str:
 def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect(next_url or "/")
+        # A URL, never a view name: redirect("abc") would try to reverse "abc" (a 500).
+        return HttpResponseRedirect(next_url or "/")
     form = SignUpForm(request.POST or None)
     context = {"form": form, "next": next_url}
     if request.method == "POST" and form.is_valid() and not services.take_signup_slot(address=client_ip(request)):
