@@ -16,6 +16,8 @@ from wagtail.models import Locale
 
 from ambassadors.models import Application, Certification, PracticeSession, RequiredCourse
 from courses.models import LessonPage
+from games.minecraft.models import Site as MinecraftSite
+from games.minecraft.models import TaskState
 from games.models import BadgeAward
 from labs.models import Attendance, Center, Session, SessionReport
 from labs.participation.models import Call, Proposal, Support
@@ -24,7 +26,7 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2, "locale": "km-KH"}
+         "device_scale_factor": 2, "locale": "km-KH", "accept_downloads": True}
 PASSWORD = "mekong-lotus-bicycle-7"
 
 
@@ -102,7 +104,7 @@ def pass_lesson(page, base, lesson):
         expect(page.locator(".messages")).to_contain_text(km("Lesson complete. Well done!"))
 
 
-def test_the_whole_loop_in_khmer_on_a_phone(live_server, browser, demo):
+def test_the_whole_loop_in_khmer_on_a_phone(live_server, browser, demo, tmp_path):
     base = live_server.url
     buon = Center.objects.order_by("pk").first()
     facilitator_pw, staff_pw, other_pw = demo["demo-facilitator"], demo["demo-staff"], demo["demo-learner"]
@@ -225,6 +227,44 @@ def test_the_whole_loop_in_khmer_on_a_phone(live_server, browser, demo):
     staff.locator("main form button[type=submit]").last.click()
     expect(staff.locator(".messages")).to_contain_text(km("The call is open."))
     call = Call.objects.get(title="ផ្សារស្អាត")
+
+    # 7b. The facilitator runs the center's Block by Block session: she sets it up from the session
+    # page for this call, makes the world, the teams' world comes back, the builds are imported
+    # (in the background, as on a server), and the team sends its build to the call.
+    workshop = Session.objects.get(center=buon, title="Block by Block: the market square")
+    facilitator.goto(f"{base}/km/sessions/{workshop.pk}/")
+    facilitator.locator(f"a[href$='/codesign/new/?labs_session={workshop.pk}']").click()
+    facilitator.locator("input[name=title]").fill("ផ្សារស្អាត៖ ថ្ងៃសៅរ៍")
+    facilitator.locator("select[name=site]").select_option(
+        str(MinecraftSite.objects.get(name_en="Sangkat Square (sample)").pk))
+    facilitator.locator("textarea[name=team_names]").fill("ស្វាយ")
+    facilitator.locator("select[name=call]").select_option(str(call.pk))
+    # The form fits the phone (it overflowed with a long session name, and the button could not
+    # be tapped: fixed with the shared form layout).
+    assert facilitator.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(facilitator, "loop-11a-block-by-block-new")
+    facilitator.locator("main form button[type=submit]").click()
+    facilitator.locator("#world form button[type=submit]").click()
+    expect(facilitator.locator("#download-world")).to_be_visible(timeout=60000)
+    with facilitator.expect_download() as download:
+        facilitator.locator("#download-world").click()
+    world = tmp_path / "world.zip"
+    download.value.save_as(world)
+    screenshot(facilitator, "loop-11b-block-by-block")
+    facilitator.locator("#capture input[name=world]").set_input_files(str(world))
+    facilitator.locator("#capture form[enctype] button[type=submit]").click()
+    with translation.override("km"):
+        ready = str(TaskState.DONE.label)
+    expect(facilitator.locator("#capture")).to_contain_text(ready, timeout=60000)
+    facilitator.locator("#capture a[href$='/gallery/']").click()
+    facilitator.locator("#gallery article a[href*='/proposal/']").first.click()
+    facilitator.locator("input[name=title]").fill("សួនតូចមួយនៅមុខផ្សារ")
+    facilitator.locator("textarea[name=description]").fill("ដើមឈើ កៅអី និងធុងសំរាមសម្រាប់អ្នកទិញឥវ៉ាន់។")
+    facilitator.locator("main form button[type=submit]").click()
+    expect(facilitator.locator(".messages")).to_contain_text(km("Your build is now a proposal to the city."))
+    screenshot(facilitator, "loop-11c-build-sent")
+    built = Proposal.objects.get(title="សួនតូចមួយនៅមុខផ្សារ")
+    assert built.call_id == call.pk and built.origin == "blockbyblock"
 
     # 8. She proposes to the same call, from the call's page.
     learner.goto(f"{base}/km/participate/calls/{call.pk}/")
