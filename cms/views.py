@@ -49,6 +49,7 @@ def _safe_next(request) -> str:
 def signup(request):
     next_url = _safe_next(request)
     if request.user.is_authenticated:
+        # A URL, never a view name: redirect("abc") would try to reverse "abc" (a 500).
         return HttpResponseRedirect(next_url or "/")
     form = SignUpForm(request.POST or None)
     context = {"form": form, "next": next_url}
