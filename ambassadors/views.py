@@ -69,12 +69,18 @@ def review(request):
 def decide(request, application_id: int):
     _require_staff(request.user)
     application = get_object_or_404(Application, pk=application_id)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        messages.error(request, _("Choose to accept or to decline the application."))
+        return redirect("ambassador_review")
     try:
-        if request.POST.get("decision") == "accept":
+        if decision == "accept":
             services.accept(by=request.user, application=application)
             messages.success(request, _("Accepted. The applicant has been told."))
         else:
-            services.decline(by=request.user, application=application, reason=request.POST.get("reason", ""))
+            # NUL is no character of a reason, and PostgreSQL cannot store it in text.
+            reason = request.POST.get("reason", "").replace("\x00", "")
+            services.decline(by=request.user, application=application, reason=reason)
             messages.success(request, _("Declined. The applicant has been told why."))
     except services.TrackError as error:
         messages.error(request, error.message)

@@ -150,7 +150,7 @@ def people_named(typed: str, *, among=None):
 
     users = among if among is not None else get_user_model().objects.all()
     typed = (typed or "").strip()
-    if not typed or len(typed) > _MAX_TYPED:
+    if not typed or len(typed) > _MAX_TYPED or "\x00" in typed:  # PostgreSQL refuses NUL in text
         return users.none()
     condition = Q(username__iexact=typed)
     phone = normalize_phone(typed)

@@ -160,3 +160,23 @@ def test_a_learner_or_moderator_cannot_see_the_log(client, learner, moderator, p
         response = client.get(reverse("audit_log:index"))
         assert response.status_code in (302, 403)
         assert proposal.title not in response.content.decode()
+
+
+def test_a_decision_that_is_neither_accept_nor_decline_changes_nothing(client, staff, learner, center):
+    # It used to decline the application (anything but "accept" did), with a NUL reason a 500 on PostgreSQL.
+    application = track.apply(user=learner, center=center, motivation=MOTIVATION, availability="Saturdays")
+    client.force_login(staff)
+    response = client.post(reverse("ambassador_decide", args=[application.pk]),
+                           {"decision": "\x00", "reason": "\x00"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    assert not AuditEntry.objects.filter(action=AuditAction.DECLINE).exists()
+
+
+def test_a_reason_with_a_nul_character_is_stored_without_it(client, staff, learner, center):
+    application = track.apply(user=learner, center=center, motivation=MOTIVATION, availability="Saturdays")
+    client.force_login(staff)
+    client.post(reverse("ambassador_decide", args=[application.pk]),
+                {"decision": "decline", "reason": "No sessions\x00 on Saturdays yet"})
+    assert only_entry(AuditAction.DECLINE).actor == staff
