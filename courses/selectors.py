@@ -86,6 +86,11 @@ class CourseOutline:
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
+    @property
+    def lesson_count(self) -> int:
+        """Every lesson the page lists (optional ones too): the number the course card shows."""
+        return len(self.lessons)
+
 
 def _lesson_statuses(user, lessons: list[LessonPage]) -> list[LessonStatus]:
     statuses = [LessonStatus(page=lesson) for lesson in lessons]
@@ -103,9 +108,17 @@ def _lesson_statuses(user, lessons: list[LessonPage]) -> list[LessonStatus]:
     return statuses
 
 
+def counted_lessons():
+    """The lessons a course lists and counts, for the home card, the course list and the course page
+    alike: live lessons only (a draft or unpublished lesson is not counted), each course with the
+    lessons under it in its own language tree (a lesson that exists in English only is counted on
+    the English course, not the Khmer one), optional lessons included. Progress ("2 of 3 lessons
+    done") counts the required ones among these. Only the columns the lists show are loaded."""
+    return LessonPage.objects.live().only(*_LESSON_FIELDS).order_by("path")
+
+
 def course_outline(*, user, course: CoursePage) -> CourseOutline:
-    # The outline lists lessons: only the columns it shows are loaded (no bodies, no SEO fields).
-    lessons = list(LessonPage.objects.live().child_of(course).only(*_LESSON_FIELDS).order_by("path"))
+    lessons = list(counted_lessons().child_of(course))
     statuses = _lesson_statuses(user, lessons)
     enrolment = None
     missing: list[CoursePage] = []
@@ -149,6 +162,11 @@ class CourseCard:
         return len(self.required)
 
     @property
+    def lesson_count(self) -> int:
+        """Every lesson the course page lists (optional ones too), as `CourseOutline.lesson_count`."""
+        return len(self.lessons)
+
+    @property
     def done(self) -> int:
         return sum(1 for lesson in self.required if lesson.completed)
 
@@ -167,7 +185,7 @@ def course_cards(*, user, index: CourseIndexPage | None = None) -> list[CourseCa
     Four queries whatever the number of courses and lessons.
     """
     courses = CoursePage.objects.live().select_related("cover_image").order_by("path")
-    lessons = LessonPage.objects.live().only(*_LESSON_FIELDS).order_by("path")
+    lessons = counted_lessons()
     if index is not None:
         courses = courses.child_of(index)
         lessons = lessons.descendant_of(index)

@@ -26,6 +26,20 @@ def top_ideas(workshop, limit=10) -> list[Idea]:
                 .order_by("-dot_count", "id")[:limit])
 
 
+def dots_left(user, workshop) -> int:
+    """How many dots this person may still place in the workshop (never below zero)."""
+    from .models import Dot
+
+    used = Dot.objects.filter(user=user, idea__workshop=workshop).count()
+    return max(workshop.dots_per_person - used, 0)
+
+
+def my_dotted_idea_ids(user, workshop) -> set[int]:
+    from .models import Dot
+
+    return set(Dot.objects.filter(user=user, idea__workshop=workshop).values_list("idea_id", flat=True))
+
+
 def chart_svg(workshop) -> str:
     """Server-rendered bar chart of the factor averages (no JS)."""
     from django.utils.html import escape

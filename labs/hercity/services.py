@@ -189,13 +189,15 @@ def dot_vote(*, user, workshop: Workshop, idea: Idea) -> bool:
     with transaction.atomic():
         # Lock the voter so parallel clicks cannot spend more dots than allowed.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if Dot.objects.filter(user=user, idea=idea).exists():
+            raise WorkshopError(_("You already placed a dot on this idea. Choose another idea."))
         if Dot.objects.filter(user=user, idea__workshop=workshop).count() >= workshop.dots_per_person:
             raise WorkshopError(_("You have placed all your dots."))
         try:
             with transaction.atomic():
                 Dot.objects.create(user=user, idea=idea)
-        except IntegrityError:
-            return False
+        except IntegrityError:  # a parallel click on the same idea won the race
+            raise WorkshopError(_("You already placed a dot on this idea. Choose another idea.")) from None
         _announce(user, workshop, Step.PRIORITISE)
     return True
 

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.requestids import parse_id
 from labs.participation.services import ParticipationError
 
 from . import selectors, services
@@ -29,6 +30,8 @@ def workshop(request, workshop_id):
         "chart": mark_safe(selectors.chart_svg(w)),  # built from escaped labels and numbers only
         "ideas": selectors.top_ideas(w, limit=100), "actions": list(w.actions.all()),
         "my_scores": w.scores.filter(user=request.user).count(),
+        "dots_left": selectors.dots_left(request.user, w) if w.step == Step.PRIORITISE else None,
+        "my_dots": selectors.my_dotted_idea_ids(request.user, w) if w.step == Step.PRIORITISE else set(),
     })
 
 
@@ -47,7 +50,8 @@ def contribute(request, workshop_id):
             services.add_idea(user=request.user, workshop=w, text=p.get("text", ""),
                               photo=request.FILES.get("photo"), link=p.get("link", ""))
         elif w.step == Step.PRIORITISE:
-            idea = Idea.objects.filter(pk=p.get("idea"), workshop=w).first()
+            idea_id = parse_id(p.get("idea"))
+            idea = Idea.objects.filter(pk=idea_id, workshop=w).first() if idea_id is not None else None
             if idea is None:
                 raise ParticipationError(_("This idea is not in this workshop."))
             services.dot_vote(user=request.user, workshop=w, idea=idea)

@@ -94,6 +94,8 @@ def test_hercity_workshop_to_answered_proposal(browser, live_server):
     girl.goto(url)
     girl.locator("li", has_text="Bright lights").locator("button").click()
     assert girl.locator("li", has_text="Bright lights").locator(".meta", has_text="(1)").is_visible()
+    # The counter of dots left is on the page, counted down by the server (3 per person by default).
+    assert "2" in girl.locator("#dots-left").inner_text()
     girl.screenshot(path=str(SHOTS / "hercity-4-dot-voting.png"), full_page=True)
     # (5) Action plan, then the facilitator turns it into a proposal.
     next_step()

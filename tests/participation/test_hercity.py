@@ -128,3 +128,60 @@ def test_workshop_page_shows_chart(client, center, facilitator, learner):
     client.force_login(learner)
     html = client.get(reverse("hercity:workshop", args=[w.pk])).content.decode()
     assert "<svg" in html and "Lighting" in html and "4.0" in html
+
+
+def _at_dot_voting(center, facilitator, learner, *, ideas=2, dots=2):
+    w = make_workshop(center, facilitator)
+    w.dots_per_person = dots
+    w.save(update_fields=["dots_per_person"])
+    w = services.advance(facilitator=facilitator, workshop=w, to_step=2)
+    made = [services.add_idea(user=learner, workshop=w, text=f"idea {i}") for i in range(ideas)]
+    for step in (3, 4):
+        w = services.advance(facilitator=facilitator, workshop=w, to_step=step)
+    return w, made
+
+
+def test_dot_counter_counts_down_and_a_refused_dot_says_so(client, center, facilitator, learner):
+    w, ideas = _at_dot_voting(center, facilitator, learner, ideas=3, dots=2)
+    client.force_login(learner)
+    page = reverse("hercity:workshop", args=[w.pk])
+    post = reverse("hercity:contribute", args=[w.pk])
+    assert "You have 2 dots left." in client.get(page).content.decode()
+    html = client.post(post, {"idea": ideas[0].pk}, follow=True).content.decode()
+    assert "You have 1 dot left." in html and "Your dot" in html
+    # A second dot on the same idea is refused with a message, not a silent "saved".
+    html = client.post(post, {"idea": ideas[0].pk}, follow=True).content.decode()
+    assert "You already placed a dot on this idea." in html
+    assert "Thank you, saved." not in html and "You have 1 dot left." in html
+    client.post(post, {"idea": ideas[1].pk}, follow=True)
+    html = client.post(post, {"idea": ideas[2].pk}, follow=True).content.decode()
+    assert "You have placed all your dots." in html and "Thank you, saved." not in html
+    assert Dot.objects.filter(user=learner).count() == 2
+
+
+def test_dot_counter_is_in_khmer_for_a_khmer_page(client, center, facilitator, learner):
+    from django.utils import translation
+
+    w, ideas = _at_dot_voting(center, facilitator, learner, dots=3)
+    client.force_login(learner)
+    with translation.override("km"):
+        expected = translation.ngettext("You have %(n)s dot left.", "You have %(n)s dots left.", 3) % {"n": 3}
+        refused = translation.gettext("You already placed a dot on this idea. Choose another idea.")
+        page = reverse("hercity:workshop", args=[w.pk])
+        post = reverse("hercity:contribute", args=[w.pk])
+    client.cookies["django_language"] = "km"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="km").content.decode()
+    assert 'lang="km"' in html and expected in html
+    client.post(post, {"idea": ideas[0].pk}, HTTP_ACCEPT_LANGUAGE="km", follow=True)
+    html = client.post(post, {"idea": ideas[0].pk}, HTTP_ACCEPT_LANGUAGE="km", follow=True).content.decode()
+    assert refused in html
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "1e9", "9" * 40, "1\x00"])
+def test_malformed_idea_id_is_a_message_not_a_500(client, center, facilitator, learner, value):
+    w, _ideas = _at_dot_voting(center, facilitator, learner)
+    client.force_login(learner)
+    response = client.post(reverse("hercity:contribute", args=[w.pk]), {"idea": value}, follow=True)
+    assert response.status_code == 200
+    assert "This idea is not in this workshop." in response.content.decode()
+    assert not Dot.objects.exists()
