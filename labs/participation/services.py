@@ -117,6 +117,52 @@ def clean_image(f, suffix: str):
     return ContentFile(content)
 
 
+# The widths a proposal photo is served at besides its original (`?size=` on participation:file).
+RENDITION_WIDTHS = (800, 1600)
+
+
+def photo_rendition(pf: ProposalFile, width: int):
+    """The photo `pf` at most `width` px wide, as a JPEG made once with Pillow and kept in storage next
+    to the original (`private/participation/<random>.w800.jpg`); the original itself when it is
+    already that narrow, is a GIF (maybe animated) or cannot be read. The caller has already checked
+    that the visitor may see `pf`; the rendition goes out through the same view, never on its own."""
+    from django.core.files.base import ContentFile
+    from django.db.models.fields.files import FieldFile
+    from PIL import Image
+
+    from labs.services import reencode_image
+
+    original = pf.file
+    if width not in RENDITION_WIDTHS or pf.kind != ProposalFile.Kind.IMAGE or not original:
+        raise ValueError(width)
+    stem, suffix = original.name.rsplit(".", 1) if "." in original.name else (original.name, "")
+    if suffix.lower() not in ("jpg", "jpeg", "png", "webp"):
+        return original
+    name = f"{stem}.w{width}.jpg"
+    storage = original.storage
+    rendition = FieldFile(pf, original.field, name)
+    if storage.exists(name):
+        return rendition
+    try:
+        with original.open("rb") as handle, Image.open(handle) as image:
+            if image.width <= width:
+                return original
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                image = image.convert("RGBA")
+                flat = Image.new("RGB", image.size, "white")
+                flat.paste(image, mask=image.getchannel("A"))
+                image = flat
+            # `width` wide whatever the shape: a portrait photo keeps its height in proportion
+            longest = max(width, -(-image.height * width // image.width))
+            content, _size = reencode_image(image, max_side=longest, format="JPEG")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return original
+    saved = storage.save(name, ContentFile(content))
+    if saved != name:  # another request made it at the same moment: keep theirs
+        storage.delete(saved)
+    return rendition
+
+
 def _validate_attachment(f) -> str:
     if f.size > MAX_ATTACHMENT_BYTES:
         raise ParticipationError(_("File “%(name)s” is too big (at most 10 MB).") % {"name": f.name}) from None

@@ -165,7 +165,15 @@ def proposal_file(request, proposal_id, file_id):
     found = selectors.proposal_file(request.user, proposal_id, file_id)
     if found is None:
         raise Http404
-    return serve(request, found.file, download_name=found.name, as_attachment=found.kind != found.Kind.IMAGE)
+    size = request.GET.get("size")
+    if size is None:
+        return serve(request, found.file, download_name=found.name,
+                     as_attachment=found.kind != found.Kind.IMAGE)
+    # ?size= names one of the renditions of a photo, after the same check; anything else is a 404
+    width = parse_id(size)
+    if width not in services.RENDITION_WIDTHS or found.kind != found.Kind.IMAGE:
+        raise Http404
+    return serve(request, services.photo_rendition(found, width), download_name=found.name)
 
 
 def _call_from(request):

@@ -40,11 +40,12 @@ def test_a_members_photo_shows_for_her_and_nobody_outside(phone, live_server):
     picture = phone.locator("img[alt='school-path.jpg']")
     picture.scroll_into_view_if_needed()
     phone.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
-    assert picture.get_attribute("src").endswith(f"/files/{photo.pk}/")
+    assert picture.get_attribute("src").endswith(f"/files/{photo.pk}/?size=800")
     screenshot(phone, "women-space-photo")
 
     _login(phone, UserFactory(home_center=center), live_server)
     assert phone.goto(photo_url).status == 404
+    assert phone.goto(photo_url + "?size=800").status == 404
 
     services.decline_member(facilitator=facilitator, user=member)
     _login(phone, member, live_server)
