@@ -93,7 +93,8 @@ class SessionForm(_Form):
                                   required=False)
     server_port = forms.IntegerField(label=_("Game server port"), min_value=1, max_value=65535, initial=4711)
     coordinates = forms.ChoiceField(label=_("Game coordinates"), choices=CoDesignSession.Coordinates.choices,
-                                    initial=CoDesignSession.Coordinates.ABSOLUTE, help_text=COORDINATES_HELP)
+                                    initial=CoDesignSession.Coordinates.ABSOLUTE, help_text=COORDINATES_HELP,
+                                    required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         from labs.participation.selectors import calls
@@ -105,6 +106,9 @@ class SessionForm(_Form):
         self.fields["call"].choices = [("", "—")] + [(pk, c.title) for pk, c in self.calls.items()]
         self.fields["labs_session"].choices = [("", "—")] + [
             (pk, f"{s.title} · {s.center.name} · {s.starts_at:%Y-%m-%d}") for pk, s in self.labs_sessions.items()]
+
+    def clean_coordinates(self):
+        return self.cleaned_data.get("coordinates") or CoDesignSession.Coordinates.ABSOLUTE
 
     def clean_team_names(self):
         names = [n.strip() for n in self.cleaned_data["team_names"].splitlines() if n.strip()]
