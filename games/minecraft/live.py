@@ -111,9 +111,9 @@ def _read_events(session: CoDesignSession, read):
         _event_connections[key] = (conn, conn.connects)
     fresh = conn.connects != seen
     if session.events_lost_from and session.events_lost_to is None:
-        _record_gap(session, session.events_lost_from, _when(conn.connected_at, now))
+        _record_gap(session, session.events_lost_from, max(session.events_lost_from, _when(conn.connected_at, now)))
     elif fresh and session.events_read_at:
-        _record_gap(session, session.events_read_at, _when(conn.connected_at, now))
+        _record_gap(session, session.events_read_at, max(session.events_read_at, _when(conn.connected_at, now)))
     session.events_read_at = now
     CoDesignSession.objects.filter(pk=session.pk).update(events_read_at=now)
     return result
