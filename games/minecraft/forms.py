@@ -7,7 +7,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from cms.jsonchecks import UntrustedJSONError, loads_bounded
 
 from .geo import MAX_GEOJSON_BYTES
-from .models import Site
+from .models import CoDesignSession, Site
 
 
 def read_geojson_file(upload):
@@ -74,6 +74,12 @@ class _Form(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+COORDINATES_HELP = _(
+    "How the game server counts block positions. Minetest with Sangkat's mod: absolute. Minecraft with "
+    "RaspberryJuice: relative to the spawn point, unless its config.yml says location: ABSOLUTE. When a "
+    "player is in the game, Sangkat checks this (and finds the spawn point) as it builds the site.")
+
+
 class SessionForm(_Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.all())
@@ -86,6 +92,9 @@ class SessionForm(_Form):
     server_host = forms.CharField(label=_("Game server host (for the live session)"), max_length=120,
                                   required=False)
     server_port = forms.IntegerField(label=_("Game server port"), min_value=1, max_value=65535, initial=4711)
+    coordinates = forms.ChoiceField(label=_("Game coordinates"), choices=CoDesignSession.Coordinates.choices,
+                                    initial=CoDesignSession.Coordinates.ABSOLUTE, help_text=COORDINATES_HELP,
+                                    required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         from labs.participation.selectors import calls
@@ -98,11 +107,22 @@ class SessionForm(_Form):
         self.fields["labs_session"].choices = [("", "—")] + [
             (pk, f"{s.title} · {s.center.name} · {s.starts_at:%Y-%m-%d}") for pk, s in self.labs_sessions.items()]
 
+    def clean_coordinates(self):
+        return self.cleaned_data.get("coordinates") or CoDesignSession.Coordinates.ABSOLUTE
+
     def clean_team_names(self):
         names = [n.strip() for n in self.cleaned_data["team_names"].splitlines() if n.strip()]
         if not 1 <= len(names) <= 8:
             raise forms.ValidationError(_("Write between 1 and 8 team names, one per line."))
         return names
+
+
+class CoordinatesForm(_Form):
+    coordinates = forms.ChoiceField(label=_("Game coordinates"), choices=CoDesignSession.Coordinates.choices,
+                                    help_text=COORDINATES_HELP)
+    spawn_x = forms.IntegerField(label=_("Spawn point x"), min_value=-30_000_000, max_value=30_000_000, initial=0)
+    spawn_y = forms.IntegerField(label=_("Spawn point y"), min_value=-2048, max_value=2048, initial=0)
+    spawn_z = forms.IntegerField(label=_("Spawn point z"), min_value=-30_000_000, max_value=30_000_000, initial=0)
 
 
 class MemberForm(_Form):

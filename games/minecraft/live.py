@@ -4,14 +4,21 @@ never an error page."""
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import palette as P
 from .bridge import BridgeUnavailable, McpiConnection, snapshot, stamp
+from .bridge.frame import ABSOLUTE, Frame
+from .bridge.frame import detect as detect_frame
 from .models import CoDesignSession, Team
 from .services import CoDesignError, add_pin, save_snapshot, site_volume
 from .volume import BASE_Y, CAPTURE_HEIGHT, SiteVolume
@@ -27,12 +34,46 @@ def connect(session: CoDesignSession) -> McpiConnection:
     return McpiConnection(session.server_host, session.server_port, timeout=TIMEOUT_S)
 
 
-# Block hits are queued per connection, from when it connects (RaspberryJuice, and Sangkat's mod
-# as it): one connection per session is kept open in this process for them, opened when the site
-# is stamped or pins are first asked for. A connection that drops reconnects on its next poll; the
-# hits made while it was down are lost, as on RaspberryJuice.
+def frame(session: CoDesignSession) -> Frame:
+    """How the session's world coordinates translate to the server's (see bridge/frame.py)."""
+    if session.coordinates == CoDesignSession.Coordinates.RELATIVE:
+        return Frame(session.spawn_x, session.spawn_y, session.spawn_z)
+    return ABSOLUTE
+
+
+# Block hits (and chat posts) are queued per connection, from when it connects (RaspberryJuice, and
+# Sangkat's mod as it): a connection opened per poll would never hold any. So one process at a time
+# reads a session's hits, on one connection it keeps open across polls: the `live_session` command
+# while it runs, else the web process where the facilitator asks for pins. It holds that role by a
+# lease on the session (events_owner, events_lease_until), so no two processes read the same hits
+# twice. When the connection is lost (the server restarted, or another process takes over after a
+# lease ran out) the hits of the gap are gone: the session records the gap and its page says so.
+WEB_LEASE = timedelta(minutes=2)
 _events_lock = threading.Lock()
-_event_connections: dict[tuple[int, str, int], McpiConnection] = {}
+_event_connections: dict[tuple[int, str, int], tuple[McpiConnection, int]] = {}
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def claim_events(session: CoDesignSession, lease: timedelta = WEB_LEASE) -> bool:
+    """Make this process the one that reads the session's hits, unless another one holds that role."""
+    now = timezone.now()
+    free = Q(events_owner="") | Q(events_owner=_me()) | Q(events_lease_until__isnull=True) | Q(events_lease_until__lt=now)
+    claimed = CoDesignSession.objects.filter(free, pk=session.pk).update(events_owner=_me(),
+                                                                       events_lease_until=now + lease)
+    session.refresh_from_db(fields=["events_owner", "events_lease_until", "events_read_at",
+                                    "events_lost_from", "events_lost_to"])
+    return bool(claimed)
+
+
+def release_events(session: CoDesignSession) -> None:
+    """Give up the role (the `live_session` command on its way out); the connection is closed."""
+    CoDesignSession.objects.filter(pk=session.pk, events_owner=_me()).update(events_owner="", events_lease_until=None)
+    with _events_lock:
+        for key in [k for k in _event_connections if k[0] == session.pk]:
+            _event_connections.pop(key)[0].close()
 
 
 def event_connection(session: CoDesignSession) -> McpiConnection:
@@ -42,17 +83,85 @@ def event_connection(session: CoDesignSession) -> McpiConnection:
     key = (session.pk, session.server_host, session.server_port)
     with _events_lock:
         for other in [k for k in _event_connections if k[0] == session.pk and k != key]:
-            _event_connections.pop(other).close()  # the session's server address changed
+            _event_connections.pop(other)[0].close()  # the session's server address changed
         if key not in _event_connections:
-            _event_connections[key] = McpiConnection(session.server_host, session.server_port,
-                                                     timeout=TIMEOUT_S)
-        return _event_connections[key]
+            _event_connections[key] = (McpiConnection(session.server_host, session.server_port,
+                                                      timeout=TIMEOUT_S), 0)
+        return _event_connections[key][0]
+
+
+def _read_events(session: CoDesignSession, read):
+    """Run `read(conn)` on the event connection and account for what its queue covers.
+
+    A queue that started afresh since the session's last read (a reconnect, or a first read in this
+    process after another one) holds no hits from between that read and its connecting: that gap
+    is recorded. A read that fails opens a gap that stays open until a read succeeds.
+    """
+    conn = event_connection(session)
+    key = (session.pk, session.server_host, session.server_port)
+    try:
+        result = read(conn)
+    except BridgeUnavailable:
+        if session.events_read_at and not (session.events_lost_from and session.events_lost_to is None):
+            _record_gap(session, session.events_read_at, None)
+        raise
+    now = timezone.now()
+    with _events_lock:
+        seen = _event_connections.get(key, (conn, 0))[1]
+        _event_connections[key] = (conn, conn.connects)
+    fresh = conn.connects != seen
+    if session.events_lost_from and session.events_lost_to is None:
+        _record_gap(session, session.events_lost_from, max(session.events_lost_from, _when(conn.connected_at, now)))
+    elif fresh and session.events_read_at:
+        _record_gap(session, session.events_read_at, max(session.events_read_at, _when(conn.connected_at, now)))
+    session.events_read_at = now
+    CoDesignSession.objects.filter(pk=session.pk).update(events_read_at=now)
+    return result
+
+
+def _when(stamp: float | None, default):
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp else default
+
+
+def _record_gap(session: CoDesignSession, start, end) -> None:
+    session.events_lost_from, session.events_lost_to = start, end
+    CoDesignSession.objects.filter(pk=session.pk).update(events_lost_from=start, events_lost_to=end)
 
 
 def close_event_connections() -> None:
     with _events_lock:
         while _event_connections:
-            _event_connections.popitem()[1].close()
+            _event_connections.popitem()[1][0].close()
+
+
+def describe_coordinates(session: CoDesignSession) -> str:
+    """For the facilitator: how coordinates are sent, and whether the game confirmed it just now."""
+    if session.coordinates == CoDesignSession.Coordinates.RELATIVE:
+        text = _("The game counts coordinates relative to its spawn point (%(x)s, %(y)s, %(z)s).") % {
+            "x": session.spawn_x, "y": session.spawn_y, "z": session.spawn_z}
+    else:
+        text = _("The game counts coordinates as absolute.")
+    checked = getattr(session, "coordinates_checked", None)  # set by detect_coordinates
+    if checked is True:
+        text += " " + _("Checked with the game through a player's position.")
+    elif checked is False:
+        text += " " + _("Not checked: that needs a player in a Minecraft game with RaspberryJuice; the "
+                        "session's setting was used.")
+    return text
+
+
+def detect_coordinates(*, session: CoDesignSession, conn: McpiConnection) -> bool:
+    """Ask the server how it counts coordinates and store the answer; False if it cannot tell
+    (no player in the game, or a server without player.getAbsPos): the session's setting stays."""
+    found = detect_frame(conn)
+    session.coordinates_checked = found is not None
+    if found is None:
+        return False
+    session.coordinates = (CoDesignSession.Coordinates.ABSOLUTE if found.absolute
+                           else CoDesignSession.Coordinates.RELATIVE)
+    session.spawn_x, session.spawn_y, session.spawn_z = (0, 0, 0) if found.absolute else (found.dx, found.dy, found.dz)
+    session.save(update_fields=["coordinates", "spawn_x", "spawn_y", "spawn_z"])
+    return True
 
 
 def legacy_volume(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +184,10 @@ def _unavailable(session: CoDesignSession, exc: Exception) -> CoDesignError:
 
 
 def stamp_site(*, session: CoDesignSession) -> int:
-    """Build the site on every team's plot in the live world (setBlocks batches); blocks written."""
+    """Build the site on every team's plot in the live world (setBlocks batches); blocks written.
+
+    The server's coordinates are checked first where it can tell (see detect_coordinates).
+    """
     vol = site_volume(session.site)
     start, height = _window(vol)
     ids, data = legacy_volume(vol.blocks[start - BASE_Y:])
@@ -83,21 +195,34 @@ def stamp_site(*, session: CoDesignSession) -> int:
     depth, width = vol.blocks.shape[1:]
     try:
         with connect(session) as conn:
+            detect_coordinates(session=session, conn=conn)
+            to_server = frame(session).to_server
             for team in session.teams.order_by("index"):
-                report = stamp(conn, (team.origin_x, start, team.origin_z), ids, data=data)
+                report = stamp(conn, to_server(team.origin_x, start, team.origin_z), ids, data=data)
                 written += report.blocks
                 # Read back what the server now holds: the baseline captures compare with, so that
                 # an untouched plot is zero change on a server that stores some blocks differently.
-                held = snapshot(conn, (team.origin_x, start, team.origin_z),
-                                (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                held = snapshot(conn, to_server(team.origin_x, start, team.origin_z),
+                                to_server(team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
                 if not unloaded_chunks(vol, start, held, (team.origin_x, team.origin_z)):
                     save_snapshot(team=team, blocks=held, base_y=start, baseline=True)
             conn.post_chat(_("The site is ready. Each team builds on its own plot."))
-        # From here on, the session's block hits are queued for it (the connection opens now).
-        event_connection(session).clear_events()
+            conn.post_chat(HOW_TO_PIN())
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
+    # From here on the session's block hits are queued on its own connection (opened now, unless
+    # another process already reads them); what was queued before becomes pins first.
+    if claim_events(session):
+        try:
+            collect_pins(session=session)
+        except CoDesignError:
+            pass  # the site is built; the next poll says what is wrong
     return written
+
+
+def HOW_TO_PIN() -> str:  # noqa: N802 - a message, translated when posted
+    return _("To leave a pin on a block: in Minecraft, hold a sword and right-click the block; "
+             "in Minetest, punch it.")
 
 
 def post_prompt(*, session: CoDesignSession, text: str) -> None:
@@ -143,11 +268,12 @@ def snapshot_teams(*, session: CoDesignSession) -> int:
     start, height = _window(vol)
     depth, width = vol.blocks.shape[1:]
     saved, refused = 0, []
+    to_server = frame(session).to_server
     try:
         with connect(session) as conn:
             for team in session.teams.order_by("index"):
-                blocks = snapshot(conn, (team.origin_x, start, team.origin_z),
-                                  (team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
+                blocks = snapshot(conn, to_server(team.origin_x, start, team.origin_z),
+                                  to_server(team.origin_x + width - 1, start + height - 1, team.origin_z + depth - 1))
                 if unloaded_chunks(vol, start, blocks, (team.origin_x, team.origin_z)):
                     refused.append(team.name)
                     continue
@@ -165,20 +291,33 @@ def snapshot_teams(*, session: CoDesignSession) -> int:
     return saved
 
 
-def collect_pins(*, session: CoDesignSession) -> int:
-    """Block hits inside a team plot become pins on that team's renders."""
+def collect_pins(*, session: CoDesignSession, lease: timedelta = WEB_LEASE) -> int:
+    """Block hits inside a team plot become pins on that team's renders.
+
+    Only the process that holds the session's event role reads hits (see claim_events); `lease` is
+    how long it keeps the role without polling again.
+    """
+    if not session.server_host:
+        raise CoDesignError(_("Set the game server's address on the session first."))
+    if not claim_events(session, lease):
+        raise CoDesignError(_("Pins are being collected by another process (the live_session command, or "
+                              "another worker of this server); it last read them at %(time)s.") % {
+            "time": timezone.localtime(session.events_read_at).strftime("%H:%M:%S")
+            if session.events_read_at else "—"})
     vol = site_volume(session.site)
     depth, width = vol.blocks.shape[1:]
     teams: list[Team] = list(session.teams.all())
+    to_world = frame(session).to_world
     try:
-        hits = event_connection(session).poll_block_hits()
+        hits = _read_events(session, lambda conn: conn.poll_block_hits())
     except BridgeUnavailable as exc:
         raise _unavailable(session, exc) from None
     made = 0
     for hit in hits:
-        team = next((t for t in teams if t.origin_x <= hit.x < t.origin_x + width
-                     and t.origin_z <= hit.z < t.origin_z + depth), None)
+        x, y, z = to_world(hit.x, hit.y, hit.z)
+        team = next((t for t in teams if t.origin_x <= x < t.origin_x + width
+                     and t.origin_z <= z < t.origin_z + depth), None)
         if team is not None:
-            add_pin(team=team, x=hit.x, y=hit.y, z=hit.z, text=_("Marked in the game"))
+            add_pin(team=team, x=x, y=y, z=z, text=_("Marked in the game"))
             made += 1
     return made

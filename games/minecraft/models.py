@@ -101,6 +101,24 @@ class CoDesignSession(models.Model):
     server_host = models.CharField(_("game server host"), max_length=120, blank=True)
     server_port = models.PositiveIntegerField(_("game server port (mcpi)"), default=4711,
                                               validators=[MinValueValidator(1), MaxValueValidator(65535)])
+    class Coordinates(models.TextChoices):
+        ABSOLUTE = "absolute", _("absolute (Minetest with Sangkat's mod; RaspberryJuice set to location: ABSOLUTE)")
+        RELATIVE = "relative", _("relative to the spawn point (Minecraft with RaspberryJuice as installed)")
+
+    coordinates = models.CharField(_("game coordinates"), max_length=8, choices=Coordinates.choices,
+                                   default=Coordinates.ABSOLUTE)
+    # The world's spawn block, where a server in relative coordinates has its (0, 0, 0).
+    spawn_x = models.IntegerField(_("spawn point x"), default=0)
+    spawn_y = models.IntegerField(_("spawn point y"), default=0)
+    spawn_z = models.IntegerField(_("spawn point z"), default=0)
+    # The one process that reads the session's block hits on its own kept-open connection (the
+    # server queues hits per connection), until when it holds that role, and what it has read.
+    events_owner = models.CharField(max_length=100, blank=True, editable=False)
+    events_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    events_read_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The latest stretch in which hits may have gone unread (the connection was lost); no end: still lost.
+    events_lost_from = models.DateTimeField(null=True, blank=True, editable=False)
+    events_lost_to = models.DateTimeField(null=True, blank=True, editable=False)
     facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                     related_name="+")
     world_state = models.CharField(max_length=8, choices=TaskState.choices, default=TaskState.NONE, blank=True)

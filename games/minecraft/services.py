@@ -138,7 +138,8 @@ def _has_control(text: str | None, allow: str = "") -> bool:
 
 
 def create_session(*, facilitator, title: str, site: Site, team_names: list[str], call=None, labs_session=None,
-                   server_host: str = "", server_port: int = 4711) -> CoDesignSession:
+                   server_host: str = "", server_port: int = 4711,
+                   coordinates: str = CoDesignSession.Coordinates.ABSOLUTE) -> CoDesignSession:
     names = [n.strip()[:60] for n in team_names if n and n.strip()]
     if not (title or "").strip():
         raise CoDesignError(_("Give the session a title."))
@@ -146,12 +147,14 @@ def create_session(*, facilitator, title: str, site: Site, team_names: list[str]
         raise CoDesignError(_("A session has between 1 and 8 teams."))
     if len(set(names)) != len(names):
         raise CoDesignError(_("Each team needs its own name."))
+    if coordinates not in CoDesignSession.Coordinates.values:
+        raise CoDesignError(_("Choose how the game server counts coordinates."))
     if _has_control(title) or any(_has_control(name) for name in names):  # drawn on every render
         raise CoDesignError(_("The name or description contains control characters; retype it."))
     with transaction.atomic():
         session = CoDesignSession.objects.create(
             title=title.strip()[:150], site=site, call=call, labs_session=labs_session, team_count=len(names),
-            server_host=server_host, server_port=server_port, facilitator=facilitator)
+            server_host=server_host, server_port=server_port, coordinates=coordinates, facilitator=facilitator)
         for index, name in enumerate(names):
             ox, oz = plot_origin(index, site.width_m)
             Team.objects.create(session=session, name=name, index=index, origin_x=ox, origin_z=oz)
@@ -255,6 +258,15 @@ def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture
         item = Capture.objects.create(session=session, source=Capture.Source.LIVE, created_by=user)
         transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
     return item
+
+
+def set_coordinates(*, session: CoDesignSession, coordinates: str, spawn: tuple[int, int, int]) -> None:
+    """How the live session's game server counts coordinates, and its spawn point (relative mode)."""
+    if coordinates not in CoDesignSession.Coordinates.values:
+        raise CoDesignError(_("Choose how the game server counts coordinates."))
+    session.coordinates = coordinates
+    session.spawn_x, session.spawn_y, session.spawn_z = (int(v) for v in spawn)
+    session.save(update_fields=["coordinates", "spawn_x", "spawn_y", "spawn_z"])
 
 
 def save_snapshot(*, team: Team, blocks: np.ndarray, base_y: int = BASE_Y, baseline: bool = False) -> Snapshot:

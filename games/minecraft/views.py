@@ -15,7 +15,7 @@ from cms.requestids import parse_id
 from cms.selectors import person_named
 
 from . import selectors, services
-from .forms import MemberForm, ProposalForm, SessionForm, UploadBuildForm
+from .forms import CoordinatesForm, MemberForm, ProposalForm, SessionForm, UploadBuildForm
 from .models import TaskState
 from .services import CoDesignError
 
@@ -80,7 +80,7 @@ def session_create(request):
             session = services.create_session(
                 facilitator=request.user, title=data["title"], site=data["site"], team_names=data["team_names"],
                 call=form.calls.get(data["call"]), labs_session=form.labs_sessions.get(data["labs_session"]),
-                server_host=data["server_host"], server_port=data["server_port"])
+                server_host=data["server_host"], server_port=data["server_port"], coordinates=data["coordinates"])
         except CoDesignError as exc:
             messages.error(request, exc.message)
         else:
@@ -104,6 +104,9 @@ def session_detail(request, session_id):
         "session": session, "teams": [(t, builds.get(t.pk)) for t in teams], "captures": recent,
         "refresh": working, "upload_form": UploadBuildForm(), "member_form": MemberForm(),
         "labels": services.metric_labels(),
+        "coordinates_form": CoordinatesForm(initial={
+            "coordinates": session.coordinates, "spawn_x": session.spawn_x, "spawn_y": session.spawn_y,
+            "spawn_z": session.spawn_z}),
         "world_link": request.build_absolute_uri(
             reverse("minecraft:download_world", args=[session.pk]) + "?key=" + selectors.world_key(session.pk)),
     })
@@ -249,6 +252,15 @@ def live(request, session_id):
         if action == "stamp":
             count = live_session.stamp_site(session=session)
             messages.success(request, _("The site is built in the game (%(n)s blocks).") % {"n": count})
+            messages.info(request, live_session.describe_coordinates(session))
+        elif action == "coordinates":
+            form = CoordinatesForm(request.POST)
+            if not form.is_valid():
+                raise CoDesignError(_("Check the coordinates: the spawn point is three whole numbers."))
+            data = form.cleaned_data
+            services.set_coordinates(session=session, coordinates=data["coordinates"],
+                                     spawn=(data["spawn_x"], data["spawn_y"], data["spawn_z"]))
+            messages.success(request, live_session.describe_coordinates(session))
         elif action == "snapshot":
             count = live_session.snapshot_teams(session=session)
             messages.success(request, _("Snapshot taken of %(n)s team plots.") % {"n": count})

@@ -8,8 +8,9 @@ Java servers) and Sangkat's Minetest mod (games/minecraft/minetest/mods/sangkat_
   when they work. Getters get exactly one line. Any command that fails (unknown name, bad
   arguments, an exception on the server) gets the line ``Fail`` — setters included, which is why
   a client must expect stray ``Fail`` lines before a getter's reply.
-- Coordinates are relative to the world's spawn point (RaspberryJuice) or to the mod's
-  ``sangkat_mcpi.origin`` (Minetest), y up.
+- Coordinates are relative to the world's spawn point (RaspberryJuice with its default
+  ``location: RELATIVE``), absolute (its ``location: ABSOLUTE``) or relative to the mod's
+  ``sangkat_mcpi.origin`` (Minetest), y up: frame.py translates them.
 - ``world.getBlocks(x0,y0,z0,x1,y1,z1)`` answers one line of comma-separated block ids in
   y, x, z order (y outermost, z innermost), each axis from the lower corner up.
 - ``events.block.hits()`` answers ``x,y,z,face,entityId`` records joined by ``|`` (empty when
@@ -30,6 +31,7 @@ import logging
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,11 @@ def patience(blocks: int, timeout: float) -> float:
     return timeout + blocks / 50_000
 
 
+def _is_fail(line: str) -> bool:
+    """``Fail``, or ``Fail,<reason>`` as later RaspberryJuice forks answer."""
+    return line == "Fail" or line.startswith("Fail,")
+
+
 def _ints(*values) -> str:
     return ",".join(str(int(v)) for v in values)
 
@@ -91,6 +98,10 @@ class McpiConnection:
         self.port = int(port)
         self.timeout = float(timeout)
         self.setter_failures = 0  # stray ``Fail`` lines seen for earlier setters
+        # How many times a socket was opened, and when the latest was: the server queues events per
+        # connection, so a caller can tell that a queue it reads started afresh.
+        self.connects = 0
+        self.connected_at: float | None = None
         self._sock: socket.socket | None = None
         self._pending = bytearray()
         self._lock = threading.RLock()
@@ -113,6 +124,8 @@ class McpiConnection:
         sock.settimeout(self.timeout)
         self._sock = sock
         self._pending.clear()
+        self.connects += 1
+        self.connected_at = time.time()
 
     def _drop(self) -> None:
         if self._sock is not None:
@@ -147,7 +160,7 @@ class McpiConnection:
         while b"\n" in self._pending:
             line, _, rest = bytes(self._pending).partition(b"\n")
             self._pending = bytearray(rest)
-            if line.strip() == b"Fail":
+            if _is_fail(line.strip().decode("utf-8", errors="replace")):
                 self.setter_failures += 1
                 logger.warning("the game server at %s refused an earlier command", self.where)
             else:  # a reply nobody waits for: the stream is out of step, start afresh
@@ -209,7 +222,7 @@ class McpiConnection:
         with self._lock:
             self._send(command)
             line = self._readline(timeout)
-            if line == "Fail":
+            if _is_fail(line):
                 # It may answer this command or an earlier setter: either way the stream can no
                 # longer be trusted to line up, so the next call starts on a fresh connection.
                 self._drop()
@@ -228,7 +241,7 @@ class McpiConnection:
             self._send(f"world.getBlock({_ints(x, y, z)})")
             while True:
                 line = self._readline(timeout)
-                if line != "Fail":
+                if not _is_fail(line):
                     return self.setter_failures - before
                 self.setter_failures += 1
 
