@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest
@@ -27,6 +28,7 @@ from courses.models import (
 
 # Time between two signs of life counts as learning time only up to these caps.
 HEARTBEAT_CAP = timedelta(seconds=120)
+VISIT_REFRESH = timedelta(seconds=60)  # reopening the last lesson within this writes nothing
 ACTION_CAP = timedelta(minutes=30)
 
 
@@ -146,15 +148,23 @@ def _progress_for_update(*, user, lesson: LessonPage, now: datetime) -> LessonPr
 def record_lesson_visit(*, user, lesson: LessonPage, now: datetime | None = None) -> None:
     """A learner opened a lesson: enrol them if needed, and remember it as where they are.
 
-    A repeat visit is one UPDATE; only the first visit creates rows.
+    A repeat visit is one UPDATE; only the first visit creates rows. Reopening the lesson she last
+    opened less than VISIT_REFRESH ago (a reload, a language switch, back from a quiz) writes
+    nothing: the cache remembers it, and her heartbeats count that time anyway.
     """
+    live = now is None
     now = now or timezone.now()
+    key = f"courses:last-visit:{user.pk}"
+    if live and cache.get(key) == str(lesson.translation_key):
+        return
     seen = LessonProgress.objects.filter(user=user, lesson_key=lesson.translation_key).update(
         last_seen_at=Greatest("last_seen_at", Value(now))
     )
     if not seen:
         with transaction.atomic():
             _progress_for_update(user=user, lesson=lesson, now=now)
+    if live:
+        cache.set(key, str(lesson.translation_key), int(VISIT_REFRESH.total_seconds()))
 
 
 @transaction.atomic

@@ -131,3 +131,18 @@ def on_certification_revoked(sender, user, certification, **kwargs):
 
     revoke_badge_of(user=user, slug=AMBASSADOR_BADGE,
                     reason=gettext("The ambassador certification was withdrawn."))
+
+
+# --- the leaderboard cache: who may be listed, and under which name ------------------------------
+_LISTING_FIELDS = {"nickname", "display_name", "age_band", "guardian_consent", "is_active", "home_center",
+                   "home_center_id", "leaderboard"}
+
+
+def _listing_may_change(sender, instance=None, update_fields=None, **kwargs):
+    """A person's name, age, consent, center or leaderboard choice changed, or she was erased: the
+    cached tops are read afresh (a sign-in, which saves only last_login, keeps them)."""
+    from games import leaderboards
+
+    if update_fields is not None and not set(update_fields) & _LISTING_FIELDS:
+        return
+    leaderboards.everything_changed()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import MINOR_AGE_BANDS
+from games import leaderboards
 from games.models import (
     BadgeAward,
     BadgeDefinition,
@@ -167,11 +168,15 @@ class Board:
     me_listed: bool
 
 
-def public_label(user, choice: str | None) -> str:
+def _chosen_name(user, choice: str | None) -> str:
     """Nickname by default; a full name only when an adult chose it. Minors: nickname only."""
     if choice == LeaderboardChoice.NAME and not user.is_minor and user.display_name:
         return user.display_name
-    return user.nickname or _("Learner")
+    return user.nickname
+
+
+def public_label(user, choice: str | None) -> str:
+    return _chosen_name(user, choice) or _("Learner")
 
 
 def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_id: int | None = None,
@@ -196,20 +201,27 @@ def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_i
         base = base.filter(center_id=center_id)
     base = base.filter(**{f"{field}__gt": 0})
 
-    listed = (base.filter(_visible()).select_related("user", "user__game_preferences")
-              .order_by(f"-{field}", "user_id")[:size])
+    def read() -> list[leaderboards.Entry]:
+        listed = (base.filter(_visible()).select_related("user", "user__game_preferences")
+                  .order_by(f"-{field}", "user_id")[:size])
+        entries = []
+        for entry in listed:
+            prefs = getattr(entry.user, "game_preferences", None)
+            label = _chosen_name(entry.user, prefs.leaderboard if prefs else None) or None
+            entries.append(leaderboards.Entry(entry.user_id, getattr(entry, field), label))
+        return entries
+
+    ident = center_id if scope == "center" else course_key if scope == "course" else None
     rows = []
     me_listed = False
     previous_points, rank = None, 0
-    for position, entry in enumerate(listed, start=1):
-        points = getattr(entry, field)
-        if points != previous_points:
-            rank, previous_points = position, points
-        user = entry.user
-        prefs = getattr(user, "game_preferences", None)
-        is_me = viewer is not None and user.pk == viewer.pk
+    for position, entry in enumerate(leaderboards.top(leaderboards.board_id(scope, period, ident, week),
+                                                      size, read), start=1):
+        if entry.points != previous_points:
+            rank, previous_points = position, entry.points
+        is_me = viewer is not None and entry.user_id == viewer.pk
         me_listed = me_listed or is_me
-        rows.append(Row(rank, public_label(user, prefs.leaderboard if prefs else None), points, is_me))
+        rows.append(Row(rank, entry.label or _("Learner"), entry.points, is_me))
 
     me = None
     if viewer is not None and viewer.is_authenticated:

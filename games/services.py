@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from games import leaderboards
 from games.models import (
     Award,
     BadgeAward,
@@ -69,9 +70,12 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
         award = _upsert_award(user, rule, source, course_key, week, at)
         if award is not None:
             awards.append(award)
+    boards: dict[str, int] = {}
     for award in awards:
-        _add_to_period_totals(user, award.points, award.week, award.course_key)
+        _add_to_period_totals(user, award.points, award.week, award.course_key, boards)
     total = _add_to_score(user, sum(award.points for award in awards), streak_week=week)
+    if awards:
+        _note_total(user, total, boards)
     _check_badges(user, kind=kind, points=total)
     return awards
 
@@ -93,13 +97,21 @@ def revoke_event(*, user, kind: str, source: str) -> int:
         f" RETURNING points, week, course_key",
         {"now": _prep(Award, "revoked_at", now), "user": user.pk, "source": source, "kind": kind})
     taken = 0
+    boards: dict[str, int] = {}
     for points, week, course_key in rows:
         week, course_key = _value(Award, "week", week), _value(Award, "course_key", course_key)
-        _add_to_period_totals(user, -points, week, course_key)
+        _add_to_period_totals(user, -points, week, course_key, boards)
         taken += points
     if taken:
-        _add_to_score(user, -taken)
+        _note_total(user, _add_to_score(user, -taken), boards)
     return taken
+
+
+def _note_total(user, total: int, boards: dict[str, int]) -> None:
+    """The all-time boards get the new total too; the cached tops it moves are dropped on commit."""
+    for scope, ident in (("overall", None), ("center", user.home_center_id)):
+        boards[leaderboards.board_id(scope, "all", ident, None)] = total
+    leaderboards.points_changed(user.pk, boards)
 
 
 # --- the upserts ----------------------------------------------------------------------------------
@@ -200,15 +212,18 @@ def _add_to_score(user, points: int, streak_week: date | None = None) -> int:
     return _execute(sql, params)[0][0]
 
 
-def _add_to_period_totals(user, points: int, week: date, course_key) -> None:
-    """This week's total and, for course events, the course's total and its week's share."""
+def _add_to_period_totals(user, points: int, week: date, course_key, boards: dict[str, int]) -> None:
+    """This week's total and, for course events, the course's total and its week's share. Notes
+    the new totals in `boards` (leaderboard name → her points there) for the leaderboard cache."""
     weekly = _tables(WeeklyScore)
-    _execute(
+    [(week_total,)] = _execute(
         f"INSERT INTO {weekly} (user_id, week, center_id, points) VALUES (%(user)s, %(week)s, %(center)s,"
         f" %(start)s) ON CONFLICT (user_id, week) DO UPDATE SET points = {weekly}.points + %(points)s,"
-        f" center_id = %(center)s",
+        f" center_id = %(center)s RETURNING points",
         {"user": user.pk, "week": _prep(WeeklyScore, "week", week), "center": user.home_center_id,
          "points": points, "start": max(points, 0)})
+    for scope, ident in (("overall", None), ("center", user.home_center_id)):
+        boards[leaderboards.board_id(scope, "week", ident, week)] = week_total
     if not course_key:
         return
     table = _tables(CourseScore)
@@ -219,13 +234,16 @@ def _add_to_period_totals(user, points: int, week: date, course_key) -> None:
                   f" THEN {table}.week_points + %(points)s ELSE %(start)s END")
     else:  # an event dated in an earlier week (or an award given then): the total only
         update = f"week = {table}.week"
-    _execute(
+    [(course_total, row_week, week_points)] = _execute(
         f"INSERT INTO {table} (user_id, course_key, week, points, week_points)"
         f" VALUES (%(user)s, %(course_key)s, %(week)s, %(start)s, %(week_start)s)"
-        f" ON CONFLICT (user_id, course_key) DO UPDATE SET points = {table}.points + %(points)s, {update}",
+        f" ON CONFLICT (user_id, course_key) DO UPDATE SET points = {table}.points + %(points)s, {update}"
+        f" RETURNING points, week, week_points",
         {"user": user.pk, "course_key": _prep(CourseScore, "course_key", course_key),
          "week": _prep(CourseScore, "week", week), "points": points, "start": max(points, 0),
          "week_start": max(points, 0) if this_week else 0})
+    boards[leaderboards.board_id("course", "all", course_key, week)] = course_total
+    boards[leaderboards.board_id("course", "week", course_key, _value(CourseScore, "week", row_week))] = week_points
 
 
 def _get_or_create(model, defaults, **lookup):

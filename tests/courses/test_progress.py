@@ -153,3 +153,21 @@ def test_my_learning_continues_at_the_next_lesson_in_the_language_of_the_page(si
     khmer = learner_client.get("/km/learn/").content.decode()
     assert f'href="{site["lessons_km"][1].url}"' in khmer
     assert f'href="{site["lessons"][1].url}"' not in khmer
+
+
+def test_reopening_the_last_lesson_writes_nothing_but_another_lesson_moves_where_to_continue(
+        site, learner_client, learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = site["lessons"][0], site["lessons"][1]
+    learner_client.get(first.url)
+    with CaptureQueriesContext(connection) as reload:
+        assert learner_client.get(first.url).status_code == 200
+    writes = [q["sql"] for q in reload.captured_queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+              and "lessonprogress" in q["sql"].lower()]
+    assert writes == []
+    learner_client.get(second.url)
+    learner_client.get(first.url)  # back to the first: it is where she is again
+    latest = LessonProgress.objects.filter(user=learner).order_by("-last_seen_at").first()
+    assert latest.lesson_key == first.translation_key
