@@ -108,15 +108,15 @@ def install_pycraft(into: Path, source: Path = PYCRAFT_DIR) -> Path:
     """
     if not (source / "init.lua").is_file():
         raise MinetestMissing(f"Debian's minetest-mod-pycraft is not installed ({source}): {INSTALL_HINT}.")
+    for name, text, _replacement in PYCRAFT_CHANGES:  # all or nothing: check before copying
+        if text not in (source / name).read_text(encoding="utf-8"):
+            raise RuntimeError(f"{source / name} no longer contains {text!r}: this pycraft is not the "
+                               "0.22 that games/minecraft/bridge/minetest_server.py knows how to change")
     _remove(into)
     shutil.copytree(source, into, symlinks=False, ignore=shutil.ignore_patterns("mcpipy"))
     for name, text, replacement in PYCRAFT_CHANGES:
         path = into / name
-        code = path.read_text(encoding="utf-8")
-        if text not in code:
-            raise RuntimeError(f"{source / name} no longer contains {text!r}: this pycraft is not the "
-                               "0.22 that games/minecraft/bridge/minetest_server.py knows how to change")
-        path.write_text(code.replace(text, replacement), encoding="utf-8")
+        path.write_text(path.read_text(encoding="utf-8").replace(text, replacement), encoding="utf-8")
     (into / "override.conf").write_text(PYCRAFT_OVERRIDE)
     return into
 
