@@ -184,6 +184,7 @@ def test_a_plot_the_server_has_not_loaded_is_refused_and_never_recorded(minetest
     live.stamp_site(session=session)
     vol = services.site_volume(small_site)
     unloaded = session.teams.get(index=1)
+    assert unloaded.snapshots.filter(baseline=True).count() == 1  # it was there when stamped
     _forget_plot(minetest, unloaded, vol)
     with pytest.raises(services.CoDesignError) as refused:
         live.snapshot_teams(session=session)
