@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -86,6 +87,17 @@ def test_start_after_a_crash_starts_a_server_and_stop_stops_only_it(tmp_path, st
             subprocess.run(["kill", str(recorded[0])], check=False)
 
 
+def _listening(port):
+    """The IPv4 addresses (hex, as /proc/net/tcp writes them) listening on TCP `port`."""
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.append(address)
+    return found
+
+
 def _tree(directory):
     return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
@@ -105,6 +117,9 @@ def test_pycraft_runs_from_a_changed_copy_and_the_system_files_stay_as_debian_in
         assert main(["start", "--mod", "pycraft", *_args(tmp_path, port)]) == 0
         assert "Minetest server running (pycraft)" in capsys.readouterr().out
         assert ms.port_answers(port)
+        # Loopback only (the protocol has no password), and no websocket port (pycraft's is 14711).
+        assert _listening(port) == ["0100007F"]
+        assert _listening(14711) == []
         copy = tmp_path / "world" / "worldmods" / "pycraft"
         assert not copy.is_symlink()
         assert 'minetest.settings:get("pycraft.port")' in (copy / "init.lua").read_text()
