@@ -69,15 +69,19 @@ a11y-deps:
 	@test -f var/npm/node_modules/axe-core/axe.min.js || npm install --no-audit --no-fund --save-exact --prefix var/npm axe-core@4.14.1
 
 # Live sessions on Minetest: the headless server, minetest_game (minetest-data: the default:,
-# wool:, stairs: nodes) and luasocket for Sangkat's mcpi mod. The bridge tests need them too.
+# wool:, stairs: nodes) and luasocket for Sangkat's mcpi mod. The bridge tests need them too, and
+# Debian's minetest-mod-pycraft (a second mcpi server, by another author, that the bridge's tests
+# and the bench run against; installed in /usr/share/games/minetest/mods/pycraft).
 MINETEST_PORT ?= 4711
 MINETEST_GAME_PORT ?= 30000
+MINETEST_MOD ?= sangkat
 minetest-server:
-	@{ test -x /usr/games/minetestserver && test -d /usr/share/games/minetest/games/minetest_game && test -f /usr/share/lua/5.1/socket.lua; } || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq minetest-server minetest-data lua-socket; }
+	@{ test -x /usr/games/minetestserver && test -d /usr/share/games/minetest/games/minetest_game && test -f /usr/share/lua/5.1/socket.lua && test -f /usr/share/games/minetest/mods/pycraft/init.lua; } || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq minetest-server minetest-data lua-socket minetest-mod-pycraft; }
 
 # A headless server in var/minetest (world kept between runs), mcpi on 127.0.0.1:$(MINETEST_PORT).
+# MINETEST_MOD=pycraft serves mcpi with (a changed copy of) Debian's pycraft instead of Sangkat's mod.
 minetest-start: install minetest-server
-	$(PY) -m games.minecraft.bridge.minetest_server start --dir var/minetest --port $(MINETEST_PORT) --game-port $(MINETEST_GAME_PORT)
+	$(PY) -m games.minecraft.bridge.minetest_server start --dir var/minetest --port $(MINETEST_PORT) --game-port $(MINETEST_GAME_PORT) --mod $(MINETEST_MOD)
 
 minetest-stop:
 	$(PY) -m games.minecraft.bridge.minetest_server stop --dir var/minetest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,61 @@ def test_start_after_a_crash_starts_a_server_and_stop_stops_only_it(tmp_path, st
         recorded = ms.read_pid_file(tmp_path)
         if recorded and ms.is_our_server(recorded[0], tmp_path):
             subprocess.run(["kill", str(recorded[0])], check=False)
+
+
+def _listening(port):
+    """The IPv4 addresses (hex, as /proc/net/tcp writes them) listening on TCP `port`."""
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.append(address)
+    return found
+
+
+def _tree(directory):
+    return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_pycraft_runs_from_a_changed_copy_and_the_system_files_stay_as_debian_installed_them(tmp_path, capsys):
+    """`--mod pycraft` (make minetest-start MINETEST_MOD=pycraft): Debian's mod is copied into the
+    world, changed there, and serves mcpi on the port asked for; /usr/share is never written."""
+    try:
+        find_binary()
+    except MinetestMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if not (ms.PYCRAFT_DIR / "init.lua").is_file():
+        pytest.fail(f"minetest-mod-pycraft is not installed: {ms.INSTALL_HINT}", pytrace=False)
+    system = _tree(ms.PYCRAFT_DIR)
+    port = free_port()
+    try:
+        assert main(["start", "--mod", "pycraft", *_args(tmp_path, port)]) == 0
+        assert "Minetest server running (pycraft)" in capsys.readouterr().out
+        assert ms.port_answers(port)
+        # Loopback only (the protocol has no password), and no websocket port (pycraft's is 14711).
+        assert _listening(port) == ["0100007F"]
+        assert _listening(14711) == []
+        copy = tmp_path / "world" / "worldmods" / "pycraft"
+        assert not copy.is_symlink()
+        assert 'minetest.settings:get("pycraft.port")' in (copy / "init.lua").read_text()
+        assert "restrict_to_local_connections = true" in (copy / "override.conf").read_text()
+        assert (copy / "settings.conf").exists()  # pycraft writes its settings next to its code
+        assert not (tmp_path / "world" / "worldmods" / "sangkat_mcpi").exists()
+        assert "secure.trusted_mods = pycraft" in (tmp_path / "minetest.conf").read_text()
+    finally:
+        assert main(["stop", "--dir", str(tmp_path)]) == 0
+    assert _tree(ms.PYCRAFT_DIR) == system
+
+
+def test_a_pycraft_the_launcher_does_not_know_is_refused_not_half_changed(tmp_path):
+    source = tmp_path / "pycraft"
+    source.mkdir()
+    (source / "init.lua").write_text("local server = socket.bind('*', 4711)\n")
+    for name in ("socket.lua", "base64.lua", "tools.lua"):
+        (source / name).write_text("   ie = minetest.request_insecure_environment()\n")
+    with pytest.raises(RuntimeError, match="no longer contains"):
+        ms.install_pycraft(tmp_path / "copy", source)
+    assert not (tmp_path / "copy").exists()
+    with pytest.raises(MinetestMissing, match="make minetest-server"):
+        ms.install_pycraft(tmp_path / "copy", tmp_path / "not-installed")

@@ -1,13 +1,20 @@
-"""A headless Minetest server with Sangkat's mcpi mod: world set-up, start, wait, stop (and a CLI).
+"""A headless Minetest server with an mcpi mod: world set-up, start, wait, stop (and a CLI).
 
 Used by `make minetest-start` / `make minetest-stop`, the bridge's integration tests and the bridge
 benchmark, so that all three run the server the same way:
 
-    python -m games.minecraft.bridge.minetest_server start --dir var/minetest [--port 4711]
+    python -m games.minecraft.bridge.minetest_server start --dir var/minetest [--port 4711] [--mod pycraft]
     python -m games.minecraft.bridge.minetest_server stop --dir var/minetest
 
+The mcpi server is Sangkat's own mod (`--mod sangkat`, the default) or Debian's
+`minetest-mod-pycraft` (`--mod pycraft`), a real mcpi server by another author that the bridge is
+tested against too. pycraft does not run as Debian installs it on Debian 12 (Minetest 5.6 with mod
+security): it is copied into the world and four local changes are made to the copy (see
+`install_pycraft`); the system's files are never touched.
+
 Debian packages: minetest-server (the binary, in /usr/games), minetest-data (minetest_game, which
-provides the default:, wool:, stairs: ... nodes) and lua-socket (the mod's TCP socket).
+provides the default:, wool:, stairs: ... nodes), lua-socket (the mods' TCP socket) and
+minetest-mod-pycraft.
 """
 
 from __future__ import annotations
@@ -24,8 +31,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MOD_DIR = Path(__file__).resolve().parent.parent / "minetest" / "mods" / "sangkat_mcpi"
+# Test-only: beside pycraft, a pretend player's punches, forceloaded areas and a log of chat.
+WITNESS_DIR = Path(__file__).resolve().parent.parent / "minetest" / "test_mods" / "sangkat_witness"
+PYCRAFT_DIR = Path("/usr/share/games/minetest/mods/pycraft")  # Debian's minetest-mod-pycraft
+MODS = ("sangkat", "pycraft")
 GAME_ID = "minetest_game"
-INSTALL_HINT = "run `make minetest-server` (installs Debian's minetest-server, minetest-data and lua-socket)"
+INSTALL_HINT = ("run `make minetest-server` (installs Debian's minetest-server, minetest-data, lua-socket "
+                "and minetest-mod-pycraft)")
+
+# The local changes to our copy of pycraft 0.22 (Debian 12), each (file, text, replacement); every
+# text must be found, or the copy is refused (a newer pycraft must be looked at again).
+PYCRAFT_CHANGES = (
+    # 1. The insecure environment is requested once, by init.lua: Minetest 5.6 hands it only to a
+    #    mod's main chunk, so the helpers' own second request got nil and socket.lua failed with
+    #    "attempt to index global 'ie'". They reuse init.lua's (a global of the mod environment).
+    *((name, "   ie = minetest.request_insecure_environment()",
+       "   ie = ie or minetest.request_insecure_environment()") for name in ("socket.lua", "base64.lua", "tools.lua")),
+    # 2. Its own socket.lua first on the Lua path: appended last, `require("socket")` found Debian's
+    #    lua-socket 3 socket.lua, whose plain `require` mod security disables ("require() is
+    #    disabled when mod security is on"); pycraft's copy uses the insecure environment's.
+    ("init.lua", 'ie.package.path = ie.package.path .. ";" .. mypath .. "?.lua"',
+     'ie.package.path = mypath .. "?.lua;" .. ie.package.path'),
+    # 3. A configurable port (setting pycraft.port), instead of 4711 always: tests and the bench
+    #    run servers side by side.
+    ("init.lua", "socket.bind(remote_address, 4711)",
+     'socket.bind(remote_address, tonumber(minetest.settings:get("pycraft.port")) or 4711)'),
+    # 4. A server restarted on its port binds again: pycraft's bind() sets reuseaddr on a
+    #    socket.tcp(), which Debian's lua-socket 3 creates only at bind, so the option was lost and
+    #    a restart failed with "address already in use" while old connections were in TIME_WAIT.
+    #    An IPv4 socket exists at once (Sangkat's mod does the same).
+    ("socket.lua", "function bind(host, port, backlog)\n    local sock, err = socket.tcp()",
+     "function bind(host, port, backlog)\n    local sock, err = (socket.tcp4 or socket.tcp)()"),
+)
+# pycraft's own override file: loopback only (it binds every interface otherwise) and no websocket
+# port (a fixed 14711 on every interface).
+PYCRAFT_OVERRIDE = "restrict_to_local_connections = true\nsupport_websockets = false\n"
 
 
 class MinetestMissing(RuntimeError):
@@ -46,26 +86,64 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() and link.resolve() == target:
+        return
+    _remove(link)
+    link.symlink_to(target, target_is_directory=True)
+
+
+def install_pycraft(into: Path, source: Path = PYCRAFT_DIR) -> Path:
+    """Copy Debian's pycraft mod to `into` (replacing an older copy) with the local changes made.
+
+    The copy is what the server loads: pycraft also writes its settings.conf next to its code,
+    which it must never do to the system's files.
+    """
+    if not (source / "init.lua").is_file():
+        raise MinetestMissing(f"Debian's minetest-mod-pycraft is not installed ({source}): {INSTALL_HINT}.")
+    for name, text, _replacement in PYCRAFT_CHANGES:  # all or nothing: check before copying
+        if text not in (source / name).read_text(encoding="utf-8"):
+            raise RuntimeError(f"{source / name} no longer contains {text!r}: this pycraft is not the "
+                               "0.22 that games/minecraft/bridge/minetest_server.py knows how to change")
+    _remove(into)
+    shutil.copytree(source, into, symlinks=False, ignore=shutil.ignore_patterns("mcpipy"))
+    for name, text, replacement in PYCRAFT_CHANGES:
+        path = into / name
+        path.write_text(path.read_text(encoding="utf-8").replace(text, replacement), encoding="utf-8")
+    (into / "override.conf").write_text(PYCRAFT_OVERRIDE)
+    return into
+
+
 def write_world(directory: Path, *, mcpi_port: int, game_port: int, mapgen: str = "singlenode",
-                test_commands: bool = False) -> Path:
+                test_commands: bool = False, mod: str = "sangkat", unload_after: float | None = None) -> Path:
     """Create (or refresh the settings of) a world in `directory`/world; returns the config path.
 
-    The map itself is kept between runs; the mod is linked, not copied, so edits to it apply on the
-    next start.
+    `mod` is the mcpi server: "sangkat" (Sangkat's mod, linked, so edits to it apply on the next
+    start) or "pycraft" (Debian's, copied and changed afresh at every start). `unload_after`
+    (seconds) makes the server forget areas no player is near sooner than its default 29 s. The map
+    itself is kept between runs.
     """
+    if mod not in MODS:
+        raise ValueError(f"unknown mcpi mod {mod!r}: one of {', '.join(MODS)}")
     directory = Path(directory).resolve()
     world = directory / "world"
-    (world / "worldmods").mkdir(parents=True, exist_ok=True)
-    link = world / "worldmods" / "sangkat_mcpi"
-    if link.is_symlink() or link.exists():
-        if link.is_symlink() and link.resolve() == MOD_DIR:
-            pass
-        elif link.is_symlink():
-            link.unlink()
-        else:
-            shutil.rmtree(link)
-    if not link.exists():
-        link.symlink_to(MOD_DIR, target_is_directory=True)
+    mods = world / "worldmods"
+    mods.mkdir(parents=True, exist_ok=True)
+    for name in ("sangkat_mcpi", "pycraft", "sangkat_witness"):
+        _remove(mods / name)
+    if mod == "sangkat":
+        _link(mods / "sangkat_mcpi", MOD_DIR)
+    else:
+        install_pycraft(mods / "pycraft")
+        if test_commands:
+            _link(mods / "sangkat_witness", WITNESS_DIR)
     world_mt = world / "world.mt"
     if not world_mt.exists():
         world_mt.write_text(
@@ -73,13 +151,26 @@ def write_world(directory: Path, *, mcpi_port: int, game_port: int, mapgen: str 
             "mod_storage_backend = sqlite3\ncreative_mode = true\nenable_damage = false\n"
         )
     config = directory / "minetest.conf"
+    if mod == "sangkat":
+        mod_settings = [
+            "secure.trusted_mods = sangkat_mcpi",
+            f"sangkat_mcpi.port = {mcpi_port}",
+            "sangkat_mcpi.bind = 127.0.0.1",
+            f"sangkat_mcpi.test_commands = {'true' if test_commands else 'false'}",
+        ]
+    else:
+        mod_settings = [
+            "secure.trusted_mods = pycraft",
+            f"pycraft.port = {mcpi_port}",  # a setting of our copy (PYCRAFT_CHANGES 3)
+            # The witness forceloads whole plots where a test puts a player.
+            *(["max_forceloaded_blocks = 4096"] if test_commands else []),
+        ]
+    if unload_after is not None:
+        mod_settings.append(f"server_unload_unused_data_timeout = {unload_after:g}")
     config.write_text("\n".join([
         "# Written by games/minecraft/bridge/minetest_server.py: edit that file, not this one.",
         "secure.enable_security = true",
-        "secure.trusted_mods = sangkat_mcpi",
-        f"sangkat_mcpi.port = {mcpi_port}",
-        "sangkat_mcpi.bind = 127.0.0.1",
-        f"sangkat_mcpi.test_commands = {'true' if test_commands else 'false'}",
+        *mod_settings,
         f"port = {game_port}",
         # Players on the center's LAN join the game port; the mcpi port stays on loopback.
         "server_announce = false",
@@ -123,6 +214,8 @@ class MinetestServer:
     game_port: int = 30000
     mapgen: str = "singlenode"
     test_commands: bool = False
+    mod: str = "sangkat"
+    unload_after: float | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -132,7 +225,8 @@ class MinetestServer:
     def start(self, *, wait: float = 60.0, detach: bool = False) -> None:
         binary = find_binary()
         config = write_world(Path(self.directory), mcpi_port=self.mcpi_port, game_port=self.game_port,
-                             mapgen=self.mapgen, test_commands=self.test_commands)
+                             mapgen=self.mapgen, test_commands=self.test_commands, mod=self.mod,
+                             unload_after=self.unload_after)
         world = Path(self.directory).resolve() / "world"
         command = [binary, "--world", str(world), "--config", str(config), "--gameid", GAME_ID,
                    "--port", str(self.game_port), "--logfile", str(self.log_path.resolve()), "--quiet"]
@@ -264,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=4711, help="mcpi port on loopback (default 4711)")
     parser.add_argument("--game-port", type=int, default=30000, help="UDP port players join (default 30000)")
     parser.add_argument("--mapgen", default="flat", help="map generator for a new world (default flat)")
+    parser.add_argument("--mod", choices=MODS, default="sangkat",
+                        help="the mcpi server: Sangkat's mod (default) or Debian's pycraft")
     args = parser.parse_args(argv)
     directory = Path(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
@@ -289,14 +385,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"port {args.port} is already taken by another program: choose another with --port",
               file=sys.stderr)
         return 1
-    server = MinetestServer(directory, mcpi_port=args.port, game_port=args.game_port, mapgen=args.mapgen)
+    server = MinetestServer(directory, mcpi_port=args.port, game_port=args.game_port, mapgen=args.mapgen,
+                            mod=args.mod)
     try:
         server.start(detach=True)
     except (MinetestMissing, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1
     pid_file.write_text(f"{server.process.pid}\n{args.port}\n")
-    print(f"Minetest server running: mcpi on 127.0.0.1:{args.port}, players join UDP port {args.game_port}; "
+    print(f"Minetest server running ({args.mod}): mcpi on 127.0.0.1:{args.port}, players join UDP port {args.game_port}; "
           f"log {server.log_path}")
     return 0
 

@@ -121,7 +121,13 @@ def stamp(conn: McpiConnection, origin: tuple[int, int, int], volume: np.ndarray
     calls = blocks = 0
     started = time.perf_counter()
     if batch:
-        for y0, z0, x0, y1, z1, x1, key in cuboids(keys, skip):
+        # Largest boxes first: pycraft writes a box under 50 blocks with minetest.set_node, which
+        # silently does nothing in a map block that does not exist yet, and larger ones through a
+        # VoxelManip, which creates the map blocks it covers. The boxes are disjoint, so the order
+        # changes nothing else.
+        boxes = sorted(cuboids(keys, skip), key=lambda b: (b[3] - b[0] + 1) * (b[4] - b[1] + 1) * (b[5] - b[2] + 1),
+                       reverse=True)
+        for y0, z0, x0, y1, z1, x1, key in boxes:
             conn.set_blocks(ox + x0, oy + y0, oz + z0, ox + x1, oy + y1, oz + z1, key >> 4, key & 15)
             calls += 1
             blocks += (y1 - y0 + 1) * (z1 - z0 + 1) * (x1 - x0 + 1)
