@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "labs",
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",
+    "labs.devices.apps.DevicesConfig",
     "games",
     "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # On a registered center PC: idle timeout, closing time, sign-out that clears the browser.
+    "labs.devices.middleware.CenterDeviceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.PasswordChangeRequiredMiddleware",
     "cms.middleware.SiteLookupCacheMiddleware",
