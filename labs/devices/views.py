@@ -205,7 +205,7 @@ def switch_learner(request):
     """"Not you? Switch learner": one tap signs out and clears what this browser keeps of her."""
     logout(request)
     messages.info(request, _("Signed out. The next learner can find her name."))
-    response = redirect("devices:roster") if request.center_device is not None else redirect("login")
+    response = redirect("devices:roster") if request.center_device is not None else redirect("/")
     response["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 
