@@ -410,3 +410,10 @@ SANGKAT_ADMIN_CSP = {
     "base-uri": [SELF],
     "object-src": [NONE],
 }
+
+# Picture sign-in on center devices (labs.devices): wrong picture passwords or PINs in a row before a
+# learner's picture sign-in locks (her facilitator unlocks it), and wrong tries on one device, for
+# anyone, within DEVICE_SIGNIN_WINDOW_MINUTES before that device pauses picture sign-in.
+SANGKAT_PICTURE_MAX_TRIES = int(os.environ.get("PICTURE_SIGNIN_TRIES", "5"))
+SANGKAT_DEVICE_MAX_FAILURES = int(os.environ.get("DEVICE_SIGNIN_FAILURES", "15"))
+SANGKAT_DEVICE_WINDOW = int(os.environ.get("DEVICE_SIGNIN_WINDOW_MINUTES", "15")) * 60
