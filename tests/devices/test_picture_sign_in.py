@@ -242,3 +242,19 @@ def test_her_data_export_has_her_picture_password_kind_but_never_its_secret(pupi
     assert own["kind"] == "pictures" and "secret" not in own
     assert "argon2" not in json.dumps(sections["center_devices"], default=str)
     assert dict(export_sections(facilitator))["center_devices"]["picture_passwords_set_for_others"] == 1
+
+
+# --- the refusals in Khmer (the catalogue gets /work/km/devices.po at merge) ----------------------------
+
+def test_the_refusals_are_clear_in_khmer(client, facilitator, center, settings):
+    settings.LANGUAGE_CODE = "km"
+    pupil = UserFactory(home_center=center, preferred_language="km")
+    services.set_picture_password(actor=facilitator, learner=pupil, kind="pin", value="4071")
+    device = services.register_device(actor=facilitator, center=center, name="PC 1")
+    client.cookies[cookie_name()] = cookie_value(device)
+    wrong = client.post(reverse("devices:sign_in", args=[pupil.pk]).replace("/en/", "/km/"), {"pin": "9999"})
+    assert "លេខ PIN នេះមិនត្រឹមត្រូវទេ" in wrong.content.decode()
+    services.revoke_device(actor=facilitator, device=device)
+    client.cookies[cookie_name()] = cookie_value(device)
+    refused = client.get(reverse("devices:roster").replace("/en/", "/km/"))
+    assert refused.status_code == 403 and "កុំព្យូទ័រនេះលែងជាឧបករណ៍របស់មជ្ឈមណ្ឌលទៀតហើយ" in refused.content.decode()
