@@ -76,9 +76,9 @@ class CenterDeviceMiddleware:
                 # Nothing of the last learner stays in this browser: its cache, localStorage,
                 # IndexedDB and service workers go (not cookies: the device keeps its own).
                 response["Clear-Site-Data"] = CLEAR_SITE_DATA
-            if request.user.is_authenticated:
-                # Her pages are never kept for the Back button or the next learner.
-                patch_cache_control(response, no_store=True, private=True)
+            # Nothing shown on a shared device is kept for the Back button or the next learner:
+            # her pages, and the sign-in pages (which carry the pictures tapped so far).
+            patch_cache_control(response, no_store=True, private=True)
         if lookup.refused:
             response.delete_cookie(cookie_name())
         return response

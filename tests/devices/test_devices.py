@@ -200,3 +200,9 @@ def test_a_password_sign_in_on_a_device_gets_the_idle_time_too(device_client, le
     session.save()
     device_client.get(reverse("devices:roster"))
     assert "_auth_user_id" not in device_client.session
+
+
+def test_sign_in_pages_on_a_device_are_never_kept(device_client, pupil):
+    response = device_client.post(reverse("devices:sign_in", args=[pupil.pk]), {"picks": "", "pick": "mango"})
+    assert response.status_code == 200 and 'value="mango"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
