@@ -16,7 +16,10 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password:
+        # Not in a session begun with a picture password on a center device (labs.devices): the
+        # password she must change was not used there.
+        if (user is not None and user.is_authenticated and user.must_change_password
+                and not request.session.get("devices.pictures")):
             allowed = {reverse("choose_password"), reverse("logout")}
             if request.path not in allowed and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES):
                 return redirect("choose_password")

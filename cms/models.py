@@ -200,6 +200,13 @@ class AuditAction(models.TextChoices):
     WOMEN_SPACE_DECLINE = "women_space.decline", _("Women and girls space: member declined or removed")
     SESSION_AMBASSADOR_ADD = "session.ambassador_add", _("Ambassador put on a session")
     SESSION_AMBASSADOR_REMOVE = "session.ambassador_remove", _("Ambassador taken off a session")
+    DEVICE_REGISTER = "device.register", _("Center device registered")
+    DEVICE_REVOKE = "device.revoke", _("Center device revoked")
+    PICTURE_PASSWORD_SET = "picture_password.set", _("Picture password set for a learner")
+    PICTURE_PASSWORD_RESET = "picture_password.reset", _("Picture password reset for a learner")
+    PICTURE_PASSWORD_UNLOCK = "picture_password.unlock", _("Picture sign-in unlocked for a learner")
+    PICTURE_PASSWORD_REMOVE = "picture_password.remove", _("Picture password removed for a learner")
+    PICTURE_PASSWORD_LOCK = "picture_password.lock", _("Picture sign-in locked after wrong tries")
 
 
 class AuditEntry(models.Model):

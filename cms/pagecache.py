@@ -14,7 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 
 def shareable(request) -> bool:
+    # Not on a registered center device (labs.devices): its pages carry the device's sign-in bar.
     return (request.method == "GET" and not request.user.is_authenticated
+            and getattr(request, "center_device", None) is None
             and not len(messages.get_messages(request)))
 
 

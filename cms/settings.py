@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "labs",
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",
+    "labs.devices.apps.DevicesConfig",
     "games",
     "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # On a registered center PC: idle timeout, closing time, sign-out that clears the browser.
+    "labs.devices.middleware.CenterDeviceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.PasswordChangeRequiredMiddleware",
     "cms.middleware.SiteLookupCacheMiddleware",
@@ -407,3 +410,10 @@ SANGKAT_ADMIN_CSP = {
     "base-uri": [SELF],
     "object-src": [NONE],
 }
+
+# Picture sign-in on center devices (labs.devices): wrong picture passwords or PINs in a row before a
+# learner's picture sign-in locks (her facilitator unlocks it), and wrong tries on one device, for
+# anyone, within DEVICE_SIGNIN_WINDOW_MINUTES before that device pauses picture sign-in.
+SANGKAT_PICTURE_MAX_TRIES = int(os.environ.get("PICTURE_SIGNIN_TRIES", "5"))
+SANGKAT_DEVICE_MAX_FAILURES = int(os.environ.get("DEVICE_SIGNIN_FAILURES", "15"))
+SANGKAT_DEVICE_WINDOW = int(os.environ.get("DEVICE_SIGNIN_WINDOW_MINUTES", "15")) * 60

@@ -221,6 +221,9 @@ def build_world() -> World:
     session = Session.objects.create(center=center, title="First steps", starts_at=starts,
                                      ends_at=starts + timedelta(hours=2), capacity=10)
     walk_in = Attendance.objects.create(session=session, nickname="Walk-in", method="walkin", recorded_by=colleague)
+    from labs.devices import services as devices
+
+    device = devices.register_device(actor=colleague, center=center, name="PC 1")
     her_session = Session.objects.create(center=center, title="Her City walk", kind="hercity", starts_at=starts,
                                          ends_at=starts + timedelta(hours=2), capacity=10)
     workshop = hercity.create_workshop(facilitator=colleague, session=her_session, site_name="Market lane")
@@ -294,7 +297,7 @@ def build_world() -> World:
         "lesson_key": lesson.translation_key, "block_id": H5P_BLOCK, "package_id": package.pk,
         "folder": f"{library.machine_name}-{library.major_version}.{library.minor_version}" if library else "x-1.0",
         "page_view_restriction_id": restriction.pk, "page_id": site["lessons"][1].pk,
-        "file_id": proposal.files.get().pk,
+        "file_id": proposal.files.get().pk, "device_id": device.pk,
     }
     from cms import models as cms_models
 

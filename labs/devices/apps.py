@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DevicesConfig(AppConfig):
+    name = "labs.devices"
+    label = "devices"
+    verbose_name = _("Center devices and picture sign-in")
+    default_auto_field = "django.db.models.BigAutoField"
