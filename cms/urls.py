@@ -15,6 +15,7 @@ from games import openbadges_urls
 from games import urls as games_urls
 from games.minecraft import urls as minecraft_urls
 from labs import urls as labs_urls
+from labs.classes import urls as classes_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
 
@@ -51,6 +52,7 @@ urlpatterns += i18n_patterns(
         "facilitate/centers/<int:center_id>/learners/<int:learner_id>/guardian-consent/",
         cms_views.set_guardian_consent, name="set_guardian_consent",
     ),
+    path("", include(classes_urls)),
     path("participate/", include(participation_urls)),
     path("codesign/", include(minecraft_urls)),
     path("", include(games_urls)),
