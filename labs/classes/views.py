@@ -262,9 +262,9 @@ def _printed(request, klass, printed):
         response["Content-Disposition"] = f'attachment; filename="login-cards-{klass.pk}.pdf"'
     else:
         response = render(request, "classes/cards_print.html", context)
-    # The codes exist nowhere else: never kept by a cache, never sent on in a Referer.
+    # The codes exist nowhere else: never kept by a cache, never sent to another site in a Referer.
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -324,10 +324,10 @@ def card_sign_in(request, code: str):
             refusal = str(error)
         else:
             response = render(request, "classes/card_sign_in.html", {"card": card, "code": code})
-            response["Referrer-Policy"] = "no-referrer"
+            response["Referrer-Policy"] = "same-origin"
             return response
     response = render(request, "classes/card_sign_in.html", {"refusal": refusal}, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

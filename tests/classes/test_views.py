@@ -182,8 +182,8 @@ def test_the_pdf_embeds_a_khmer_font(client, facilitator, klass, member):
     client.force_login(facilitator)
     response = client.post(reverse("classes:cards", args=[klass.pk]), {"format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
-    import zlib
     import re
+    import zlib
 
     pdf = response.content
     assert pdf.startswith(b"%PDF")
