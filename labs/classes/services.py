@@ -218,7 +218,7 @@ def remove_learner(*, by, klass: Class, membership_id: int) -> None:
     membership = Membership.objects.filter(klass=klass, pk=membership_id).select_related("learner").first()
     if membership is None:
         return
-    _revoke_open_cards(learner=membership.learner, by=by, klass=klass)
+    _revoke_open_cards(learner=membership.learner, by=by, klass=klass, only_this_class=True)
     membership.delete()
     audit(actor=by, action=AUDIT_CLASS_REMOVE, target=membership.learner, klass=klass.pk)
 
@@ -279,10 +279,12 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def _revoke_open_cards(*, learner, by, klass, now: datetime | None = None) -> int:
+def _revoke_open_cards(*, learner, by, klass, now: datetime | None = None, only_this_class: bool = False) -> int:
     now = now or timezone.now()
-    revoked = LoginCard.objects.filter(learner=learner, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=now)
+    cards = LoginCard.objects.filter(learner=learner, used_at__isnull=True, revoked_at__isnull=True)
+    if only_this_class:
+        cards = cards.filter(klass=klass)
+    revoked = cards.update(revoked_at=now)
     if revoked:
         audit(actor=by, action=AUDIT_CARD_REVOKE, target=learner, klass=klass.pk)
     return revoked
@@ -292,10 +294,18 @@ def _revoke_open_cards(*, learner, by, klass, now: datetime | None = None) -> in
 def issue_cards(*, by, klass: Class, membership_ids: list[int] | None = None,
                 now: datetime | None = None) -> list[tuple[Membership, str]]:
     """New one-time codes for the class's learners (or some of them); each revokes that learner's
-    previous card. The codes are returned once, to print; only their hashes are kept."""
+    previous card. The codes are returned once, to print; only their hashes are kept.
+
+    A card signs its learner in and lets the holder choose her password: like a staff password
+    reset, only for plain learners of the class's center that `by` may help (cms.selectors.
+    learners_for). A member who has since gained a role, or moved to another center, gets none.
+    """
+    from cms.selectors import learners_for
+
     now = now or timezone.now()
     klass = _locked_class(by=by, klass=klass)
-    memberships = klass.memberships.select_related("learner").order_by("learner__nickname", "pk")
+    memberships = (klass.memberships.select_related("learner").order_by("learner__nickname", "pk")
+                   .filter(learner__in=learners_for(viewer=by, center_id=klass.center_id)))
     if membership_ids is not None:
         memberships = memberships.filter(pk__in=membership_ids)
     expires = now + timedelta(days=settings.SANGKAT_LOGIN_CARD_DAYS)
@@ -329,6 +339,11 @@ def card_for_code(code: str, *, now: datetime | None = None) -> LoginCard:
                             "facilitator."))
     if card.expires_at <= now or not card.learner.is_active:
         raise CardRefused(_("This login card has expired. Ask your facilitator for a new card."))
+    from cms.selectors import plain_learners
+
+    if not plain_learners().filter(pk=card.learner_id).exists():
+        # She was given a role since: a card printed for a learner never opens a staff account.
+        raise CardRefused(_("This login card is not valid."))
     return card
 
 

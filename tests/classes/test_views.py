@@ -195,3 +195,27 @@ def test_the_pdf_embeds_a_khmer_font(client, facilitator, klass, member):
             except zlib.error:
                 pass
     assert any(b"Khmer" in name for name in fonts), fonts
+
+
+def test_a_card_never_opens_an_account_that_gained_a_role(client, facilitator, klass, member):
+    from django.contrib.auth.models import Group
+
+    client.force_login(facilitator)
+    (link,) = print_cards(client, klass)
+    member.groups.add(Group.objects.get_or_create(name="moderator")[0])
+    client.logout()
+    response = client.post(link)
+    assert response.status_code == 410
+    assert "_auth_user_id" not in client.session
+    # And no new card is printed for her.
+    client.force_login(facilitator)
+    assert print_cards(client, klass) == []
+
+
+def test_picture_sign_in_classes_print_the_hint_from_the_membership(client, facilitator, center):
+    klass = services.create_class(by=facilitator, center=center, name="Pictures", sign_in_kind="picture")
+    learner = services.add_new_learner(by=facilitator, klass=klass, nickname="Sokha", age_band="under13")
+    services.set_picture_hint(klass=klass, learner=learner, hint="mango, boat, star")
+    client.force_login(facilitator)
+    page = client.post(reverse("classes:cards", args=[klass.pk]), {"format": "html"}).content.decode()
+    assert "Your picture password: mango, boat, star" in page
