@@ -173,7 +173,8 @@ def _xlsx_rows(raw: bytes):
             if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED_BYTES:
                 raise RosterRefused(_("This spreadsheet is too big. Upload at most %(rows)s learners.")
                                     % {"rows": settings.SANGKAT_CLASS_IMPORT_MAX_ROWS})
-        # Not read-only mode: it trusts the file's own dimensions. Formulas stay formulas (refused).
+        # Read-only mode streams the rows (read_roster stops at its bounds); data_only=False keeps a
+        # formula as its text, so it is refused rather than its cached value taken.
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         for values in sheet.iter_rows(values_only=True):
@@ -211,6 +212,8 @@ def read_roster(*, name: str, raw: bytes) -> list[RosterRow]:
     rows = []
     for number, values in enumerate(lines, start=2):
         if not any(str(v).strip() for v in values):
+            if number > 10 * limit + 100:  # a sheet of a million empty rows: stop looking
+                break
             continue
         if len(rows) >= limit:
             raise RosterRefused(_("This file has more than %(rows)s learners. Split it into smaller classes.")

@@ -47,7 +47,7 @@ def test_a_class_of_thirty_from_a_csv_and_a_learner_signs_in_with_her_card(live_
     expect(card.locator("svg")).to_be_visible()
     expect(card).to_contain_text("Otres Center")
     link = card.locator(".login-card-link a").get_attribute("href")
-    screenshot(phone, "class-login-cards-phone")
+    screenshot(phone, "class-login-cards-phone", full_page=False)
 
     # Sophea, on her own phone, opens the link of her card (what the QR code holds).
     own = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
