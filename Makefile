@@ -12,9 +12,9 @@ PORT ?= 8000
 # Listening on every interface (HOST=0.0.0.0) names no address: then set PUBLIC_URL yourself.
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: map-deps h5p-deps a11y-deps run worker install test test-fast migrate messages translations seed bench conformance lint clean system-deps browser-deps bench-deps minetest-server minetest-start minetest-stop
+.PHONY: map-deps h5p-deps a11y-deps run worker install test test-fast migrate messages translations seed bench conformance lint clean system-deps browser-deps bench-deps pdf-deps minetest-server minetest-start minetest-stop
 
-run: install map-deps h5p-deps migrate messages seed
+run: install pdf-deps map-deps h5p-deps migrate messages seed
 	PUBLIC_URL=$(PUBLIC_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The task worker (DEBUG=0 or TASKS_BACKEND=django_tasks_db.DatabaseBackend): django-tasks'
@@ -45,10 +45,10 @@ messages: install system-deps
 seed: install
 	$(PY) manage.py seed_demo
 
-test: install system-deps browser-deps a11y-deps messages map-deps h5p-deps minetest-server
+test: install system-deps browser-deps a11y-deps pdf-deps messages map-deps h5p-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile
 
-test-fast: install messages map-deps h5p-deps minetest-server
+test-fast: install pdf-deps messages map-deps h5p-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile -m "not browser"
 
 translations: install system-deps
@@ -85,6 +85,10 @@ minetest-start: install minetest-server
 
 minetest-stop:
 	$(PY) -m games.minecraft.bridge.minetest_server stop --dir var/minetest
+
+# Login cards as PDF (WeasyPrint): Pango (HarfBuzz shapes Khmer) and the Khmer OS fonts it embeds.
+pdf-deps:
+	@{ ldconfig -p | grep -q libpango-1.0 && fc-list | grep -q "Khmer OS"; } || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-khmeros; }
 
 bench-deps:
 	@command -v wrk >/dev/null || { $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -y -qq wrk; }

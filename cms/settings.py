@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",
     "labs.devices.apps.DevicesConfig",
+    "labs.classes.apps.ClassesConfig",
     "games",
     "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
@@ -349,6 +350,12 @@ SANGKAT_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDR
 SANGKAT_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 # New accounts per client address per hour: generous, as a whole class signs up from one center's network.
 SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("SIGNUPS_PER_ADDRESS_PER_HOUR", "60"))
+# Classes (labs.classes): a printed login card works once, for this many days; a roster file holds
+# at most this many learners and bytes; card sign-ins tried per address per hour.
+SANGKAT_LOGIN_CARD_DAYS = int(os.environ.get("LOGIN_CARD_DAYS", "30"))
+SANGKAT_CLASS_IMPORT_MAX_ROWS = int(os.environ.get("CLASS_IMPORT_MAX_ROWS", "200"))
+SANGKAT_CLASS_IMPORT_MAX_BYTES = int(os.environ.get("CLASS_IMPORT_MAX_BYTES", str(1024 * 1024)))
+SANGKAT_LOGIN_CARD_TRIES_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOGIN_CARD_TRIES_PER_ADDRESS_PER_HOUR", "60"))
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"
 # Content-Security-Policy (django-csp; cms.middleware.SangkatCSPMiddleware): scripts only from
 # here, no inline scripts; inline styles are allowed (templates set a few style attributes).

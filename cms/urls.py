@@ -16,6 +16,7 @@ from games import urls as games_urls
 from games.minecraft import urls as minecraft_urls
 from labs import urls as labs_urls
 from labs.devices import urls as devices_urls
+from labs.classes import urls as classes_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
 
@@ -53,6 +54,7 @@ urlpatterns += i18n_patterns(
         cms_views.set_guardian_consent, name="set_guardian_consent",
     ),
     path("", include(devices_urls)),
+    path("", include(classes_urls)),
     path("participate/", include(participation_urls)),
     path("codesign/", include(minecraft_urls)),
     path("", include(games_urls)),

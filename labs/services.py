@@ -112,6 +112,21 @@ def register(*, user, session: Session, now: datetime | None = None) -> Registra
     return registration
 
 
+def register_people(*, by, session: Session, people: list) -> tuple[list[Registration], list[tuple[object, str]]]:
+    """Someone running the session puts people on its roster (a class, labs.classes): each gets a
+    place or a waiting-list place under the same rules as registering herself. Returns the
+    registrations and, for those refused (audience, session over), the person and the reason."""
+    require_run_session(user=by, session=session)
+    done, refused = [], []
+    for person in people:
+        try:
+            with transaction.atomic():
+                done.append(register(user=person, session=session))
+        except SessionError as error:
+            refused.append((person, str(error)))
+    return done, refused
+
+
 @transaction.atomic
 def cancel_registration(*, user, session: Session) -> Registration | None:
     """Give a place back; the first person waiting gets it and is told."""

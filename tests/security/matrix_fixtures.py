@@ -288,6 +288,14 @@ def build_world() -> World:
     restriction = PageViewRestriction.objects.create(page=site["lessons"][1], restriction_type="password",
                                                      password="open sesame")
 
+    # A class of the center with the owner in it, a course and a printed card (labs.classes).
+    from labs.classes import services as classes
+
+    klass = classes.create_class(by=colleague, center=center, name="Saturday class")
+    classes.add_existing_learner(by=colleague, klass=klass, learner=owner)
+    classes.assign_course(by=colleague, klass=klass, course=site["course"])
+    ((class_membership, card_code),) = classes.issue_cards(by=colleague, klass=klass)
+
     kwargs = {
         "center_id": center.pk, "learner_id": owner.pk, "lesson_id": lesson.pk, "quiz_id": QUIZ_ID,
         "course_id": site["course"].pk, "slug": badge.slug, "uid": award.uid,
@@ -311,7 +319,9 @@ def build_world() -> World:
         pages={"HomePage": site["home"], "CourseIndexPage": site["index"], "CoursePage": site["course"],
                "LessonPage": lesson, "CenterIndexPage": centers, "CenterPage": center_page},
         center=center,
-        namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"}},
+        namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"},
+                          "classes:": {"class_id": klass.pk, "membership_id": class_membership.pk,
+                                       "course_id": site["course"].pk, "code": card_code}},
     )
 
 
