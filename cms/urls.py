@@ -15,8 +15,8 @@ from games import openbadges_urls
 from games import urls as games_urls
 from games.minecraft import urls as minecraft_urls
 from labs import urls as labs_urls
-from labs.devices import urls as devices_urls
 from labs.classes import urls as classes_urls
+from labs.devices import urls as devices_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
 
