@@ -150,10 +150,22 @@ def describe_coordinates(session: CoDesignSession) -> str:
     return text
 
 
-def detect_coordinates(*, session: CoDesignSession, conn: McpiConnection) -> bool:
+DETECT_TIMEOUT_S = 2.0
+
+
+def detect_coordinates(*, session: CoDesignSession) -> bool:
     """Ask the server how it counts coordinates and store the answer; False if it cannot tell
-    (no player in the game, or a server without player.getAbsPos): the session's setting stays."""
-    found = detect_frame(conn)
+    (no player in the game, or a server without player.getAbsPos): the session's setting stays.
+
+    Asked on a connection of its own: some servers (pycraft) never answer a command they do not
+    know, and a connection left waiting for that answer must not carry the stamping after it."""
+    try:
+        with McpiConnection(session.server_host, session.server_port, timeout=DETECT_TIMEOUT_S) as probe:
+            found = detect_frame(probe)
+    except BridgeUnavailable as exc:
+        if exc.reason != BridgeUnavailable.TIMEOUT:
+            raise
+        found = None  # it did not answer getAbsPos: it cannot tell
     session.coordinates_checked = found is not None
     if found is None:
         return False
@@ -195,7 +207,7 @@ def stamp_site(*, session: CoDesignSession) -> int:
     depth, width = vol.blocks.shape[1:]
     try:
         with connect(session) as conn:
-            detect_coordinates(session=session, conn=conn)
+            detect_coordinates(session=session)
             to_server = frame(session).to_server
             for team in session.teams.order_by("index"):
                 report = stamp(conn, to_server(team.origin_x, start, team.origin_z), ids, data=data)
