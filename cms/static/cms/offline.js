@@ -84,7 +84,8 @@
       var body = new URLSearchParams(item.fields);
       body.set("learner", item.user);
       body.set("csrfmiddlewaretoken", token.value);
-      fetch(item.url, { method: "POST", body: body, credentials: "same-origin",
+      // redirect "manual": a signed-out session answers with a redirect to the login page, not a result.
+      fetch(item.url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
                         headers: { "Accept": "application/json", "X-Sangkat-Queued": "1" } })
         .then(function (response) {
           // Stored (200) or refused for good (400): it leaves the queue. Another learner's (409),
