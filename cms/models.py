@@ -200,6 +200,8 @@ class AuditAction(models.TextChoices):
     WOMEN_SPACE_DECLINE = "women_space.decline", _("Women and girls space: member declined or removed")
     SESSION_AMBASSADOR_ADD = "session.ambassador_add", _("Ambassador put on a session")
     SESSION_AMBASSADOR_REMOVE = "session.ambassador_remove", _("Ambassador taken off a session")
+    SESSION_MARK_ALL = "session.mark_all", _("Everyone registered marked present")
+    SESSION_MARK_ALL_UNDO = "session.mark_all_undo", _("Marking everyone present undone")
 
 
 class AuditEntry(models.Model):
