@@ -21,8 +21,13 @@ SAVED_COURSE_BUDGET = 2 * 1024 * 1024
 def _static_bytes(url: str) -> bytes:
     from django.conf import settings
     from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
 
-    path = finders.find(url.removeprefix(settings.STATIC_URL).split("?")[0])
+    name = url.removeprefix(settings.STATIC_URL).split("?")[0]
+    if staticfiles_storage.exists(name):  # collected (hashed names with DEBUG off)
+        with staticfiles_storage.open(name, "rb") as handle:
+            return handle.read()
+    path = finders.find(name)
     if path is None:
         raise FileNotFoundError(url)
     with open(path, "rb") as handle:
