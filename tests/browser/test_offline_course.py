@@ -66,6 +66,11 @@ def test_a_saved_course_is_read_and_answered_offline_and_the_results_arrive_once
     expect(phone.locator("#saved-courses")).to_contain_text(course.title)
     expect(phone.locator("#offline-status")).to_contain_text("Waiting to send (2)")
     screenshot(phone, "offline-page-en")
+    phone.goto(base + "/km/learn/")  # in Khmer too
+    expect(phone.locator("h1")).to_have_text("អ្នកគ្មានអ៊ីនធឺណិតទេ")
+    expect(phone.locator("html")).to_have_attribute("lang", "km")
+    expect(phone.locator("#offline-status")).to_contain_text("(2)")
+    screenshot(phone, "offline-page-km")
 
     # Back online: the next page sends both, once.
     phone.context.set_offline(False)
