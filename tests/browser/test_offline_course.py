@@ -69,7 +69,7 @@ def test_a_saved_course_is_read_and_answered_offline_and_the_results_arrive_once
     phone.goto(base + "/km/learn/")  # in Khmer too
     expect(phone.locator("h1")).to_have_text("អ្នកគ្មានអ៊ីនធឺណិតទេ")
     expect(phone.locator("html")).to_have_attribute("lang", "km")
-    expect(phone.locator("#offline-status")).to_contain_text("(2)")
+    expect(phone.locator("#offline-status")).to_contain_text("កំពុងរង់ចាំផ្ញើ (2)")
     screenshot(phone, "offline-page-km")
 
     # Back online: the next page sends both, once.
