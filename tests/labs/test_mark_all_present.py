@@ -102,3 +102,14 @@ def test_the_roster_has_a_search_box_and_the_qr_card_after_the_list(facilitator_
     assert 'id="roster-search"' in page and "Mark all registered present (7)" in page
     assert page.index('id="registered"') < page.index('class="card checkin"')
     assert re.search(r'<p class="roster-search" hidden>', page)  # shown by script; the plain list without
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["Mark all registered present", "Undo", "Save for offline", "Waiting to send"]),
+    ("km", ["សម្គាល់អ្នកបានចុះឈ្មោះទាំងអស់ថាមានវត្តមាន", "មិនធ្វើវិញ", "រក្សាទុកសម្រាប់ប្រើក្រៅបណ្ដាញ"]),
+])
+def test_the_facilitators_page_explains_attendance_and_offline_learning(facilitator_client, language, words):
+    page = facilitator_client.get(f"/{language}/facilitate/").content.decode()
+    assert 'id="facilitator-help"' in page
+    for word in words:
+        assert word in page, word
