@@ -207,6 +207,8 @@ class AuditAction(models.TextChoices):
     PICTURE_PASSWORD_UNLOCK = "picture_password.unlock", _("Picture sign-in unlocked for a learner")
     PICTURE_PASSWORD_REMOVE = "picture_password.remove", _("Picture password removed for a learner")
     PICTURE_PASSWORD_LOCK = "picture_password.lock", _("Picture sign-in locked after wrong tries")
+    SESSION_MARK_ALL = "session.mark_all", _("Everyone registered marked present")
+    SESSION_MARK_ALL_UNDO = "session.mark_all_undo", _("Marking everyone present undone")
 
 
 class AuditEntry(models.Model):

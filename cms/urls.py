@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from ambassadors import urls as ambassadors_urls
-from cms import privacy_views, routing
+from cms import offline, privacy_views, routing
 from cms import views as cms_views
 from courses import urls as courses_urls
 from courses.xapi import urls as xapi_urls
@@ -25,6 +25,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", cms_views.set_language, name="set_language"),
     path("health/", cms_views.health, name="health"),
+    path("sw.js", offline.service_worker, name="service_worker"),
     path("api/participation/", include(participation_urls.api_urlpatterns)),
     path("openbadges/", include((openbadges_urls.api_urlpatterns, "openbadges_api"))),
     path("xapi/", include(xapi_urls)),
@@ -32,6 +33,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("offline/", offline.offline, name="offline"),
+    path("manifest.webmanifest", offline.web_manifest, name="web_manifest"),
     path("accounts/signup/", cms_views.signup, name="signup"),
     path("accounts/login/", cms_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -116,7 +116,10 @@ class CoursePage(SangkatPageMixin, Page):
         from courses.selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(user=request.user, course=self)
+        context["outline"] = outline = course_outline(user=request.user, course=self)
+        # What "Save for offline" keeps: this page and its lessons (cms/offline.js adds their files).
+        if request.user.is_authenticated:
+            context["offline_pages"] = [self.get_url(request), *(item.page.get_url(request) for item in outline.lessons)]
         return context
 
 
@@ -150,7 +153,9 @@ class LessonPage(SangkatPageMixin, Page):
     def serve(self, request, *args, **kwargs):
         from courses.services import record_lesson_visit
 
-        if request.user.is_authenticated and request.method == "GET":
+        # "Save for offline" (cms/offline.js) fetches every lesson of a course: that is not a visit.
+        saving = request.headers.get("X-Sangkat-Save") == "1"
+        if request.user.is_authenticated and request.method == "GET" and not saving:
             record_lesson_visit(user=request.user, lesson=self)
         return super().serve(request, *args, **kwargs)
 

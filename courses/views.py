@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,15 +25,45 @@ def _live_lesson(lesson_id: int) -> LessonPage:
     return lesson
 
 
+def _queued(request) -> bool:
+    """Sent from the offline queue (cms/offline.js), which wants a JSON answer, not a page."""
+    return request.headers.get("X-Sangkat-Queued") == "1"
+
+
+def _other_learner(request) -> JsonResponse | None:
+    """A queued item names the learner who made it: another learner's is refused, nothing changed.
+
+    On a shared device the page sends only the signed-in learner's items; this is the server's
+    own check, in case a page (an old copy, a changed script) sends someone else's.
+    """
+    if request.POST.get("learner", "") == str(request.user.pk):
+        return None
+    return JsonResponse({"ok": False, "message": _(
+        "This was saved on this device by another learner, so it was not sent. It waits for "
+        "that learner to log in here."
+    )}, status=409)
+
+
+def _queued_answer(ok: bool, message: str) -> JsonResponse:
+    # 200: stored (or already there); 400: refused for good, so the queue lets it go.
+    return JsonResponse({"ok": ok, "message": message}, status=200 if ok else 400)
+
+
 @login_required
 @require_POST
 def complete_lesson(request, lesson_id: int):
     lesson = _live_lesson(lesson_id)
+    if _queued(request) and (refusal := _other_learner(request)):
+        return refusal
     try:
         services.complete_lesson(user=request.user, lesson=lesson)
     except services.LessonNotReady as error:
+        if _queued(request):
+            return _queued_answer(False, error.message)
         messages.warning(request, error.message)
         return redirect(lesson.url)
+    if _queued(request):
+        return _queued_answer(True, _("Lesson complete. Well done!"))
     messages.success(request, _("Lesson complete. Well done!"))
     outline = selectors.course_outline(user=request.user, course=lesson.get_parent().specific)
     if outline.completed_at:
@@ -46,9 +76,14 @@ def complete_lesson(request, lesson_id: int):
 @require_POST
 def submit_quiz(request, lesson_id: int, quiz_id: str):
     lesson = _live_lesson(lesson_id)
+    queued = _queued(request)
+    if queued and (refusal := _other_learner(request)):
+        return refusal
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
+        if queued:
+            return _queued_answer(False, _("This answer sheet is out of date. Please answer the quiz again."))
         messages.error(request, _("This answer sheet is out of date. Please answer the quiz again."))
         return redirect(f"{lesson.url}#quiz-{quiz_id}")
     answers = {
@@ -60,9 +95,13 @@ def submit_quiz(request, lesson_id: int, quiz_id: str):
             user=request.user, lesson=lesson, quiz_id=quiz_id, token=token, answers=answers
         )
     except (services.InvalidQuizAnswer, services.QuizTriesUsed) as error:
+        if queued:
+            return _queued_answer(False, error.message)
         messages.error(request, error.message)
         return redirect(f"{lesson.url}#quiz-{quiz_id}")
     attempt = outcome.attempt
+    if queued:
+        return _queued_answer(True, _("You scored %(percent)s%%.") % {"percent": attempt.percent})
     if attempt.passed:
         messages.success(request, _("You passed with %(percent)s%%.") % {"percent": attempt.percent})
     elif outcome.answers_hidden:

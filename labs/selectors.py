@@ -94,6 +94,13 @@ def roster(*, session: Session) -> dict:
     return {"rows": rows, "others": others, "present_count": len(present)}
 
 
+def marked_by_batch(*, session: Session, batch) -> int:
+    """How many marks of one "mark all registered present" are still there (what its undo takes back)."""
+    from labs.services import mark_all_keys
+
+    return Attendance.objects.filter(session=session, client_key__in=mark_all_keys(session, batch)).count()
+
+
 def sessions_run_by(*, user, now: datetime | None = None):
     now = now or timezone.now()
     q = Q(ambassadors=user) | Q(lead=user) | Q(facilitators=user)

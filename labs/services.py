@@ -331,6 +331,62 @@ def unmark_present(*, by, session: Session, attendance_id: int) -> None:
     Attendance.objects.filter(session=session, pk=attendance_id).delete()
 
 
+def _mark_all_key(batch: uuid.UUID, user_id: int) -> uuid.UUID:
+    """The device key of one mark made by "mark all registered present": derived from the batch, so
+    repeating the request marks nobody twice and its undo finds exactly the marks it made."""
+    return uuid.uuid5(batch, str(user_id))
+
+
+@transaction.atomic
+def mark_all_registered_present(*, by, session: Session, batch: uuid.UUID) -> list[Attendance]:
+    """Tick everyone registered (not the waiting list) who is not ticked yet, in one request.
+
+    Audited with the marks it made; `batch` comes from the page, so a double tap is one batch.
+    """
+    from cms.models import AuditAction
+    from cms.services import audit
+
+    require_run_session(user=by, session=session)
+    if session.is_cancelled:
+        raise SessionError(_("This session was cancelled."))
+    present = set(Attendance.objects.filter(session=session, user__isnull=False).values_list("user_id", flat=True))
+    registrations = (Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+                     .exclude(user_id__in=present).select_related("user").order_by("created_at", "pk"))
+    made = []
+    for registration in registrations:
+        if audience_refusal(user=registration.user, session=session):
+            continue
+        attendance, created = _record(session=session, user=registration.user, method=AttendanceMethod.ROSTER,
+                                      client_key=_mark_all_key(batch, registration.user_id), by=by)
+        if created:
+            made.append(attendance)
+    if made:
+        audit(actor=by, action=AuditAction.SESSION_MARK_ALL, target=session, batch=str(batch),
+              marked=[attendance.pk for attendance in made])
+    return made
+
+
+def mark_all_keys(session: Session, batch: uuid.UUID) -> list[uuid.UUID]:
+    people = Registration.objects.filter(session=session).values_list("user_id", flat=True)
+    return [_mark_all_key(batch, user_id) for user_id in people]
+
+
+@transaction.atomic
+def undo_mark_all(*, by, session: Session, batch: uuid.UUID) -> int:
+    """Take back exactly the marks one "mark all" made; marks made any other way stay."""
+    from cms.models import AuditAction
+    from cms.services import audit
+
+    require_run_session(user=by, session=session)
+    rows = Attendance.objects.filter(session=session, client_key__in=mark_all_keys(session, batch))
+    taken_back = sorted(rows.values_list("pk", flat=True))
+    if taken_back:
+        rows.delete()
+        audit(actor=by, action=AuditAction.SESSION_MARK_ALL_UNDO, target=session, batch=str(batch),
+              taken_back=taken_back)
+    return len(taken_back)
+
+
 @transaction.atomic
 def add_walk_in(*, by, session: Session, nickname: str, age_band: str, gender: str = "",
                 client_key: uuid.UUID | None = None) -> tuple[Attendance, bool]:

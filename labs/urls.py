@@ -10,6 +10,8 @@ urlpatterns = [
     path("sessions/<int:session_id>/unregister/", views.cancel_registration, name="session_unregister"),
     path("sessions/<int:session_id>/run/", views.run_session, name="session_run"),
     path("sessions/<int:session_id>/attendance/", views.mark_attendance, name="session_attendance"),
+    path("sessions/<int:session_id>/attendance/all/", views.mark_all_present, name="session_mark_all"),
+    path("sessions/<int:session_id>/attendance/all/undo/", views.undo_mark_all, name="session_mark_all_undo"),
     path("sessions/<int:session_id>/attendance/<int:attendance_id>/link/", views.link_walk_in,
          name="session_link_walk_in"),
     path("sessions/<int:session_id>/qr.svg", views.session_qr, name="session_qr"),

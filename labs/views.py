@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cms.requestids import parse_id
@@ -131,13 +132,26 @@ def cancel_registration(request, session_id: int):
     return redirect("session_detail", session.pk)
 
 
+def _batch(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value or ""))
+    except ValueError:
+        return None
+
+
 @login_required
 def run_session(request, session_id: int):
     """The phone page the ambassador keeps open during the session."""
     session = _runnable(request, session_id)
     checkin_url = _checkin_url(request, session)
+    roster = selectors.roster(session=session)
+    # After "mark all registered present": the undo, while its marks are still there.
+    batch = _batch(request.GET.get("marked"))
+    undo_count = selectors.marked_by_batch(session=session, batch=batch) if batch else 0
     return render(request, "labs/run_session.html", {
-        "session": session, "roster": selectors.roster(session=session),
+        "session": session, "roster": roster,
+        "unmarked": sum(1 for row in roster["rows"] if not row.attendance_id and row.status == "registered"),
+        "mark_all_batch": uuid.uuid4(), "undo_batch": batch if undo_count else None, "undo_count": undo_count,
         "walk_in_form": WalkInForm(initial={"client_key": uuid.uuid4()}),
         "checkin_url": checkin_url,
         "checkin_open": services.checkin_is_open(session, timezone.now()),
@@ -217,6 +231,48 @@ def mark_attendance(request, session_id: int):
     if attendance is not None:
         messages.success(request, _("%(name)s is marked present.") % {"name": attendance.nickname}
                          if created else _("Already marked present."))
+    return redirect("session_run", session.pk)
+
+
+def _runnable_or_404(request, session_id: int) -> Session:
+    """Like _runnable, but a session this person may not run does not exist for her."""
+    session = Session.objects.select_related("center", "lead").filter(pk=session_id).first()
+    if session is None or not services.can_run_session(user=request.user, session=session):
+        raise Http404(_("This session does not exist or is not open to you."))
+    return session
+
+
+@login_required
+@require_POST
+def mark_all_present(request, session_id: int):
+    """Everyone registered is here: one tap, one request, audited; the page then offers the undo."""
+    session = _runnable_or_404(request, session_id)
+    batch = _batch(request.POST.get("batch"))
+    if batch is None:
+        messages.error(request, _("This page is out of date. Please try again."))
+        return redirect("session_run", session.pk)
+    try:
+        made = services.mark_all_registered_present(by=request.user, session=session, batch=batch)
+    except services.SessionError as error:
+        messages.error(request, error.message)
+        return redirect("session_run", session.pk)
+    if not made:
+        messages.info(request, _("Everyone registered was already marked present."))
+        return redirect("session_run", session.pk)
+    return redirect(f"{reverse('session_run', args=[session.pk])}?marked={batch}")
+
+
+@login_required
+@require_POST
+def undo_mark_all(request, session_id: int):
+    session = _runnable_or_404(request, session_id)
+    batch = _batch(request.POST.get("batch"))
+    count = services.undo_mark_all(by=request.user, session=session, batch=batch) if batch else 0
+    if count:
+        messages.success(request, ngettext("Undone: %(count)s mark taken back.",
+                                           "Undone: %(count)s marks taken back.", count) % {"count": count})
+    else:
+        messages.info(request, _("There was nothing to undo."))
     return redirect("session_run", session.pk)
 
 

@@ -69,7 +69,8 @@ def test_the_most_used_pages_pass_an_accessibility_audit(live_server, browser, d
         page = context.new_page()
         page.set_default_timeout(15000)
         paths = _pages(language) if signed_in else [f"/{language}/", f"/{language}/accounts/login/",
-                                                     f"/{language}/accounts/signup/", f"/{language}/participate/"]
+                                                     f"/{language}/accounts/signup/", f"/{language}/participate/",
+                                                     f"/{language}/offline/"]
         for path in paths:
             problems += _problems(page, live_server.url + path)
         context.close()
