@@ -18,7 +18,9 @@ SINCE = "devices.since"          # when the session began there (epoch seconds)
 SEEN = "devices.seen"            # last activity (epoch seconds, refreshed at most once a minute)
 PICTURES = "devices.pictures"    # signed in with a picture password: valid only on that device
 
-CLEAR_SITE_DATA = '"cache", "storage"'
+# Not "storage": that would also empty the offline queues, which are kept per learner and sent only
+# while she is signed in again (docs/security.md); devices/device.js clears the rest of storage.
+CLEAR_SITE_DATA = '"cache"'
 _SKIP_PREFIXES = ("/static/", "/media/")
 
 

@@ -1,18 +1,37 @@
 // On a registered center device. "Switch learner": first send what this learner still has queued
-// (her xAPI statements, kept under her own key), then forget everything this browser keeps for the
-// site and sign out. The server also sends Clear-Site-Data on that sign-out; this covers browsers
-// that ignore it. With no learner signed in, nothing of anyone is kept either.
+// (her xAPI statements, kept under her own key), then forget what this browser keeps for the site,
+// but the learners' own offline queues, and sign out. The server also sends Clear-Site-Data ("cache")
+// on that sign-out. With no learner signed in, nothing of anyone is kept but those queues.
 (function () {
   "use strict";
   var SEND_TIMEOUT = 5000;
 
+  // Everything this browser keeps for the site, but the learners' own offline queues: those stay,
+  // each under its learner's id, and are sent only while she is signed in again (offline.js and the
+  // server both check; docs/security.md). Her saved courses and the "who saved them" pointer go.
+  var KEEP_DB = "sangkat-offline", KEEP_KEY = "sangkat-xapi-queue-";
+
   function forgetEverything() {
-    try { window.localStorage.clear(); } catch (e) { /* blocked */ }
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(KEEP_KEY) !== 0) localStorage.removeItem(key);
+      }
+    } catch (e) { /* blocked */ }
     try { window.sessionStorage.clear(); } catch (e) { /* blocked */ }
     try {
       if (window.indexedDB && indexedDB.databases) {
         indexedDB.databases().then(function (dbs) {
-          dbs.forEach(function (db) { if (db.name) indexedDB.deleteDatabase(db.name); });
+          dbs.forEach(function (db) { if (db.name && db.name !== KEEP_DB) indexedDB.deleteDatabase(db.name); });
+        }, function () {});
+      }
+    } catch (e) { /* not supported */ }
+    try {
+      if (window.caches) {
+        caches.keys().then(function (names) {
+          names.forEach(function (name) {
+            if (name === "sangkat-meta" || name.indexOf("sangkat-course-") === 0) caches.delete(name);
+          });
         }, function () {});
       }
     } catch (e) { /* not supported */ }
