@@ -15,7 +15,6 @@ from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.spreadsheets import safe_cell
 from courses import selectors, services
 from courses.models import CoursePage, LessonPage
-from labs.selectors import centers_for
 
 
 def _live_lesson(lesson_id: int) -> LessonPage:
@@ -92,21 +91,6 @@ def my_learning(request):
 def _require_facilitator(user):
     if not has_role(user, FACILITATOR, INNOVATION_UNIT):
         raise PermissionDenied
-
-
-@login_required
-def facilitator_home(request):
-    _require_facilitator(request.user)
-    from labs.hercity.selectors import can_start_workshops
-    from labs.participation.selectors import can_confirm_members
-
-    return render(request, "courses/facilitate.html", {
-        # Links only to the pages this person may open (the pages check the same functions).
-        "can_confirm_members": can_confirm_members(request.user),
-        "can_start_workshops": can_start_workshops(request.user),
-        "centers": centers_for(request.user),
-        "courses": selectors.course_cards(user=request.user),
-    })
 
 
 @login_required

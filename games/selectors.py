@@ -234,12 +234,9 @@ def leaderboard_preference(*, user) -> str:
 
 def leaderboard_courses() -> list:
     """Published courses, in the visitor's language, for the course leaderboards."""
-    from courses.models import CoursePage
-    from courses.selectors import localized_by_key
+    from courses.selectors import live_courses
 
-    keys = set(CoursePage.objects.live().values_list("translation_key", flat=True)[:500])
-    pages = localized_by_key(CoursePage, keys)
-    return sorted(pages.values(), key=lambda page: page.title)
+    return live_courses(limit=500)
 
 
 def current_award(*, user, slug: str):

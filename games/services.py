@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from courses.selectors import all_live
 from games.models import (
     Award,
     BadgeAward,
@@ -448,19 +449,15 @@ def validate_badge_criteria(definition: BadgeDefinition) -> None:
     elif c == Criterion.POINTS and not definition.points:
         raise ValidationError({"points": _("Say how many points are needed.")})
     elif c == Criterion.COURSES:
-        from courses.models import CoursePage
-
         chosen = [course.pk for course in definition.courses.all()]
         if not chosen:
             raise ValidationError({"courses": _("Choose at least one course.")})
-        if CoursePage.objects.filter(pk__in=chosen, live=True).count() != len(set(chosen)):
+        if not all_live(chosen):
             raise ValidationError({"courses": _("One of these courses is deleted or not published.")})
     elif c == Criterion.COURSE:
         if definition.course_id is None:
             raise ValidationError({"course": _("Choose the course.")})
-        from courses.models import CoursePage
-
-        if not CoursePage.objects.filter(pk=definition.course_id, live=True).exists():
+        if not all_live([definition.course_id]):
             raise ValidationError({"course": _("This course is deleted or not published.")})
 
 

@@ -7,16 +7,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cms.roles import FACILITATOR, has_role, is_city_staff
+from cms.selectors import centers_for  # noqa: F401  (the rule lives in the core; labs code imports it from here)
+from courses.selectors import completions_by_home_center
 from labs.models import Attendance, Center, Registration, RegistrationStatus, Session
-
-
-def centers_for(user):
-    """The centers whose learners this person may see: all for city staff, their own otherwise."""
-    if is_city_staff(user):
-        return Center.objects.all()
-    if not user.is_authenticated:
-        return Center.objects.none()
-    return Center.objects.filter(facilitators=user)
 
 
 def center_pages(*, index):
@@ -135,8 +128,6 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
     """
     from django.db.models import Sum
 
-    from courses.models import Enrolment
-
     centers = list(centers_for(viewer).order_by("name"))
     ids = [c.pk for c in centers]
     figures = {c.pk: CenterFigures(center=c) for c in centers}
@@ -154,9 +145,8 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
         f.youth_share = (row["youth"] or 0) / f.attendance if f.attendance else 0.0
     for center_id, people in _learners_with_account(ids, start, end):
         figures[center_id].unique_learners += people
-    for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end, user__home_center_id__in=ids)
-                .values("user__home_center_id").annotate(n=Count("pk"))):
-        figures[row["user__home_center_id"]].course_completions = row["n"]
+    for center_id, completions in completions_by_home_center(center_ids=ids, start=start, end=end).items():
+        figures[center_id].course_completions = completions
     through = Session.ambassadors.through
     for row in (through.objects.filter(session__in=held.values("pk")).values("session__center_id")
                 .annotate(n=Count("user_id", distinct=True))):
@@ -217,3 +207,43 @@ def totals(rows: list[CenterFigures]) -> dict:
 
 def attendance_exists(session_id) -> Exists:
     return Exists(Attendance.objects.filter(session_id=session_id))
+
+
+# --- For other apps (ambassadors): they read sessions through these, never through labs' models ----
+
+def sessions_of_ambassador(user):
+    """Sessions she is on as an ambassador or leads."""
+    return Session.objects.filter(Q(ambassadors=user) | Q(lead=user)).distinct()
+
+
+def upcoming_with_registered_count(sessions, *, now: datetime, limit: int = 20) -> list:
+    """The ones of `sessions` not over nor cancelled, soonest first, each with `registered` (people)."""
+    return list(sessions.filter(ends_at__gte=now, cancelled_at__isnull=True).select_related("center")
+                .annotate(registered=Count("registrations", distinct=True,
+                                           filter=Q(registrations__status=RegistrationStatus.REGISTERED)))
+                .order_by("starts_at")[:limit])
+
+
+def reports_due_for(*, user, unled_too: bool, now: datetime, limit: int = 20) -> list:
+    """Past sessions without a report that she leads (and, `unled_too`, those without a lead she was
+    an ambassador on), latest first."""
+    led = Q(lead=user) | Q(lead__isnull=True, ambassadors=user) if unled_too else Q(lead=user)
+    return list(Session.objects.filter(led, starts_at__lte=now, cancelled_at__isnull=True, report__isnull=True)
+                .distinct().select_related("center").order_by("-starts_at")[:limit])
+
+
+def people_reached(sessions) -> int:
+    """People who came to these sessions: each account once, each walk-in without one as one."""
+    attended = Attendance.objects.filter(session__in=sessions.values("pk"))
+    return (attended.filter(user__isnull=False).values("user_id").distinct().count()
+            + attended.filter(user__isnull=True).count())
+
+
+def sessions_supervised_with(*, supervisor, ambassadors, now: datetime, limit: int = 50) -> list:
+    """Past sessions this facilitator ran (as facilitator, lead or at her center) that one of
+    `ambassadors` (user ids) was on, latest first, with their ambassadors loaded."""
+    return list(Session.objects.filter(Q(facilitators=supervisor) | Q(lead=supervisor)
+                                       | Q(center__facilitators=supervisor),
+                                       starts_at__lte=now, cancelled_at__isnull=True, ambassadors__in=ambassadors)
+                .distinct().select_related("center").prefetch_related("ambassadors")
+                .order_by("-starts_at")[:limit])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.models import YOUTH_AGE_BANDS, AgeBand, Gender
 from cms.roles import AMBASSADOR, FACILITATOR, has_role, is_city_staff
 from cms.services import notify
-from labs import signals
+from labs import hooks, signals
 from labs.models import (
     Attendance,
     AttendanceMethod,
@@ -186,9 +186,7 @@ def check_lead(*, session: Session) -> None:
     lead = session.lead
     if lead is None or has_role(lead, FACILITATOR) or is_city_staff(lead):
         return
-    from ambassadors.selectors import is_certified
-
-    if not is_certified(user=lead, at=session.starts_at):
+    if not hooks.is_certified_ambassador(user=lead, at=session.starts_at):
         raise SessionError(_("%(name)s has no valid ambassador certification on that date, so cannot lead "
                              "a session. Add them as a co-facilitating ambassador instead.")
                            % {"name": lead.public_name})
@@ -207,9 +205,8 @@ def can_assign_ambassadors(*, user, session: Session) -> bool:
 @transaction.atomic
 def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, list]:
     """Make `people` the session's ambassadors; returns (added, removed). Only the center's ambassadors
-    (ambassadors.selectors.center_ambassadors) can be put on it; each change is audited, since it
-    decides who may run the session, and each person added is told."""
-    from ambassadors.selectors import center_ambassadors
+    (ambassadors.selectors.center_ambassadors, through labs.hooks) can be put on it; each change is
+    audited, since it decides who may run the session, and each person added is told."""
     from cms.models import AuditAction
     from cms.services import audit
 
@@ -218,7 +215,7 @@ def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, lis
         raise SessionError(_("Only the facilitators of this session's center can choose its ambassadors."))
     if session.is_cancelled:
         raise SessionError(_("This session was cancelled."))
-    allowed = {row.user.pk: row for row in center_ambassadors(center=session.center)}
+    allowed = {row.user.pk: row for row in hooks.center_ambassadors(center=session.center)}
     wanted = {person.pk: person for person in people}
     strangers = [person for pk, person in wanted.items() if pk not in allowed]
     if strangers:
@@ -548,9 +545,7 @@ def centers_where_can_plan(*, user):
     if has_role(user, FACILITATOR):
         return Center.objects.filter(facilitators=user)
     if has_role(user, AMBASSADOR) and user.home_center_id:
-        from ambassadors.selectors import is_certified
-
-        if is_certified(user=user):
+        if hooks.is_certified_ambassador(user=user):
             return Center.objects.filter(pk=user.home_center_id)
     return Center.objects.none()
 

@@ -21,8 +21,7 @@ from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import person_named
 from cms.spreadsheets import safe_cell
-from games.minecraft import selectors as codesign_selectors
-from labs import charts, selectors, services
+from labs import charts, hooks, selectors, services
 from labs.forms import (
     CancelSessionForm,
     LinkWalkInForm,
@@ -33,7 +32,7 @@ from labs.forms import (
     SessionEditForm,
     WalkInForm,
 )
-from labs.models import Attendance, Session, SessionKind, SessionReport
+from labs.models import Attendance, Session, SessionReport
 
 
 def _session_or_404(request, session_id: int) -> Session:
@@ -66,10 +65,8 @@ def session_detail(request, session_id: int):
     refusal = services.audience_refusal(user=request.user, session=session) if request.user.is_authenticated else None
     context = {"session": session, "can_run": can_run, "refusal": refusal,
                "places_left": max(session.capacity - session.taken, 0),
-               # Its Block by Block sessions, only those the visitor runs or is on a team of.
-               "codesign": codesign_selectors.sessions_at(request.user, labs_session_id=session.pk),
-               "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
-               and codesign_selectors.can_run_sessions(request.user)}
+               # Its Block by Block sessions (games.minecraft adds them through labs.hooks).
+               **hooks.session_page_context(request=request, session=session, can_run=can_run)}
     if can_run:
         context["team"] = list(session.ambassadors.all())
     if services.can_assign_ambassadors(user=request.user, session=session) and not session.is_cancelled:
@@ -78,10 +75,8 @@ def session_detail(request, session_id: int):
 
 
 def _ambassadors_form(session: Session, data=None) -> SessionAmbassadorsForm:
-    from ambassadors.selectors import center_ambassadors
-
     current = [str(pk) for pk in session.ambassadors.values_list("pk", flat=True)]
-    return SessionAmbassadorsForm(data, rows=center_ambassadors(center=session.center),
+    return SessionAmbassadorsForm(data, rows=hooks.center_ambassadors(center=session.center),
                                   initial={"ambassadors": current})
 
 
