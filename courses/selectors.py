@@ -537,3 +537,8 @@ def completions_by_home_center(*, center_ids: Iterable[int], start: datetime, en
                                              user__home_center_id__in=list(center_ids))
                     .values("user__home_center_id").annotate(n=Count("pk")))
     }
+
+
+def lesson_by_key(key: UUID) -> LessonPage | None:
+    """The live lesson with this translation key, in the active language when it exists."""
+    return localized_by_key(LessonPage, [key]).get(key)

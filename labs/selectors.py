@@ -9,7 +9,7 @@ from django.utils import timezone
 from cms.roles import FACILITATOR, has_role, is_city_staff
 from cms.selectors import centers_for  # noqa: F401  (the rule lives in the core; labs code imports it from here)
 from courses.selectors import completions_by_home_center
-from labs.models import Attendance, Center, Registration, RegistrationStatus, Session
+from labs.models import Attendance, Center, Registration, RegistrationStatus, Session, SessionKind
 
 
 def center_pages(*, index):
@@ -247,3 +247,36 @@ def sessions_supervised_with(*, supervisor, ambassadors, now: datetime, limit: i
                                        starts_at__lte=now, cancelled_at__isnull=True, ambassadors__in=ambassadors)
                 .distinct().select_related("center").prefetch_related("ambassadors")
                 .order_by("-starts_at")[:limit])
+
+
+def all_centers():
+    return Center.objects.all()
+
+
+def session_with_center(session_id: int) -> Session | None:
+    return Session.objects.select_related("center").filter(pk=session_id).first()
+
+
+def recent_sessions_run_by(user, *, kind: str, days: int = 30):
+    """Sessions of this kind at her centers (facilitators) or that she facilitates, not cancelled,
+    not ended more than `days` ago, soonest first."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    mine = Q(facilitators=user)
+    if has_role(user, FACILITATOR):
+        mine |= Q(center__in=centers_for(user))
+    recent = timezone.now() - timedelta(days=days)
+    return (Session.objects.filter(mine, kind=kind, cancelled_at__isnull=True, ends_at__gte=recent)
+            .select_related("center").distinct().order_by("starts_at"))
+
+
+def sessions_to_link(*, linked=(), days: int = 30):
+    """Sessions a call may be linked to: not cancelled and not ended more than `days` ago, and the
+    ones already linked (`linked`: ids), soonest first."""
+    recent = timezone.now() - timedelta(days=days)
+    return (Session.objects.filter(cancelled_at__isnull=True, ends_at__gte=recent) | Session.objects.filter(pk__in=linked)
+            ).select_related("center").distinct().order_by("starts_at")
+
+
+def is_block_by_block(session: Session) -> bool:
+    return session.kind == SessionKind.BLOCK_BY_BLOCK

@@ -34,11 +34,12 @@ PHOTOS_PER_REPORT = 6
 
 
 class SessionError(Exception):
-    """A refused action; `message` is shown to the person."""
+    """A refused action; `message` is shown to the person, next to the form's `field` when it names one."""
 
-    def __init__(self, message):
+    def __init__(self, message, *, field: str | None = None):
         super().__init__(str(message))
         self.message = message
+        self.field = field
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -257,14 +258,21 @@ def _snapshot(user) -> dict:
     return {"nickname": user.public_name[:40], "age_band": user.age_band, "gender": user.gender}
 
 
+def _replayed(*, client_key: uuid.UUID | None, session: Session) -> Attendance | None:
+    """The mark a device already sent with this key (a retry), or None; a key of another session is refused."""
+    if not client_key:
+        return None
+    existing = Attendance.objects.filter(client_key=client_key).first()
+    if existing and existing.session_id != session.pk:
+        raise SessionError(_("This mark was already used for another session."))
+    return existing
+
+
 def _record(*, session: Session, user, method: str, client_key: uuid.UUID | None, by) -> tuple[Attendance, bool]:
     """Store one presence; returns (row, created). A repeated client key or person changes nothing."""
-    if client_key:
-        existing = Attendance.objects.filter(client_key=client_key).first()
-        if existing:
-            if existing.session_id != session.pk:
-                raise SessionError(_("This mark was already used for another session."))
-            return existing, False
+    replayed = _replayed(client_key=client_key, session=session)
+    if replayed:
+        return replayed, False
     existing = Attendance.objects.filter(session=session, user=user).first()
     if existing:
         return existing, False
@@ -285,11 +293,10 @@ def _announce_attendance(attendance: Attendance) -> None:
     session, user = attendance.session, attendance.user
     signals.session_attended.send(sender=Attendance, user=user, session=session)
     if session.lesson_key:
-        from courses.models import LessonPage
-        from courses.selectors import localized_by_key
+        from courses.selectors import lesson_by_key
         from courses.services import record_lesson_visit
 
-        lesson = localized_by_key(LessonPage, [session.lesson_key]).get(session.lesson_key)
+        lesson = lesson_by_key(session.lesson_key)
         if lesson is not None:
             # A visit, not a completion: the learner still does the lesson's quiz themselves.
             record_lesson_visit(user=user, lesson=lesson, now=session.starts_at)
@@ -331,12 +338,9 @@ def add_walk_in(*, by, session: Session, nickname: str, age_band: str, gender: s
         raise SessionError(_("This session is for women and girls only."))
     if session.audience == Audience.YOUTH and age_band not in YOUTH_AGE_BANDS:
         raise SessionError(_("This session is for young people (up to 24) only."))
-    if client_key:
-        existing = Attendance.objects.filter(client_key=client_key).first()
-        if existing:
-            if existing.session_id != session.pk:
-                raise SessionError(_("This mark was already used for another session."))
-            return existing, False
+    replayed = _replayed(client_key=client_key, session=session)
+    if replayed:
+        return replayed, False
     attendance = Attendance(session=session, nickname=nickname, age_band=age_band, gender=gender,
                             method=AttendanceMethod.WALK_IN, client_key=client_key, recorded_by=by)
     attendance.full_clean(validate_unique=False, validate_constraints=False)
@@ -431,7 +435,7 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
     from PIL import Image, UnidentifiedImageError
 
     if upload.size and upload.size > PHOTO_MAX_BYTES:
-        raise SessionError(_("%(name)s is too big (8 MB at most).") % {"name": upload.name})
+        raise SessionError(_("%(name)s is too big (8 MB at most).") % {"name": upload.name}, field="photos")
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -439,12 +443,12 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
         upload.seek(0)
         with Image.open(upload) as image:
             if image.format not in ("JPEG", "PNG", "WEBP", "GIF", "MPO"):
-                raise SessionError(_("%(name)s is not a photo we can use (JPEG, PNG or WebP).") % {"name": upload.name})
+                raise SessionError(_("%(name)s is not a photo we can use (JPEG, PNG or WebP).") % {"name": upload.name}, field="photos")
             content, (width, height) = reencode_image(image, max_side=PHOTO_MAX_SIDE, format="JPEG")
     except SessionError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}) from None
+        raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}, field="photos") from None
     return CleanPhoto(name=f"{uuid.uuid4().hex}.jpg", content=content, width=width, height=height)
 
 
@@ -458,7 +462,7 @@ def file_report(*, by, session: Session, notes: str, follow_ups: str, photos: li
     if session.starts_at > now:
         raise SessionError(_("The report can be filed once the session has started."))
     if len(photos) > PHOTOS_PER_REPORT:
-        raise SessionError(_("Add at most %(n)s photos.") % {"n": PHOTOS_PER_REPORT})
+        raise SessionError(_("Add at most %(n)s photos.") % {"n": PHOTOS_PER_REPORT}, field="photos")
     cleaned = [clean_photo(upload) for upload in photos]  # all validated before any write
     return _save_report(by=by, session=session, notes=notes, follow_ups=follow_ups, cleaned=cleaned)
 

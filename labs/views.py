@@ -270,8 +270,7 @@ def session_report(request, session_id: int):
             services.file_report(by=request.user, session=session, notes=form.cleaned_data["notes"],
                                  follow_ups=form.cleaned_data["follow_ups"], photos=form.cleaned_data["photos"])
         except services.SessionError as error:
-            form.add_error("photos" if "image" in str(error.message) or "photo" in str(error.message) else None,
-                           error.message)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, _("Report filed. Thank you!"))
             return redirect("session_report", session.pk)

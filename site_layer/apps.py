@@ -5,4 +5,3 @@ class SiteLayerConfig(AppConfig):
     """No models: the root URLconf (site_layer.urls) and `manage.py seed_demo`, which use every app."""
 
     name = "site_layer"
-    verbose_name = "Sangkat site"

@@ -6,7 +6,7 @@ from django.core import signing
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
-from labs.models import SessionKind
+from labs.selectors import is_block_by_block
 
 from .models import Capture, CoDesignSession, Site, Team, TeamBuild, TeamMember, Vote
 
@@ -109,6 +109,6 @@ def session_page_part(*, request, session, can_run: bool) -> dict:
     sessions, only those the visitor runs or is on a team of, and whether she may set one up."""
     return {
         "codesign": sessions_at(request.user, labs_session_id=session.pk),
-        "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
+        "can_start_codesign": can_run and is_block_by_block(session)
         and can_run_sessions(request.user),
     }

@@ -3,7 +3,6 @@
 import re
 import uuid
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.coordinates import LATITUDE, LONGITUDE, parse_coordinate
 from cms.models import AuditAction
 from cms.services import audit, notify, withdraw_notifications
 
@@ -177,16 +177,11 @@ def _validate_attachment(f) -> str:
         raise ParticipationError(_("“%(name)s” must be a PDF or a photo.") % {"name": f.name}) from None
 
 
-def _coordinate(value, low, high):
-    if value in (None, ""):
-        return None
+def _coordinate(value, bounds):
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
+        return parse_coordinate(value, bounds)
+    except ValueError:
         raise ParticipationError(_("The map point is not a valid location.")) from None
-    if not low <= number <= high:
-        raise ParticipationError(_("The map point is not a valid location."))
-    return number
 
 
 def phase_of(call: Call | None, now=None) -> str | None:
@@ -215,8 +210,8 @@ def submit_proposal(*, author, title: str, body: str, category: str, call=None, 
         raise ParticipationError(_("Unknown origin."))
     if call is not None and phase_of(call) != PhaseKind.COLLECT:
         raise ParticipationError(_("This call is not collecting proposals now."))
-    lat = _coordinate(latitude, -90, 90)
-    lon = _coordinate(longitude, -180, 180)
+    lat = _coordinate(latitude, LATITUDE)
+    lon = _coordinate(longitude, LONGITUDE)
     if (lat is None) != (lon is None):
         raise ParticipationError(_("The map point needs both latitude and longitude."))
     images, attachments = list(images or []), list(attachments or [])
@@ -507,21 +502,27 @@ def answer_proposal(*, staff, proposal: Proposal, state: str, answer: str, cost:
 def open_call(*, staff, title: str, question: str, description: str = "", phases: list[tuple],
               category: str = "", support_limit: int | None = None, from_proposal: Proposal | None = None,
               latitude=None, longitude=None, radius_m=None, sessions=()) -> Call:
-    """phases: [(kind, starts_at, ends_at), ...]."""
+    """phases: [(kind, starts_at, ends_at), ...]: known kinds, each once, in order without overlap.
+    The one way to open a call (the staff form's view and the tests alike), with every check."""
     if not is_staff(staff):
         raise ParticipationError(_("Only Innovation Unit staff can open calls."))
     if not (title or "").strip() or not (question or "").strip():
         raise ParticipationError(_("A call needs a title and a question."))
+    if category and category not in Category.values:
+        raise ParticipationError(_("Choose a category."))
+    if from_proposal is not None and (from_proposal.space != Space.PUBLIC or from_proposal.call_id
+                                      or from_proposal.is_hidden):
+        raise ParticipationError(_("A call can only be opened from a visible bottom-up proposal."))
+    if (latitude in (None, "")) != (longitude in (None, "")):
+        raise ParticipationError(_("The map point needs both latitude and longitude."))
+    phases = _clean_phases(phases)
     call = Call(title=title.strip(), question=question.strip(), description=description, category=category,
                 support_limit=support_limit, from_proposal=from_proposal, created_by=staff,
-                latitude=_coordinate(latitude, -90, 90), longitude=_coordinate(longitude, -180, 180),
+                latitude=_coordinate(latitude, LATITUDE), longitude=_coordinate(longitude, LONGITUDE),
                 radius_m=radius_m)
     call.full_clean()
     call.save()
-    for kind, starts, ends in phases:
-        if ends <= starts:
-            raise ParticipationError(_("Each phase must end after it starts."))
-        Phase.objects.create(call=call, kind=kind, starts_at=starts, ends_at=ends)
+    Phase.objects.bulk_create([Phase(call=call, kind=k, starts_at=s, ends_at=e) for k, s, e in phases])
     if sessions:
         call.sessions.set(sessions)
     return call
@@ -585,7 +586,7 @@ def update_call(*, staff, call: Call, title: str, question: str, description: st
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.title, call.question, call.description = title.strip(), question.strip(), description or ""
     call.category, call.support_limit, call.radius_m = category, support_limit, radius_m
-    call.latitude, call.longitude = _coordinate(latitude, -90, 90), _coordinate(longitude, -180, 180)
+    call.latitude, call.longitude = _coordinate(latitude, LATITUDE), _coordinate(longitude, LONGITUDE)
     if (call.latitude is None) != (call.longitude is None):
         raise ParticipationError(_("The map point needs both latitude and longitude."))
     call.full_clean()
@@ -594,20 +595,6 @@ def update_call(*, staff, call: Call, title: str, question: str, description: st
     Phase.objects.bulk_create([Phase(call=call, kind=k, starts_at=s, ends_at=e) for k, s, e in phases])
     call.sessions.set(sessions)
     return call
-
-
-def open_call_checked(*, staff, phases: list[tuple], from_proposal: Proposal | None = None, **fields) -> Call:
-    """open_call with the checks the staff form needs (phase order, a bottom-up public source)."""
-    _require_staff(staff)
-    if fields.get("category") and fields["category"] not in Category.values:
-        raise ParticipationError(_("Choose a category."))
-    if from_proposal is not None and (from_proposal.space != Space.PUBLIC or from_proposal.call_id
-                                      or from_proposal.is_hidden):
-        raise ParticipationError(_("A call can only be opened from a visible bottom-up proposal."))
-    lat, lon = fields.get("latitude"), fields.get("longitude")
-    if (lat in (None, "")) != (lon in (None, "")):
-        raise ParticipationError(_("The map point needs both latitude and longitude."))
-    return open_call(staff=staff, phases=_clean_phases(phases), from_proposal=from_proposal, **fields)
 
 
 @transaction.atomic
