@@ -15,7 +15,10 @@ from ambassadors.models import (
     RequiredCourse,
     TrackSettings,
 )
+from cms.roles import AMBASSADOR
 from courses.selectors import completed_course_keys, course_pages_by_key
+from games.receivers import AMBASSADOR_BADGE
+from games.selectors import current_award
 from labs.selectors import (
     people_reached,
     reports_due_for,
@@ -176,9 +179,6 @@ def certificate_qr(*, certification: Certification, request) -> CertificateQR:
     import segno
     from django.urls import reverse
 
-    from games.receivers import AMBASSADOR_BADGE
-    from games.selectors import current_award
-
     award = current_award(user=certification.user, slug=AMBASSADOR_BADGE)
     if award is not None:
         path = f"{reverse('games:openbadges:verify')}?url={award.uid}"
@@ -202,8 +202,6 @@ def center_ambassadors(*, center, at: datetime | None = None) -> list[CenterAmba
     her home center. Nobody else can be assigned (an id from another center is refused).
     """
     from django.contrib.auth import get_user_model
-
-    from cms.roles import AMBASSADOR
 
     at = at or timezone.now()
     applied_here = Application.objects.filter(center=center, status=ApplicationStatus.ACCEPTED).values("user_id")

@@ -35,7 +35,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.models import DELETED_USERNAME_PREFIX, DeletionRequest, DeletionStatus
+from cms.models import (
+    DELETED_USERNAME_PREFIX,
+    AuditAction,
+    AuditEntry,
+    DeletionRequest,
+    DeletionStatus,
+    Notification,
+)
+from cms.roles import INNOVATION_UNIT, has_role
+from cms.services import audit, notify
 
 # --- The registry ----------------------------------------------------------------------------------
 
@@ -215,8 +224,6 @@ def collect_site_editing(user) -> dict:
 
 @register_collector("notifications", covers=["cms.Notification.user"])
 def collect_notifications(user) -> list:
-    from cms.models import Notification
-
     return rows(Notification.objects.filter(user=user).order_by("created_at"),
                  "kind", "title", "body", "url", "created_at", "read_at")
 
@@ -336,9 +343,6 @@ def request_deletion(*, user) -> DeletionRequest:
     the same request."""
     from django.urls import reverse
 
-    from cms.roles import INNOVATION_UNIT
-    from cms.services import notify
-
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     existing = pending_request_for(user)
     if existing is not None:
@@ -361,8 +365,6 @@ def cancel_deletion(*, user) -> bool:
 @transaction.atomic
 def fulfil_deletion(*, request_id: int, by) -> DeletionRequest:
     """Anonymise the account of a pending request, all in one transaction (see docs/decisions.md)."""
-    from cms.roles import INNOVATION_UNIT, has_role
-
     if not has_role(by, INNOVATION_UNIT):
         raise DeletionError(_("Only Innovation Unit staff can delete accounts."))
     request = DeletionRequest.objects.select_for_update().filter(pk=request_id).first()
@@ -375,9 +377,6 @@ def fulfil_deletion(*, request_id: int, by) -> DeletionRequest:
         eraser(user, on_commit=files.append)
     _scrub_account(user)
     # The log keeps what staff did, not who it was done to: earlier entries lose the person's name.
-    from cms.models import AuditAction, AuditEntry
-    from cms.services import audit
-
     AuditEntry.objects.filter(target_type=user._meta.label_lower, target_id=str(user.pk)).update(
         target_label=f"#{user.pk}")
     audit(actor=by, action=AuditAction.ACCOUNT_DELETE, target=user, label=f"#{user.pk}")
@@ -425,8 +424,6 @@ def deleted_label() -> str:
 
 @register_eraser("notifications")
 def erase_notifications(user, *, on_commit) -> None:
-    from cms.models import Notification
-
     Notification.objects.filter(user=user).delete()
 
 

@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role
+from cms.models import Notification
+from cms.phones import normalize_phone
+from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, PLAIN_ROLES, has_role, is_city_staff
 
 # What the home page shows comes from the apps: each adds `fn(*, user, home) -> dict` in its
 # AppConfig.ready() (courses: the course cards), so the core imports none of them.
@@ -44,8 +46,6 @@ def plain_learners():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from cms.roles import PLAIN_ROLES
-
     return (
         get_user_model().objects.filter(is_active=True, is_superuser=False, is_staff=False)
         .exclude(groups__in=Group.objects.exclude(name__in=PLAIN_ROLES))
@@ -58,8 +58,6 @@ def centers_for(user):
     Centers are reached through the user model's own home_center relation (labs.Center), so
     the core that needs this rule (learners_for) and courses below labs use it without labs."""
     from django.contrib.auth import get_user_model
-
-    from cms.roles import is_city_staff
 
     Center = get_user_model()._meta.get_field("home_center").related_model
     if is_city_staff(user):
@@ -86,8 +84,6 @@ def can_help(*, actor, learner) -> bool:
 
 
 def unread_notification_count(*, user) -> int:
-    from cms.models import Notification
-
     if not user.is_authenticated:
         return 0
     preloaded = getattr(user, "_unread_notifications", None)  # see cms.auth.get_user
@@ -97,8 +93,6 @@ def unread_notification_count(*, user) -> int:
 
 
 def inbox(*, user, limit: int = 50):
-    from cms.models import Notification
-
     return list(Notification.objects.filter(user=user)[:limit])
 
 
@@ -168,8 +162,6 @@ def people_named(typed: str, *, among=None):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from cms.phones import normalize_phone
-
     users = among if among is not None else get_user_model().objects.all()
     typed = (typed or "").strip()
     if not typed or len(typed) > _MAX_TYPED or "\x00" in typed:  # PostgreSQL refuses NUL in text
@@ -190,8 +182,6 @@ def person_named(typed: str, *, among=None) -> PersonMatch:
     match says so (`shared_phone`) and picks no one, so no sibling is ever taken for another.
     """
     from django.contrib.auth import get_user_model
-
-    from cms.phones import normalize_phone
 
     users = among if among is not None else get_user_model().objects.all()
     typed = (typed or "").strip()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cms.phones import normalize_phone
 from games.models import BadgeAward
 from games.openbadges import (
     ISSUER_DISPLAY_NAME,
@@ -21,6 +22,7 @@ from games.openbadges import (
     badge_class,
     iso_utc,
 )
+from games.services import hash_identity
 
 MAX_CHANGED_SHOWN = 8  # field names of an uploaded copy listed on the verify page (they are the uploader's)
 
@@ -215,9 +217,6 @@ def check_recipient(result: Verification, identity: str) -> bool | None:
     """Whether a typed phone number or email is the one the badge was issued to.
 
     None when there is nothing to compare (no identity typed, or not a badge we can vouch for)."""
-    from cms.phones import normalize_phone
-    from games.services import hash_identity
-
     identity = (identity or "").strip()
     if not identity or result.status in (Status.UNKNOWN, Status.TAMPERED) or not result.salt:
         return None

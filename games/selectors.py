@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import MINOR_AGE_BANDS
+from courses.selectors import live_courses
 from games.models import (
     BadgeAward,
     BadgeDefinition,
@@ -17,6 +18,7 @@ from games.models import (
     EventKind,
     GameLevel,
     LeaderboardChoice,
+    Preferences,
     Score,
     WeeklyScore,
 )
@@ -226,21 +228,15 @@ def _choice(user) -> str | None:
 
 
 def leaderboard_preference(*, user) -> str:
-    from games.models import Preferences
-
     return Preferences.objects.filter(user=user).values_list("leaderboard", flat=True).first() \
         or LeaderboardChoice.NICKNAME
 
 
 def leaderboard_courses() -> list:
     """Published courses, in the visitor's language, for the course leaderboards."""
-    from courses.selectors import live_courses
-
     return live_courses(limit=500)
 
 
 def current_award(*, user, slug: str):
     """Her badge of this kind, if it is not revoked: what a printed certificate's QR code verifies."""
-    from games.models import BadgeAward
-
     return BadgeAward.objects.filter(user=user, badge__slug=slug, revoked_at__isnull=True).first()

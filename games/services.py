@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.services import notify
 from courses.selectors import all_live
 from games.models import (
     Award,
@@ -35,6 +36,7 @@ from games.models import (
     Score,
     WeeklyScore,
 )
+from games.selectors import course_source
 
 # A weekly streak survives one missed week: centers are not open every day, and people travel.
 STREAK_FORGIVEN_WEEKS = 1
@@ -339,8 +341,6 @@ def _check_badges(user, *, kind: str, points: int) -> None:
 
 
 def _course_sources(definition: BadgeDefinition) -> list[str]:
-    from games.selectors import course_source
-
     courses = [definition.course] if definition.criterion == Criterion.COURSE else list(definition.courses.all())
     return [course_source(course) for course in courses if course is not None]
 
@@ -395,8 +395,6 @@ def _give(user, definition: BadgeDefinition, evidence: str) -> BadgeAward | None
 def _announce(award: BadgeAward) -> None:
     from django.urls import reverse
     from django.utils import translation
-
-    from cms.services import notify
 
     user = award.user
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):

@@ -9,12 +9,20 @@ from django.utils import timezone
 from cms.roles import FACILITATOR, has_role, is_city_staff
 from cms.selectors import centers_for  # noqa: F401  (the rule lives in the core; labs code imports it from here)
 from courses.selectors import completions_by_home_center
-from labs.models import Attendance, Center, Registration, RegistrationStatus, Session, SessionKind
+from labs.models import (
+    Attendance,
+    Center,
+    CenterPage,
+    LearnerDays,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+)
+from labs.rollup import touches
 
 
 def center_pages(*, index):
-    from labs.models import CenterPage
-
     return list(CenterPage.objects.child_of(index).live().select_related("center").order_by("title"))
 
 
@@ -161,9 +169,6 @@ def _learners_with_account(ids: list[int], start: datetime, end: datetime) -> li
     counted once however many sessions they came to. Other periods count from attendance itself.
     """
     from django.db import connection
-
-    from labs.models import LearnerDays
-    from labs.rollup import touches
 
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     if local_start.time() != time.min or local_end.time() != time.min or not ids:

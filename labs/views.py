@@ -1,7 +1,6 @@
 """Session pages: list and detail, registration, running a session (roster, walk-ins, QR), reports,
 and the Innovation Unit dashboard."""
 
-import csv
 import io
 import uuid
 from datetime import datetime, time, timedelta
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import person_named
-from cms.spreadsheets import safe_cell
+from cms.spreadsheets import csv_response
 from labs import charts, hooks, selectors, services
 from labs.forms import (
     CancelSessionForm,
@@ -371,13 +370,8 @@ def dashboard(request):
 
 
 def _dashboard_csv(rows, start_day, end_day) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="centers-{start_day}-{end_day}.csv"'
-    response.write("\ufeff")  # spreadsheet programs then read Khmer names correctly
-    writer = csv.writer(response)
-    writer.writerow([_("Center"), _("Sessions held"), _("Unique learners"), _("Attendance"), _("Course completions"),
-                     _("Women and girls (%)"), _("Youth (%)"), _("Ambassadors active")])
-    for r in rows:
-        writer.writerow([safe_cell(r.center.local_name), r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
-                         r.women_percent, r.youth_percent, r.ambassadors_active])
-    return response
+    header = [_("Center"), _("Sessions held"), _("Unique learners"), _("Attendance"), _("Course completions"),
+              _("Women and girls (%)"), _("Youth (%)"), _("Ambassadors active")]
+    return csv_response(f"centers-{start_day}-{end_day}.csv", header, (
+        [r.center.local_name, r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
+         r.women_percent, r.youth_percent, r.ambassadors_active] for r in rows))

@@ -14,6 +14,7 @@ from labs.participation import selectors as participation_selectors
 from labs.participation import services as participation
 from labs.participation.services import ParticipationError
 from labs.participation.signals import hercity_step_contributed
+from labs.selectors import centers_for
 
 from .models import FACTOR_KEYS, ActionItem, Dot, Idea, SafetyScore, Step, Workshop
 from .selectors import factor_averages, top_ideas
@@ -25,8 +26,6 @@ class WorkshopError(ParticipationError):
 
 def can_start_workshop(user, session) -> bool:
     """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
-    from labs.selectors import centers_for
-
     if not user.is_authenticated:
         return False
     if session.facilitators.filter(pk=user.pk).exists():

@@ -5,6 +5,7 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from cms.coordinates import parse_coordinate
+from cms.ratelimit import hit
 from labs.participation.models import Block
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -29,8 +30,6 @@ def _check_not_blocked(user) -> None:
 
 
 def check_rate(*, user, action: str) -> None:
-    from cms.ratelimit import hit
-
     limit, window = RATE_LIMITS[action]
     if hit(f"participation.{action}", user.pk, window=window) > limit:
         raise ParticipationError(_("You are posting too fast. Please wait a little and try again."))

@@ -8,6 +8,7 @@ from labs.participation.services.checks import (
     MAX_IMAGE_BYTES,
     ParticipationError,
 )
+from labs.services import reencode_image
 
 IMAGE_MAX_SIDE = 2048
 # The widths a proposal photo is served at besides its original (`?size=` on participation:file).
@@ -39,8 +40,6 @@ def clean_image(f, suffix: str):
     from django.core.files.base import ContentFile
     from PIL import Image
 
-    from labs.services import reencode_image
-
     f.seek(0)
     if suffix not in _FORMAT_OF_SUFFIX:
         return f
@@ -58,8 +57,6 @@ def photo_rendition(pf: ProposalFile, width: int):
     from django.core.files.base import ContentFile
     from django.db.models.fields.files import FieldFile
     from PIL import Image
-
-    from labs.services import reencode_image
 
     original = pf.file
     if width not in RENDITION_WIDTHS or pf.kind != ProposalFile.Kind.IMAGE or not original:

@@ -6,9 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import AuditAction
+from cms.roles import FACILITATOR, has_role
 from cms.services import audit, withdraw_notifications
 from labs.participation.models import Proposal, Space, WomenSpaceMembership
 from labs.participation.services.checks import ParticipationError
+from labs.selectors import centers_for
 
 
 @transaction.atomic
@@ -31,9 +33,6 @@ def _mark_confirmed(*, facilitator, user) -> WomenSpaceMembership:
 
 def _require_member_facilitator(facilitator, user) -> None:
     """Only a facilitator of the person's home center decides on her membership."""
-    from cms.roles import FACILITATOR, has_role
-    from labs.selectors import centers_for
-
     if not has_role(facilitator, FACILITATOR) or user.home_center_id is None or \
             not centers_for(facilitator).filter(pk=user.home_center_id).exists():
         raise ParticipationError(_("Only a facilitator of this person's center can decide on her membership."))
