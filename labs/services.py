@@ -1,6 +1,5 @@
 """Writes for sessions: registration and waiting list, cancellation, attendance, check-in, reports."""
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.images import ImageRefused, check_image, reencode_image
 from cms.models import YOUTH_AGE_BANDS, AgeBand, Gender
 from cms.roles import AMBASSADOR, FACILITATOR, has_role, is_city_staff
 from cms.services import notify
@@ -413,41 +413,21 @@ class CleanPhoto:
     height: int
 
 
-def reencode_image(image, *, max_side: int, format: str) -> tuple[bytes, tuple[int, int]]:
-    """An opened Pillow image as new `format` bytes: turned upright, at most `max_side` a side, pixels only.
-
-    Re-encoding the pixels without `exif=` is what drops the metadata (EXIF, the camera's GPS position).
-    """
-    from PIL import ImageOps
-
-    image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
-    if format == "JPEG":
-        image = image.convert("RGB")
-    image.thumbnail((max_side, max_side))
-    out = io.BytesIO()
-    options = {"JPEG": {"quality": 82, "optimize": True}, "PNG": {"optimize": True}, "WEBP": {"quality": 82}}
-    image.save(out, format=format, **options.get(format, {}))
-    return out.getvalue(), image.size
-
-
 def clean_photo(upload: UploadedFile) -> CleanPhoto:
     """Check that the upload is really an image, resize it, and drop its metadata (EXIF, GPS)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    if upload.size and upload.size > PHOTO_MAX_BYTES:
-        raise SessionError(_("%(name)s is too big (8 MB at most).") % {"name": upload.name}, field="photos")
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            probe.verify()
-        upload.seek(0)
+        check_image(upload, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP", "GIF", "MPO"))
         with Image.open(upload) as image:
-            if image.format not in ("JPEG", "PNG", "WEBP", "GIF", "MPO"):
-                raise SessionError(_("%(name)s is not a photo we can use (JPEG, PNG or WebP).") % {"name": upload.name}, field="photos")
             content, (width, height) = reencode_image(image, max_side=PHOTO_MAX_SIDE, format="JPEG")
-    except SessionError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except ImageRefused as refused:
+        message = {
+            "too_big": _("%(name)s is too big (8 MB at most)."),
+            "format": _("%(name)s is not a photo we can use (JPEG, PNG or WebP)."),
+        }.get(refused.reason, _("%(name)s is not an image."))
+        raise SessionError(message % {"name": upload.name}, field="photos") from None
+    except (OSError, ValueError, Image.DecompressionBombError):
         raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}, field="photos") from None
     return CleanPhoto(name=f"{uuid.uuid4().hex}.jpg", content=content, width=width, height=height)
 

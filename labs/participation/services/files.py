@@ -2,13 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from cms.images import ImageRefused, check_image, reencode_image
 from labs.participation.models import ProposalFile
 from labs.participation.services.checks import (
     MAX_ATTACHMENT_BYTES,
     MAX_IMAGE_BYTES,
     ParticipationError,
 )
-from labs.services import reencode_image
 
 IMAGE_MAX_SIDE = 2048
 # The widths a proposal photo is served at besides its original (`?size=` on participation:file).
@@ -19,19 +19,12 @@ _FORMAT_OF_SUFFIX = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
 def _validate_image(f) -> str:
     """Check the upload is a photo by its content; answer the file suffix its format calls for."""
-    from PIL import Image
-
-    if f.size > MAX_IMAGE_BYTES:
-        raise ParticipationError(_("Image “%(name)s” is too big (at most 5 MB).") % {"name": f.name})
     try:
-        f.seek(0)
-        with Image.open(f) as im:
-            im.verify()
-            suffix = _IMAGE_SUFFIX[im.format]
-    except Exception:
+        return _IMAGE_SUFFIX[check_image(f, max_bytes=MAX_IMAGE_BYTES, formats=_IMAGE_SUFFIX)]
+    except ImageRefused as refused:
+        if refused.reason == "too_big":
+            raise ParticipationError(_("Image “%(name)s” is too big (at most 5 MB).") % {"name": f.name}) from None
         raise ParticipationError(_("“%(name)s” is not a photo (JPEG, PNG, GIF or WebP).") % {"name": f.name}) from None
-    f.seek(0)
-    return suffix
 
 
 def clean_image(f, suffix: str):
