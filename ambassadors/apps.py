@@ -9,3 +9,8 @@ class AmbassadorsConfig(AppConfig):
 
     def ready(self):
         from ambassadors import receivers  # noqa: F401
+        from ambassadors.selectors import center_ambassadors, is_certified
+        from labs import hooks
+
+        # labs sits below ambassadors: it asks through labs.hooks (docs/architecture.md).
+        hooks.provide_ambassadors(is_certified=is_certified, center_ambassadors=center_ambassadors)

@@ -6,12 +6,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from ambassadors.models import Certification, CoursePurpose, RequiredCourse, TrackSettings
+from courses.models import CoursePage
 
 
 def seed_ambassadors_demo() -> None:
     """Safe to repeat."""
-    from courses.models import CoursePage
-
     TrackSettings.current()
     courses = list(CoursePage.objects.live().filter(locale__language_code="en").order_by("path"))
     if courses and not RequiredCourse.objects.exists():

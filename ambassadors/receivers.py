@@ -2,11 +2,10 @@
 
 from django.dispatch import receiver
 
+from ambassadors.services import renew_if_refreshed
 from courses.signals import course_completed
 
 
 @receiver(course_completed, dispatch_uid="ambassadors.renew_on_refresher")
 def renew_on_refresher(sender, user, course, **kwargs):
-    from ambassadors.services import renew_if_refreshed
-
     renew_if_refreshed(user=user)

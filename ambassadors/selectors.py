@@ -15,6 +15,17 @@ from ambassadors.models import (
     RequiredCourse,
     TrackSettings,
 )
+from cms.roles import AMBASSADOR
+from courses.selectors import completed_course_keys, course_pages_by_key
+from games.receivers import AMBASSADOR_BADGE
+from games.selectors import current_award
+from labs.selectors import (
+    people_reached,
+    reports_due_for,
+    sessions_of_ambassador,
+    sessions_supervised_with,
+    upcoming_with_registered_count,
+)
 
 
 def valid_certification(*, user, at: datetime | None = None) -> Certification | None:
@@ -68,14 +79,10 @@ class TrackStatus:
 
 
 def _course_steps(*, user, purpose: str) -> list[CourseStep]:
-    from courses.models import CoursePage, Enrolment
-    from courses.selectors import localized_by_key
-
     required = list(RequiredCourse.objects.filter(purpose=purpose).select_related("course"))
     keys = [r.course.translation_key for r in required]
-    done = set(Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
-               .values_list("course_key", flat=True)) if user.is_authenticated else set()
-    pages = localized_by_key(CoursePage, keys)
+    done = completed_course_keys(user=user, keys=keys)
+    pages = course_pages_by_key(keys)
     steps = []
     for r in required:
         page = pages.get(r.course.translation_key, r.course)
@@ -84,15 +91,10 @@ def _course_steps(*, user, purpose: str) -> list[CourseStep]:
 
 
 def completed_required_courses(*, user, purpose: str, since: datetime | None = None) -> bool:
-    from courses.models import Enrolment
-
     keys = [r.course.translation_key for r in RequiredCourse.objects.filter(purpose=purpose).select_related("course")]
     if not keys:
         return purpose == CoursePurpose.TRAINING
-    done = Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
-    if since is not None:
-        done = done.filter(completed_at__gt=since)
-    return done.values("course_key").distinct().count() == len(set(keys))
+    return len(completed_course_keys(user=user, keys=keys, since=since)) == len(set(keys))
 
 
 def track_status(*, user, now: datetime | None = None) -> TrackStatus:
@@ -124,14 +126,9 @@ def trainees():
 
 def practice_to_confirm(*, supervisor, now: datetime | None = None):
     """Sessions this facilitator ran where a trainee co-facilitated and is not yet confirmed."""
-    from labs.models import Session
-
     now = now or timezone.now()
     trainee_ids = Application.objects.filter(status=ApplicationStatus.ACCEPTED).values("user_id")
-    sessions = (Session.objects.filter(Q(facilitators=supervisor) | Q(lead=supervisor) | Q(center__facilitators=supervisor),
-                                       starts_at__lte=now, cancelled_at__isnull=True,
-                                       ambassadors__in=trainee_ids)
-                .distinct().select_related("center").prefetch_related("ambassadors").order_by("-starts_at")[:50])
+    sessions = sessions_supervised_with(supervisor=supervisor, ambassadors=trainee_ids, now=now, limit=50)
     confirmed = set(PracticeSession.objects.filter(session__in=[s.pk for s in sessions])
                     .values_list("session_id", "trainee_id"))
     trainee_set = set(Application.objects.filter(status=ApplicationStatus.ACCEPTED).values_list("user_id", flat=True))
@@ -154,26 +151,14 @@ class AmbassadorDashboard:
 
 
 def ambassador_dashboard(*, user, now: datetime | None = None) -> AmbassadorDashboard:
-    from django.db.models import Count
-
-    from labs.models import Attendance, Session
-
     now = now or timezone.now()
-    mine = Session.objects.filter(Q(ambassadors=user) | Q(lead=user)).distinct()
-    upcoming = list(mine.filter(ends_at__gte=now, cancelled_at__isnull=True).select_related("center")
-                    .annotate(registered=Count("registrations", filter=Q(registrations__status="registered"),
-                                               distinct=True))
-                    .order_by("starts_at")[:20])
+    mine = sessions_of_ambassador(user)
+    upcoming = upcoming_with_registered_count(mine, now=now, limit=20)
     status = track_status(user=user, now=now)
     # The report is the lead's job: a trainee who co-facilitated is not asked for one. A session
     # without a lead asks its certified ambassadors.
-    led = Q(lead=user) | Q(lead__isnull=True, ambassadors=user) if status.certified else Q(lead=user)
-    reports_due = list(Session.objects.filter(led, starts_at__lte=now, cancelled_at__isnull=True,
-                                              report__isnull=True)
-                       .distinct().select_related("center").order_by("-starts_at")[:20])
-    attended = Attendance.objects.filter(session__in=mine.values("pk"))
-    reached = attended.filter(user__isnull=False).values("user_id").distinct().count() + \
-        attended.filter(user__isnull=True).count()
+    reports_due = reports_due_for(user=user, unled_too=status.certified, now=now, limit=20)
+    reached = people_reached(mine)
     badges = []
     if status.certification:
         badges.append(status.certification)
@@ -193,9 +178,6 @@ def certificate_qr(*, certification: Certification, request) -> CertificateQR:
     no badge was issued (the page says valid, expired or revoked too)."""
     import segno
     from django.urls import reverse
-
-    from games.receivers import AMBASSADOR_BADGE
-    from games.selectors import current_award
 
     award = current_award(user=certification.user, slug=AMBASSADOR_BADGE)
     if award is not None:
@@ -220,8 +202,6 @@ def center_ambassadors(*, center, at: datetime | None = None) -> list[CenterAmba
     her home center. Nobody else can be assigned (an id from another center is refused).
     """
     from django.contrib.auth import get_user_model
-
-    from cms.roles import AMBASSADOR
 
     at = at or timezone.now()
     applied_here = Application.objects.filter(center=center, status=ApplicationStatus.ACCEPTED).values("user_id")

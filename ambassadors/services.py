@@ -15,6 +15,7 @@ from ambassadors.models import (
     Certification,
     CoursePurpose,
     PracticeSession,
+    RequiredCourse,
     TrackSettings,
 )
 from ambassadors.selectors import completed_required_courses, track_status
@@ -163,7 +164,6 @@ def renew_if_refreshed(*, user, now: datetime | None = None) -> Certification | 
     if certification is None:
         return None
     since = certification.renewed_at or certification.issued_at
-    from ambassadors.models import RequiredCourse
 
     if not RequiredCourse.objects.filter(purpose=CoursePurpose.REFRESHER).exists():
         return None

@@ -16,7 +16,7 @@ from ambassadors.forms import ApplicationForm, DeclineForm
 from ambassadors.models import Application, Certification
 from cms.requestids import id_or_404
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
-from labs.models import Session
+from labs.selectors import session_with_center
 
 
 @login_required
@@ -105,8 +105,9 @@ def practice(request):
     if not has_role(request.user, FACILITATOR, INNOVATION_UNIT):
         raise PermissionDenied(_("This page is for facilitators."))
     if request.method == "POST":
-        session = get_object_or_404(Session.objects.select_related("center"),
-                                    pk=id_or_404(request.POST.get("session_id")))
+        session = session_with_center(id_or_404(request.POST.get("session_id")))
+        if session is None:
+            raise Http404(_("This session does not exist or is not open to you."))
         trainee = get_object_or_404(get_user_model(), pk=id_or_404(request.POST.get("trainee_id")))
         try:
             services.confirm_practice(by=request.user, trainee=trainee, session=session,

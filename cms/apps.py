@@ -18,13 +18,6 @@ class CmsConfig(AppConfig):
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="sangkat-ensure-roles")
 
         from django.db.models.signals import post_delete, post_save
-        from wagtail.models import Locale
-
-        from courses.selectors import forget_locales
-
-        post_save.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales")
-        post_delete.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales-delete")
-
         from wagtail.models import Site
 
         from cms.middleware import SiteLookupCacheMiddleware

@@ -12,6 +12,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from cms.phones import normalize_phone
 from cms.roles import ALL_ROLES
+from cms.selectors import person_named
 
 _user_sql: str | None = None
 
@@ -52,15 +53,11 @@ def find_account(identifier: str):
 
     A username in any case, else a phone number in any form that only one account has.
     """
-    from cms.selectors import person_named
-
     return person_named(identifier).person
 
 
 class UsernameOrPhoneBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
-        from cms.selectors import person_named
-
         if not username or password is None:
             return None
         User = get_user_model()

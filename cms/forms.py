@@ -10,7 +10,6 @@ from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from cms.models import AgeBand, Gender, Language
 from cms.phones import normalize_phone
-from labs.models import Center
 
 User = get_user_model()
 
@@ -41,7 +40,7 @@ def password_rules() -> str:
     ) % {"count": min_length}
 
 
-def center_label(center: Center) -> str:
+def center_label(center) -> str:
     """A center as a choice: on a phone a closed list shows only the start of a name, and names
     start alike ("Smart Neighborhood Center – ..."), so the neighborhood comes first."""
     neighborhood = center.local_neighborhood
@@ -49,7 +48,8 @@ def center_label(center: Center) -> str:
 
 
 def _center_choices(field: forms.ModelChoiceField) -> None:
-    field.queryset = Center.objects.order_by("neighborhood", "name")
+    # The centers of the user model's home_center relation (labs.Center), as the model form made them.
+    field.queryset = field.queryset.order_by("neighborhood", "name")
     field.label_from_instance = center_label
     field.required = False
 

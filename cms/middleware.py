@@ -5,6 +5,8 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from cms.services import acting_as
+
 _ALWAYS_ALLOWED_PREFIXES = ("/static/", "/media/", "/i18n/")
 
 
@@ -65,8 +67,6 @@ class AuditActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from cms.services import acting_as
-
         with acting_as(lambda: getattr(request, "user", None)):
             return self.get_response(request)
 

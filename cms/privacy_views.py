@@ -19,7 +19,7 @@ from cms.roles import INNOVATION_UNIT, has_role
 def my_data(request):
     return render(request, "cms/privacy.html", {
         "pending": privacy.pending_request_for(request.user),
-        "sections": [(c.name, privacy.SECTION_LABELS.get(c.name, c.name)) for c in privacy.collectors()],
+        "sections": [(c.name, c.label or privacy.SECTION_LABELS.get(c.name, c.name)) for c in privacy.collectors()],
     })
 
 

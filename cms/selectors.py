@@ -1,18 +1,28 @@
 """Reads for the site shell: the home page's blocks and what the header shows."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role
+from cms.models import Notification
+from cms.phones import normalize_phone
+from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, PLAIN_ROLES, has_role, is_city_staff
+
+# What the home page shows comes from the apps: each adds `fn(*, user, home) -> dict` in its
+# AppConfig.ready() (courses: the course cards), so the core imports none of them.
+_HOME_PARTS: list[Callable[..., dict]] = []
+
+
+def add_to_home(fn: Callable[..., dict]) -> Callable[..., dict]:
+    if fn not in _HOME_PARTS:
+        _HOME_PARTS.append(fn)
+    return fn
 
 
 def home_context(*, user, home) -> dict:
-    from courses.selectors import continue_learning, course_cards
-
-    cards = course_cards(user=user)
-    return {
-        "continue_point": continue_learning(user=user, cards=cards),
-        "course_cards": cards,
-    }
+    context: dict = {}
+    for part in _HOME_PARTS:
+        context.update(part(user=user, home=home))
+    return context
 
 
 def navigation_flags(*, user) -> dict:
@@ -36,8 +46,6 @@ def plain_learners():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from cms.roles import PLAIN_ROLES
-
     return (
         get_user_model().objects.filter(is_active=True, is_superuser=False, is_staff=False)
         .exclude(groups__in=Group.objects.exclude(name__in=PLAIN_ROLES))
@@ -45,11 +53,23 @@ def plain_learners():
     )
 
 
+def centers_for(user):
+    """The centers whose learners this person may see: all for city staff, their own otherwise.
+    Centers are reached through the user model's own home_center relation (labs.Center), so
+    the core that needs this rule (learners_for) and courses below labs use it without labs."""
+    from django.contrib.auth import get_user_model
+
+    Center = get_user_model()._meta.get_field("home_center").related_model
+    if is_city_staff(user):
+        return Center.objects.all()
+    if not user.is_authenticated:
+        return Center.objects.none()
+    return Center.objects.filter(facilitators=user)
+
+
 def learners_for(*, viewer, center_id: int | None = None):
     """Accounts this person may help (new password, guardian consent): plain learners whose home
     center is one of hers (every center for Innovation Unit staff); none for anyone else."""
-    from labs.selectors import centers_for
-
     if not has_role(viewer, FACILITATOR, INNOVATION_UNIT):
         return plain_learners().none()
     centers = centers_for(viewer)
@@ -64,8 +84,6 @@ def can_help(*, actor, learner) -> bool:
 
 
 def unread_notification_count(*, user) -> int:
-    from cms.models import Notification
-
     if not user.is_authenticated:
         return 0
     preloaded = getattr(user, "_unread_notifications", None)  # see cms.auth.get_user
@@ -75,8 +93,6 @@ def unread_notification_count(*, user) -> int:
 
 
 def inbox(*, user, limit: int = 50):
-    from cms.models import Notification
-
     return list(Notification.objects.filter(user=user)[:limit])
 
 
@@ -146,8 +162,6 @@ def people_named(typed: str, *, among=None):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from cms.phones import normalize_phone
-
     users = among if among is not None else get_user_model().objects.all()
     typed = (typed or "").strip()
     if not typed or len(typed) > _MAX_TYPED or "\x00" in typed:  # PostgreSQL refuses NUL in text
@@ -168,8 +182,6 @@ def person_named(typed: str, *, among=None) -> PersonMatch:
     match says so (`shared_phone`) and picks no one, so no sibling is ever taken for another.
     """
     from django.contrib.auth import get_user_model
-
-    from cms.phones import normalize_phone
 
     users = among if among is not None else get_user_model().objects.all()
     typed = (typed or "").strip()

@@ -8,7 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from cms.roles import LEARNER
+from cms.models import AuditAction, AuditEntry, Notification
+from cms.notifications import configured_channels
+from cms.ratelimit import hit
+from cms.roles import ALL_ROLES, INNOVATION_UNIT, LEARNER, MODERATOR
+from cms.selectors import can_help
 
 # No 0/O, 1/l/I: temporary passwords are read aloud or copied from a screen at a center.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -18,8 +22,6 @@ _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 def take_signup_slot(*, address: str | None) -> bool:
     """Count one sign-up from this address in the current hour; False once the hour's limit is used."""
     from django.conf import settings
-
-    from cms.ratelimit import hit
 
     return hit("signup", address or "unknown", window=3600) <= settings.SANGKAT_SIGNUPS_PER_ADDRESS_PER_HOUR
 
@@ -67,8 +69,6 @@ def _helped_learner(*, actor, learner):
     """
     from django.core.exceptions import PermissionDenied
 
-    from cms.selectors import can_help
-
     locked = get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
     if locked is None or actor is None or not can_help(actor=actor, learner=locked):
         raise PermissionDenied("not a learner this person may help")
@@ -82,8 +82,6 @@ def reset_password_by_staff(*, actor, learner) -> str:
     Refused (PermissionDenied) before any password exists unless `actor` may help her, so no
     one is ever shown the password of someone with more rights than hers.
     """
-    from cms.models import AuditAction
-
     learner = _helped_learner(actor=actor, learner=learner)
     password = temporary_password()
     learner.set_password(password)
@@ -103,8 +101,6 @@ def set_own_password(*, user, password: str) -> None:
 @transaction.atomic
 def set_guardian_consent(*, actor, learner, given: bool) -> None:
     """Recorded by center staff once a parent or guardian has agreed (never by the minor); audited."""
-    from cms.models import AuditAction
-
     learner = _helped_learner(actor=actor, learner=learner)
     learner.guardian_consent = given
     learner.save(update_fields=["guardian_consent"])
@@ -126,8 +122,6 @@ def ensure_roles(**_kwargs) -> None:
     """
     from django.contrib.auth.models import Permission
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
-
-    from cms.roles import ALL_ROLES, INNOVATION_UNIT, MODERATOR
 
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
     admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").first()
@@ -221,9 +215,6 @@ def notify(*, users, kind: str, title, body="", url="", params: dict | None = No
     """
     from django.utils import translation
 
-    from cms.models import Notification
-    from cms.notifications import configured_channels
-
     params = params or {}
     rows = []
     for user in users:
@@ -255,8 +246,6 @@ def withdraw_notifications(*, user, url) -> int:
     from django.conf import settings
     from django.utils import translation
 
-    from cms.models import Notification
-
     links = set()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
@@ -267,8 +256,6 @@ def withdraw_notifications(*, user, url) -> int:
 
 def mark_notifications_read(*, user, ids: list[int] | None = None) -> int:
     from django.utils import timezone
-
-    from cms.models import Notification
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
@@ -312,8 +299,6 @@ def audit(*, actor, action: str, target=None, label: str | None = None, **detail
 
     ``label`` replaces the target's name when that name must not be shown to all staff.
     """
-    from cms.models import AuditEntry
-
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor.get_username() if actor is not None and actor.is_authenticated else "",
@@ -330,8 +315,6 @@ def record_role_change(*, sender, instance, action, reverse, model, pk_set, **_k
 
     Only changes made by a signed-in person are staff acts; a learner's own sign-up is not logged.
     """
-    from cms.models import AuditAction
-
     actor = current_actor()
     if actor is None:
         return

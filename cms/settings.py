@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "games",
     "games.minecraft.apps.MinecraftConfig",
     "ambassadors",
+    # The site layer (root URLconf, seed_demo): composes the apps above, has no models.
+    "site_layer",
     "cms",
     # Security: Content-Security-Policy header, login throttling.
     "csp",
@@ -99,7 +101,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page with its message
 ]
 
-ROOT_URLCONF = "cms.urls"
+ROOT_URLCONF = "site_layer.urls"
 WSGI_APPLICATION = "cms.wsgi.application"
 
 TEMPLATES = [

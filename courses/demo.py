@@ -14,6 +14,7 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page
 
+from courses.h5p.demo import seed_h5p_demo
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 
 CURRICULUM = Path(__file__).parent / "demo_content" / "curriculum.json"
@@ -127,7 +128,6 @@ def build_curriculum(*, home: Page, home_km: Page) -> list[CoursePage]:
                     [p.get_translation(target.locale) for p in prerequisites]
                 )
                 target.save_revision().publish()
-    from courses.h5p.demo import seed_h5p_demo
 
     seed_h5p_demo()
     return list(courses.values())

@@ -17,6 +17,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page
 
 from cms.requestids import parse_id
+from cms.selectors import centers_for
 from courses.models import (
     CourseIndexPage,
     CoursePage,
@@ -28,7 +29,6 @@ from courses.models import (
     QuizRules,
 )
 from courses.services import QUIZ_TRY_WINDOW, quiz_tries_used_message
-from labs.selectors import centers_for
 
 _locale_ids: dict[str, int] = {}
 
@@ -491,3 +491,57 @@ def center_course_report(*, viewer, center_id: int, course: CoursePage,
         for e in enrolments
     ]
     return CourseReport(center=center, course=course, quizzes=quizzes, rows=rows)
+
+
+def home_context(*, user, home) -> dict:
+    """The home page's course cards and where to continue (added to the home page by CoursesConfig)."""
+    cards = course_cards(user=user)
+    return {
+        "continue_point": continue_learning(user=user, cards=cards),
+        "course_cards": cards,
+    }
+
+
+# --- For other apps: they read courses through these, never through its models ----------------------
+
+def completed_course_keys(*, user, keys: Iterable[UUID], since: datetime | None = None) -> set[UUID]:
+    """Which of these courses (translation keys) the person completed (after `since` when given)."""
+    keys = set(keys)
+    if not keys or not user.is_authenticated:
+        return set()
+    done = Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
+    if since is not None:
+        done = done.filter(completed_at__gt=since)
+    return set(done.values_list("course_key", flat=True))
+
+
+def course_pages_by_key(keys: Iterable[UUID]) -> dict[UUID, CoursePage]:
+    """The live course page for each translation key, in the active language when it exists."""
+    return localized_by_key(CoursePage, keys)
+
+
+def live_courses(*, limit: int = 500) -> list[CoursePage]:
+    """Published courses in the visitor's language, by title."""
+    keys = set(CoursePage.objects.live().values_list("translation_key", flat=True)[:limit])
+    return sorted(course_pages_by_key(keys).values(), key=lambda page: page.title)
+
+
+def all_live(course_ids: Iterable[int]) -> bool:
+    """Whether every one of these course pages (ids) exists and is published."""
+    ids = set(course_ids)
+    return CoursePage.objects.filter(pk__in=ids, live=True).count() == len(ids)
+
+
+def completions_by_home_center(*, center_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, int]:
+    """Courses completed in [start, end) by learners of these home centers: {center id: count}."""
+    return {
+        row["user__home_center_id"]: row["n"]
+        for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end,
+                                             user__home_center_id__in=list(center_ids))
+                    .values("user__home_center_id").annotate(n=Count("pk")))
+    }
+
+
+def lesson_by_key(key: UUID) -> LessonPage | None:
+    """The live lesson with this translation key, in the active language when it exists."""
+    return localized_by_key(LessonPage, [key]).get(key)

@@ -1,6 +1,5 @@
 """Learning actions (complete a lesson, send a quiz, heartbeat), My learning and facilitator reports."""
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -12,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
-from cms.spreadsheets import safe_cell
+from cms.spreadsheets import csv_response
 from courses import selectors, services
 from courses.models import CoursePage, LessonPage
-from labs.selectors import centers_for
 
 
 def _live_lesson(lesson_id: int) -> LessonPage:
@@ -134,21 +132,6 @@ def _require_facilitator(user):
 
 
 @login_required
-def facilitator_home(request):
-    _require_facilitator(request.user)
-    from labs.hercity.selectors import can_start_workshops
-    from labs.participation.selectors import can_confirm_members
-
-    return render(request, "courses/facilitate.html", {
-        # Links only to the pages this person may open (the pages check the same functions).
-        "can_confirm_members": can_confirm_members(request.user),
-        "can_start_workshops": can_start_workshops(request.user),
-        "centers": centers_for(request.user),
-        "courses": selectors.course_cards(user=request.user),
-    })
-
-
-@login_required
 def center_course_report(request, center_id: int, course_id: int):
     _require_facilitator(request.user)
     course = CoursePage.objects.live().filter(pk=course_id).first()
@@ -161,20 +144,13 @@ def center_course_report(request, center_id: int, course_id: int):
 
 
 def _report_csv(report) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{report.center.slug}-{report.course.slug}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # spreadsheet programs then read Khmer text correctly
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Nickname"), _("Username"), _("Enrolled"), _("Completed"), _("Lessons done"),
-         _("Lessons required"), _("Minutes spent")] + [title for _id, title in report.quizzes]
+    header = ([_("Nickname"), _("Username"), _("Enrolled"), _("Completed"), _("Lessons done"),
+               _("Lessons required"), _("Minutes spent")] + [title for _id, title in report.quizzes])
+    rows = (
+        [row.learner.nickname, row.learner.username, row.enrolled_at.date().isoformat(),
+         row.completed_at.date().isoformat() if row.completed_at else "",
+         row.lessons_done, row.lessons_total, round(row.seconds_spent / 60)]
+        + ["" if p is None else p for p in row.quiz_percents.values()]
+        for row in report.rows
     )
-    for row in report.rows:
-        writer.writerow([safe_cell(v) for v in
-            [row.learner.nickname, row.learner.username, row.enrolled_at.date().isoformat(),
-             row.completed_at.date().isoformat() if row.completed_at else "",
-             row.lessons_done, row.lessons_total, round(row.seconds_spent / 60)]
-            + ["" if p is None else p for p in row.quiz_percents.values()]
-        ])
-    return response
+    return csv_response(f"{report.center.slug}-{report.course.slug}.csv", header, rows)

@@ -1,6 +1,7 @@
 """Demo badges tied to the demo curriculum (the programme's own badges come from a migration)."""
 
 from courses.models import CoursePage
+from games.minecraft.demo import seed_minecraft_demo
 from games.models import BadgeDefinition, Criterion
 
 
@@ -30,6 +31,5 @@ def seed_games_demo() -> None:
         if created:
             everything.courses.set(courses)
             everything.save()
-    from games.minecraft.demo import seed_minecraft_demo
 
     seed_minecraft_demo()

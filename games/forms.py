@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from games.models import LeaderboardChoice
+from games.services import reinstate_badge, revoke_badge
 
 
 class LeaderboardVisibilityForm(forms.Form):
@@ -30,8 +31,6 @@ class BadgeAwardAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
     def save(self, commit=True):
-        from games.services import reinstate_badge, revoke_badge
-
         reason = (self.cleaned_data.get("revocation_reason") or "").strip()
         award = self.instance
         if reason:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from games import openbadges
+from games import badge_art, badge_verify, openbadges
 from games.models import BadgeAward, BadgeDefinition
 
 SHORT = 60
@@ -51,7 +51,7 @@ def badge_image(request, slug):
     definition = get_object_or_404(BadgeDefinition.objects.select_related("image"), slug=slug)
     # ?lang=km: the picture a Khmer page shows (name and level in Khmer); anything else is English.
     language = "km" if request.GET.get("lang") == "km" else "en"
-    return _public(HttpResponse(openbadges.badge_png(definition, language), content_type="image/png"), LONG)
+    return _public(HttpResponse(badge_art.badge_png(definition, language), content_type="image/png"), LONG)
 
 
 def _award(uid):
@@ -70,7 +70,7 @@ def baked(request, uid):
     if award.revoked_at:
         message = gettext("This badge was revoked: %(reason)s") % {"reason": award.revocation_reason}
         return _public(HttpResponse(message, status=410, content_type="text/plain; charset=utf-8"), SHORT)
-    data = openbadges.bake(openbadges.badge_png(award.badge), openbadges.assertion(award))
+    data = openbadges.bake(badge_art.badge_png(award.badge), openbadges.assertion(award))
     response = HttpResponse(data, content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="{award.badge.slug}.png"'
     return _public(response, SHORT)
@@ -175,8 +175,8 @@ def _verify(request):
 
     upload_error = openbadges.TOO_LARGE if too_large else None
     if form.is_bound and form.is_valid():
-        result = openbadges.verify(form.cleaned_data["subject"])
-        recipient_match = openbadges.check_recipient(result, form.cleaned_data.get("recipient", ""))
+        result = badge_verify.verify(form.cleaned_data["subject"])
+        recipient_match = badge_verify.check_recipient(result, form.cleaned_data.get("recipient", ""))
     invalid = upload_error is not None or (form.is_bound and not form.is_valid())
     context = {
         "form": form,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import MINOR_AGE_BANDS
+from courses.selectors import live_courses
 from games import leaderboards
 from games.models import (
     BadgeAward,
@@ -18,6 +19,7 @@ from games.models import (
     EventKind,
     GameLevel,
     LeaderboardChoice,
+    Preferences,
     Score,
     WeeklyScore,
 )
@@ -238,24 +240,15 @@ def _choice(user) -> str | None:
 
 
 def leaderboard_preference(*, user) -> str:
-    from games.models import Preferences
-
     return Preferences.objects.filter(user=user).values_list("leaderboard", flat=True).first() \
         or LeaderboardChoice.NICKNAME
 
 
 def leaderboard_courses() -> list:
     """Published courses, in the visitor's language, for the course leaderboards."""
-    from courses.models import CoursePage
-    from courses.selectors import localized_by_key
-
-    keys = set(CoursePage.objects.live().values_list("translation_key", flat=True)[:500])
-    pages = localized_by_key(CoursePage, keys)
-    return sorted(pages.values(), key=lambda page: page.title)
+    return live_courses(limit=500)
 
 
 def current_award(*, user, slug: str):
     """Her badge of this kind, if it is not revoked: what a printed certificate's QR code verifies."""
-    from games.models import BadgeAward
-
     return BadgeAward.objects.filter(user=user, badge__slug=slug, revoked_at__isnull=True).first()

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.services import notify
+from courses.selectors import all_live
 from games import leaderboards
 from games.models import (
     Award,
@@ -35,6 +37,7 @@ from games.models import (
     Score,
     WeeklyScore,
 )
+from games.selectors import course_source
 
 # A weekly streak survives one missed week: centers are not open every day, and people travel.
 STREAK_FORGIVEN_WEEKS = 1
@@ -356,8 +359,6 @@ def _check_badges(user, *, kind: str, points: int) -> None:
 
 
 def _course_sources(definition: BadgeDefinition) -> list[str]:
-    from games.selectors import course_source
-
     courses = [definition.course] if definition.criterion == Criterion.COURSE else list(definition.courses.all())
     return [course_source(course) for course in courses if course is not None]
 
@@ -413,8 +414,6 @@ def _announce(award: BadgeAward) -> None:
     from django.urls import reverse
     from django.utils import translation
 
-    from cms.services import notify
-
     user = award.user
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         url = reverse("games:trophies")
@@ -466,19 +465,15 @@ def validate_badge_criteria(definition: BadgeDefinition) -> None:
     elif c == Criterion.POINTS and not definition.points:
         raise ValidationError({"points": _("Say how many points are needed.")})
     elif c == Criterion.COURSES:
-        from courses.models import CoursePage
-
         chosen = [course.pk for course in definition.courses.all()]
         if not chosen:
             raise ValidationError({"courses": _("Choose at least one course.")})
-        if CoursePage.objects.filter(pk__in=chosen, live=True).count() != len(set(chosen)):
+        if not all_live(chosen):
             raise ValidationError({"courses": _("One of these courses is deleted or not published.")})
     elif c == Criterion.COURSE:
         if definition.course_id is None:
             raise ValidationError({"course": _("Choose the course.")})
-        from courses.models import CoursePage
-
-        if not CoursePage.objects.filter(pk=definition.course_id, live=True).exists():
+        if not all_live([definition.course_id]):
             raise ValidationError({"course": _("This course is deleted or not published.")})
 
 

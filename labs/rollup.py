@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from cms.models import YOUTH_AGE_BANDS, Gender
+from labs.models import Attendance, LearnerDays, Session, SessionTally
 
 
 def local_day(moment: datetime) -> date:
@@ -64,8 +65,6 @@ def _tally_figures(attendance_rows) -> dict:
 
 def refresh_tally(session_id: int, *, create: bool = True) -> None:
     """Recount one session. `create=False` (deletions) never inserts: the session may be on its way out."""
-    from labs.models import Attendance, SessionTally
-
     if create and not SessionTally.objects.filter(session_id=session_id).exists():
         try:
             with transaction.atomic():
@@ -81,8 +80,6 @@ def refresh_tally(session_id: int, *, create: bool = True) -> None:
 
 def refresh_learner(center_id: int, user_id: int | None) -> None:
     """Recompute the days one person came to one center; no row when there are none."""
-    from labs.models import Attendance, LearnerDays
-
     if user_id is None:
         return
     rows = LearnerDays.objects.filter(center_id=center_id, user_id=user_id)
@@ -105,8 +102,6 @@ def refresh_learner(center_id: int, user_id: int | None) -> None:
 
 def refresh_session(session_id: int, *, centers: Iterable[int] = ()) -> None:
     """After a session moved, changed centers or was cancelled: its tally and everyone who came."""
-    from labs.models import Attendance, Session
-
     refresh_tally(session_id)
     center_ids = set(centers) | set(Session.objects.filter(pk=session_id).values_list("center_id", flat=True))
     people = set(Attendance.objects.filter(session_id=session_id, user__isnull=False).values_list("user_id", flat=True))
@@ -154,8 +149,6 @@ def _attendance_deleted(sender, instance, **kwargs):
 
 
 def _refresh_people(pairs: set[tuple[int | None, int | None]]) -> None:
-    from labs.models import Session
-
     sessions = {s for s, u in pairs if s and u}
     if not sessions:
         return
@@ -188,7 +181,6 @@ def _session_saved(sender, instance, created, raw=False, update_fields=None, **k
 def _user_deleting(sender, instance, **kwargs):
     # Deleting an account keeps its presences as anonymous ones (SET_NULL, a bulk update without
     # signals): they become walk-ins, so their sessions are recounted once the account is gone.
-    from labs.models import Attendance
 
     instance._rollup_sessions = set(Attendance.objects.filter(user=instance).values_list("session_id", flat=True))
 
@@ -201,8 +193,6 @@ def _user_deleted(sender, instance, **kwargs):
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models import signals
-
-    from labs.models import Attendance, Session
 
     signals.post_init.connect(_remember_attendance, sender=Attendance, dispatch_uid="rollup_att_init")
     signals.post_save.connect(_attendance_saved, sender=Attendance, dispatch_uid="rollup_att_save")

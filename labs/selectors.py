@@ -7,21 +7,22 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cms.roles import FACILITATOR, has_role, is_city_staff
-from labs.models import Attendance, Center, Registration, RegistrationStatus, Session
-
-
-def centers_for(user):
-    """The centers whose learners this person may see: all for city staff, their own otherwise."""
-    if is_city_staff(user):
-        return Center.objects.all()
-    if not user.is_authenticated:
-        return Center.objects.none()
-    return Center.objects.filter(facilitators=user)
+from cms.selectors import centers_for  # noqa: F401  (the rule lives in the core; labs code imports it from here)
+from courses.selectors import completions_by_home_center
+from labs.models import (
+    Attendance,
+    Center,
+    CenterPage,
+    LearnerDays,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+)
+from labs.rollup import touches
 
 
 def center_pages(*, index):
-    from labs.models import CenterPage
-
     return list(CenterPage.objects.child_of(index).live().select_related("center").order_by("title"))
 
 
@@ -142,8 +143,6 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
     """
     from django.db.models import Sum
 
-    from courses.models import Enrolment
-
     centers = list(centers_for(viewer).order_by("name"))
     ids = [c.pk for c in centers]
     figures = {c.pk: CenterFigures(center=c) for c in centers}
@@ -161,9 +160,8 @@ def dashboard(*, viewer, start: datetime, end: datetime) -> list[CenterFigures]:
         f.youth_share = (row["youth"] or 0) / f.attendance if f.attendance else 0.0
     for center_id, people in _learners_with_account(ids, start, end):
         figures[center_id].unique_learners += people
-    for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end, user__home_center_id__in=ids)
-                .values("user__home_center_id").annotate(n=Count("pk"))):
-        figures[row["user__home_center_id"]].course_completions = row["n"]
+    for center_id, completions in completions_by_home_center(center_ids=ids, start=start, end=end).items():
+        figures[center_id].course_completions = completions
     through = Session.ambassadors.through
     for row in (through.objects.filter(session__in=held.values("pk")).values("session__center_id")
                 .annotate(n=Count("user_id", distinct=True))):
@@ -178,9 +176,6 @@ def _learners_with_account(ids: list[int], start: datetime, end: datetime) -> li
     counted once however many sessions they came to. Other periods count from attendance itself.
     """
     from django.db import connection
-
-    from labs.models import LearnerDays
-    from labs.rollup import touches
 
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     if local_start.time() != time.min or local_end.time() != time.min or not ids:
@@ -224,3 +219,76 @@ def totals(rows: list[CenterFigures]) -> dict:
 
 def attendance_exists(session_id) -> Exists:
     return Exists(Attendance.objects.filter(session_id=session_id))
+
+
+# --- For other apps (ambassadors): they read sessions through these, never through labs' models ----
+
+def sessions_of_ambassador(user):
+    """Sessions she is on as an ambassador or leads."""
+    return Session.objects.filter(Q(ambassadors=user) | Q(lead=user)).distinct()
+
+
+def upcoming_with_registered_count(sessions, *, now: datetime, limit: int = 20) -> list:
+    """The ones of `sessions` not over nor cancelled, soonest first, each with `registered` (people)."""
+    return list(sessions.filter(ends_at__gte=now, cancelled_at__isnull=True).select_related("center")
+                .annotate(registered=Count("registrations", distinct=True,
+                                           filter=Q(registrations__status=RegistrationStatus.REGISTERED)))
+                .order_by("starts_at")[:limit])
+
+
+def reports_due_for(*, user, unled_too: bool, now: datetime, limit: int = 20) -> list:
+    """Past sessions without a report that she leads (and, `unled_too`, those without a lead she was
+    an ambassador on), latest first."""
+    led = Q(lead=user) | Q(lead__isnull=True, ambassadors=user) if unled_too else Q(lead=user)
+    return list(Session.objects.filter(led, starts_at__lte=now, cancelled_at__isnull=True, report__isnull=True)
+                .distinct().select_related("center").order_by("-starts_at")[:limit])
+
+
+def people_reached(sessions) -> int:
+    """People who came to these sessions: each account once, each walk-in without one as one."""
+    attended = Attendance.objects.filter(session__in=sessions.values("pk"))
+    return (attended.filter(user__isnull=False).values("user_id").distinct().count()
+            + attended.filter(user__isnull=True).count())
+
+
+def sessions_supervised_with(*, supervisor, ambassadors, now: datetime, limit: int = 50) -> list:
+    """Past sessions this facilitator ran (as facilitator, lead or at her center) that one of
+    `ambassadors` (user ids) was on, latest first, with their ambassadors loaded."""
+    return list(Session.objects.filter(Q(facilitators=supervisor) | Q(lead=supervisor)
+                                       | Q(center__facilitators=supervisor),
+                                       starts_at__lte=now, cancelled_at__isnull=True, ambassadors__in=ambassadors)
+                .distinct().select_related("center").prefetch_related("ambassadors")
+                .order_by("-starts_at")[:limit])
+
+
+def all_centers():
+    return Center.objects.all()
+
+
+def session_with_center(session_id: int) -> Session | None:
+    return Session.objects.select_related("center").filter(pk=session_id).first()
+
+
+def recent_sessions_run_by(user, *, kind: str, days: int = 30):
+    """Sessions of this kind at her centers (facilitators) or that she facilitates, not cancelled,
+    not ended more than `days` ago, soonest first."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    mine = Q(facilitators=user)
+    if has_role(user, FACILITATOR):
+        mine |= Q(center__in=centers_for(user))
+    recent = timezone.now() - timedelta(days=days)
+    return (Session.objects.filter(mine, kind=kind, cancelled_at__isnull=True, ends_at__gte=recent)
+            .select_related("center").distinct().order_by("starts_at"))
+
+
+def sessions_to_link(*, linked=(), days: int = 30):
+    """Sessions a call may be linked to: not cancelled and not ended more than `days` ago, and the
+    ones already linked (`linked`: ids), soonest first."""
+    recent = timezone.now() - timedelta(days=days)
+    return (Session.objects.filter(cancelled_at__isnull=True, ends_at__gte=recent) | Session.objects.filter(pk__in=linked)
+            ).select_related("center").distinct().order_by("starts_at")
+
+
+def is_block_by_block(session: Session) -> bool:
+    return session.kind == SessionKind.BLOCK_BY_BLOCK

@@ -1,6 +1,5 @@
 """Writes for sessions: registration and waiting list, cancellation, attendance, check-in, reports."""
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.images import ImageRefused, check_image, reencode_image
 from cms.models import YOUTH_AGE_BANDS, AgeBand, Gender
 from cms.roles import AMBASSADOR, FACILITATOR, has_role, is_city_staff
 from cms.services import notify
-from labs import signals
+from labs import hooks, signals
 from labs.models import (
     Attendance,
     AttendanceMethod,
@@ -34,11 +34,12 @@ PHOTOS_PER_REPORT = 6
 
 
 class SessionError(Exception):
-    """A refused action; `message` is shown to the person."""
+    """A refused action; `message` is shown to the person, next to the form's `field` when it names one."""
 
-    def __init__(self, message):
+    def __init__(self, message, *, field: str | None = None):
         super().__init__(str(message))
         self.message = message
+        self.field = field
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -201,9 +202,7 @@ def check_lead(*, session: Session) -> None:
     lead = session.lead
     if lead is None or has_role(lead, FACILITATOR) or is_city_staff(lead):
         return
-    from ambassadors.selectors import is_certified
-
-    if not is_certified(user=lead, at=session.starts_at):
+    if not hooks.is_certified_ambassador(user=lead, at=session.starts_at):
         raise SessionError(_("%(name)s has no valid ambassador certification on that date, so cannot lead "
                              "a session. Add them as a co-facilitating ambassador instead.")
                            % {"name": lead.public_name})
@@ -222,9 +221,8 @@ def can_assign_ambassadors(*, user, session: Session) -> bool:
 @transaction.atomic
 def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, list]:
     """Make `people` the session's ambassadors; returns (added, removed). Only the center's ambassadors
-    (ambassadors.selectors.center_ambassadors) can be put on it; each change is audited, since it
-    decides who may run the session, and each person added is told."""
-    from ambassadors.selectors import center_ambassadors
+    (ambassadors.selectors.center_ambassadors, through labs.hooks) can be put on it; each change is
+    audited, since it decides who may run the session, and each person added is told."""
     from cms.models import AuditAction
     from cms.services import audit
 
@@ -233,7 +231,7 @@ def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, lis
         raise SessionError(_("Only the facilitators of this session's center can choose its ambassadors."))
     if session.is_cancelled:
         raise SessionError(_("This session was cancelled."))
-    allowed = {row.user.pk: row for row in center_ambassadors(center=session.center)}
+    allowed = {row.user.pk: row for row in hooks.center_ambassadors(center=session.center)}
     wanted = {person.pk: person for person in people}
     strangers = [person for pk, person in wanted.items() if pk not in allowed]
     if strangers:
@@ -275,14 +273,21 @@ def _snapshot(user) -> dict:
     return {"nickname": user.public_name[:40], "age_band": user.age_band, "gender": user.gender}
 
 
+def _replayed(*, client_key: uuid.UUID | None, session: Session) -> Attendance | None:
+    """The mark a device already sent with this key (a retry), or None; a key of another session is refused."""
+    if not client_key:
+        return None
+    existing = Attendance.objects.filter(client_key=client_key).first()
+    if existing and existing.session_id != session.pk:
+        raise SessionError(_("This mark was already used for another session."))
+    return existing
+
+
 def _record(*, session: Session, user, method: str, client_key: uuid.UUID | None, by) -> tuple[Attendance, bool]:
     """Store one presence; returns (row, created). A repeated client key or person changes nothing."""
-    if client_key:
-        existing = Attendance.objects.filter(client_key=client_key).first()
-        if existing:
-            if existing.session_id != session.pk:
-                raise SessionError(_("This mark was already used for another session."))
-            return existing, False
+    replayed = _replayed(client_key=client_key, session=session)
+    if replayed:
+        return replayed, False
     existing = Attendance.objects.filter(session=session, user=user).first()
     if existing:
         return existing, False
@@ -303,11 +308,10 @@ def _announce_attendance(attendance: Attendance) -> None:
     session, user = attendance.session, attendance.user
     signals.session_attended.send(sender=Attendance, user=user, session=session)
     if session.lesson_key:
-        from courses.models import LessonPage
-        from courses.selectors import localized_by_key
+        from courses.selectors import lesson_by_key
         from courses.services import record_lesson_visit
 
-        lesson = localized_by_key(LessonPage, [session.lesson_key]).get(session.lesson_key)
+        lesson = lesson_by_key(session.lesson_key)
         if lesson is not None:
             # A visit, not a completion: the learner still does the lesson's quiz themselves.
             record_lesson_visit(user=user, lesson=lesson, now=session.starts_at)
@@ -405,12 +409,9 @@ def add_walk_in(*, by, session: Session, nickname: str, age_band: str, gender: s
         raise SessionError(_("This session is for women and girls only."))
     if session.audience == Audience.YOUTH and age_band not in YOUTH_AGE_BANDS:
         raise SessionError(_("This session is for young people (up to 24) only."))
-    if client_key:
-        existing = Attendance.objects.filter(client_key=client_key).first()
-        if existing:
-            if existing.session_id != session.pk:
-                raise SessionError(_("This mark was already used for another session."))
-            return existing, False
+    replayed = _replayed(client_key=client_key, session=session)
+    if replayed:
+        return replayed, False
     attendance = Attendance(session=session, nickname=nickname, age_band=age_band, gender=gender,
                             method=AttendanceMethod.WALK_IN, client_key=client_key, recorded_by=by)
     attendance.full_clean(validate_unique=False, validate_constraints=False)
@@ -483,42 +484,22 @@ class CleanPhoto:
     height: int
 
 
-def reencode_image(image, *, max_side: int, format: str) -> tuple[bytes, tuple[int, int]]:
-    """An opened Pillow image as new `format` bytes: turned upright, at most `max_side` a side, pixels only.
-
-    Re-encoding the pixels without `exif=` is what drops the metadata (EXIF, the camera's GPS position).
-    """
-    from PIL import ImageOps
-
-    image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
-    if format == "JPEG":
-        image = image.convert("RGB")
-    image.thumbnail((max_side, max_side))
-    out = io.BytesIO()
-    options = {"JPEG": {"quality": 82, "optimize": True}, "PNG": {"optimize": True}, "WEBP": {"quality": 82}}
-    image.save(out, format=format, **options.get(format, {}))
-    return out.getvalue(), image.size
-
-
 def clean_photo(upload: UploadedFile) -> CleanPhoto:
     """Check that the upload is really an image, resize it, and drop its metadata (EXIF, GPS)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    if upload.size and upload.size > PHOTO_MAX_BYTES:
-        raise SessionError(_("%(name)s is too big (8 MB at most).") % {"name": upload.name})
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            probe.verify()
-        upload.seek(0)
+        check_image(upload, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG", "PNG", "WEBP", "GIF", "MPO"))
         with Image.open(upload) as image:
-            if image.format not in ("JPEG", "PNG", "WEBP", "GIF", "MPO"):
-                raise SessionError(_("%(name)s is not a photo we can use (JPEG, PNG or WebP).") % {"name": upload.name})
             content, (width, height) = reencode_image(image, max_side=PHOTO_MAX_SIDE, format="JPEG")
-    except SessionError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}) from None
+    except ImageRefused as refused:
+        message = {
+            "too_big": _("%(name)s is too big (8 MB at most)."),
+            "format": _("%(name)s is not a photo we can use (JPEG, PNG or WebP)."),
+        }.get(refused.reason, _("%(name)s is not an image."))
+        raise SessionError(message % {"name": upload.name}, field="photos") from None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise SessionError(_("%(name)s is not an image.") % {"name": upload.name}, field="photos") from None
     return CleanPhoto(name=f"{uuid.uuid4().hex}.jpg", content=content, width=width, height=height)
 
 
@@ -532,7 +513,7 @@ def file_report(*, by, session: Session, notes: str, follow_ups: str, photos: li
     if session.starts_at > now:
         raise SessionError(_("The report can be filed once the session has started."))
     if len(photos) > PHOTOS_PER_REPORT:
-        raise SessionError(_("Add at most %(n)s photos.") % {"n": PHOTOS_PER_REPORT})
+        raise SessionError(_("Add at most %(n)s photos.") % {"n": PHOTOS_PER_REPORT}, field="photos")
     cleaned = [clean_photo(upload) for upload in photos]  # all validated before any write
     return _save_report(by=by, session=session, notes=notes, follow_ups=follow_ups, cleaned=cleaned)
 
@@ -619,9 +600,7 @@ def centers_where_can_plan(*, user):
     if has_role(user, FACILITATOR):
         return Center.objects.filter(facilitators=user)
     if has_role(user, AMBASSADOR) and user.home_center_id:
-        from ambassadors.selectors import is_certified
-
-        if is_certified(user=user):
+        if hooks.is_certified_ambassador(user=user):
             return Center.objects.filter(pk=user.home_center_id)
     return Center.objects.none()
 

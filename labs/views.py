@@ -1,7 +1,6 @@
 """Session pages: list and detail, registration, running a session (roster, walk-ins, QR), reports,
 and the Innovation Unit dashboard."""
 
-import csv
 import io
 import uuid
 from datetime import datetime, time, timedelta
@@ -21,9 +20,8 @@ from django.views.decorators.http import require_POST
 from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import person_named
-from cms.spreadsheets import safe_cell
-from games.minecraft import selectors as codesign_selectors
-from labs import charts, selectors, services
+from cms.spreadsheets import csv_response
+from labs import charts, hooks, selectors, services
 from labs.forms import (
     CancelSessionForm,
     LinkWalkInForm,
@@ -34,7 +32,7 @@ from labs.forms import (
     SessionEditForm,
     WalkInForm,
 )
-from labs.models import Attendance, Session, SessionKind, SessionReport
+from labs.models import Attendance, Session, SessionReport
 
 
 def _session_or_404(request, session_id: int) -> Session:
@@ -67,10 +65,8 @@ def session_detail(request, session_id: int):
     refusal = services.audience_refusal(user=request.user, session=session) if request.user.is_authenticated else None
     context = {"session": session, "can_run": can_run, "refusal": refusal,
                "places_left": max(session.capacity - session.taken, 0),
-               # Its Block by Block sessions, only those the visitor runs or is on a team of.
-               "codesign": codesign_selectors.sessions_at(request.user, labs_session_id=session.pk),
-               "can_start_codesign": can_run and session.kind == SessionKind.BLOCK_BY_BLOCK
-               and codesign_selectors.can_run_sessions(request.user)}
+               # Its Block by Block sessions (games.minecraft adds them through labs.hooks).
+               **hooks.session_page_context(request=request, session=session, can_run=can_run)}
     if can_run:
         context["team"] = list(session.ambassadors.all())
     if services.can_assign_ambassadors(user=request.user, session=session) and not session.is_cancelled:
@@ -79,10 +75,8 @@ def session_detail(request, session_id: int):
 
 
 def _ambassadors_form(session: Session, data=None) -> SessionAmbassadorsForm:
-    from ambassadors.selectors import center_ambassadors
-
     current = [str(pk) for pk in session.ambassadors.values_list("pk", flat=True)]
-    return SessionAmbassadorsForm(data, rows=center_ambassadors(center=session.center),
+    return SessionAmbassadorsForm(data, rows=hooks.center_ambassadors(center=session.center),
                                   initial={"ambassadors": current})
 
 
@@ -331,8 +325,7 @@ def session_report(request, session_id: int):
             services.file_report(by=request.user, session=session, notes=form.cleaned_data["notes"],
                                  follow_ups=form.cleaned_data["follow_ups"], photos=form.cleaned_data["photos"])
         except services.SessionError as error:
-            form.add_error("photos" if "image" in str(error.message) or "photo" in str(error.message) else None,
-                           error.message)
+            form.add_error(error.field, error.message)
         else:
             messages.success(request, _("Report filed. Thank you!"))
             return redirect("session_report", session.pk)
@@ -433,13 +426,8 @@ def dashboard(request):
 
 
 def _dashboard_csv(rows, start_day, end_day) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="centers-{start_day}-{end_day}.csv"'
-    response.write("\ufeff")  # spreadsheet programs then read Khmer names correctly
-    writer = csv.writer(response)
-    writer.writerow([_("Center"), _("Sessions held"), _("Unique learners"), _("Attendance"), _("Course completions"),
-                     _("Women and girls (%)"), _("Youth (%)"), _("Ambassadors active")])
-    for r in rows:
-        writer.writerow([safe_cell(r.center.local_name), r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
-                         r.women_percent, r.youth_percent, r.ambassadors_active])
-    return response
+    header = [_("Center"), _("Sessions held"), _("Unique learners"), _("Attendance"), _("Course completions"),
+              _("Women and girls (%)"), _("Youth (%)"), _("Ambassadors active")]
+    return csv_response(f"centers-{start_day}-{end_day}.csv", header, (
+        [r.center.local_name, r.sessions_held, r.unique_learners, r.attendance, r.course_completions,
+         r.women_percent, r.youth_percent, r.ambassadors_active] for r in rows))

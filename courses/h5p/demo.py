@@ -9,6 +9,7 @@ from wagtail.models import Locale
 from courses.h5p.models import H5PPackage
 from courses.h5p.packaging import DEMO_CHOICE, demo_package
 from courses.h5p.services import install_package
+from courses.models import CoursePage, LessonPage
 
 DEMO_COURSE_SLUG = "safe-online"
 DEMO_LESSON_SLUG = "try-it-strong-passwords"
@@ -50,8 +51,6 @@ def _body(language: str, package: H5PPackage) -> str:
 @transaction.atomic
 def seed_h5p_demo() -> None:
     """Adds the optional "Try it" lesson with the H5P activity to the Safe online course (once)."""
-    from courses.models import CoursePage, LessonPage
-
     course = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG, locale__language_code="en").first()
     if course is None:
         return

@@ -9,7 +9,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from courses.h5p.models import H5PLibrary, H5PPackage
+from courses.h5p.models import H5PLibrary, H5PLibraryUpgrade, H5PPackage
+from courses.models import LessonPage
 
 _LIBRARY_FOLDER = re.compile(r"^(?P<name>[\w.-]+)-(?P<major>\d+)\.(?P<minor>\d+)$")
 
@@ -25,8 +26,6 @@ class Activity:
 def activity_for_player(*, lesson_key: UUID, block_id: str, language: str) -> Activity | None:
     """The H5P block of a live lesson, from the lesson's translation in `language` when that one has
     it (a Khmer lesson plays its Khmer package), else from any translation that has it."""
-    from courses.models import LessonPage
-
     lessons = list(LessonPage.objects.live().filter(translation_key=lesson_key).select_related("locale"))
     lessons.sort(key=lambda lesson: lesson.locale.language_code != language)
     for lesson in lessons:
@@ -118,8 +117,6 @@ def libraries_for_admin():
     """Every installed library with how many packages play it and the newer patches waiting."""
     from django.db.models import Count, Prefetch
 
-    from courses.h5p.models import H5PLibraryUpgrade
-
     waiting = H5PLibraryUpgrade.objects.select_related("offered_by", "offered_with").order_by("patch_version")
     return (H5PLibrary.objects.annotate(package_count=Count("packages"))
             .prefetch_related(Prefetch("upgrades", queryset=waiting)))
@@ -127,8 +124,6 @@ def libraries_for_admin():
 
 def library_upgrade(*, upgrade_id: int):
     """A waiting upgrade by id, or None."""
-    from courses.h5p.models import H5PLibraryUpgrade
-
     return (H5PLibraryUpgrade.objects.select_related("library", "offered_by", "offered_with")
             .filter(pk=upgrade_id).first())
 
@@ -140,6 +135,4 @@ def packages_using(*, library: H5PLibrary) -> list[H5PPackage]:
 
 def upgrades_brought_with(*, package: H5PPackage) -> list:
     """The newer library versions this package brought that wait (it plays the installed ones)."""
-    from courses.h5p.models import H5PLibraryUpgrade
-
     return list(H5PLibraryUpgrade.objects.filter(offered_with=package).select_related("library"))

@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from cms.jsonchecks import MAX_DEPTH, UntrustedJSONError, has_nul, loads_bounded
+from courses.h5p.models import H5PLibrary
 
 # H5P core's default allow-list (H5PCore::$defaultContentWhitelist, without "swf": Flash is dead
 # and only a risk) and the extras allowed inside libraries ($defaultLibraryWhitelistExtras).
@@ -174,8 +175,6 @@ def _parse_json(data: bytes, *, where: str, max_depth: int = MAX_DEPTH) -> dict:
 
 
 def _installed(ref: LibraryRef) -> bool:
-    from courses.h5p.models import H5PLibrary
-
     return H5PLibrary.objects.filter(
         machine_name=ref.machine_name, major_version=ref.major, minor_version=ref.minor
     ).exists()

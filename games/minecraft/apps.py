@@ -9,3 +9,10 @@ class MinecraftConfig(AppConfig):
     label = "minecraft"
     verbose_name = _("Block by Block co-design")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Django's app loading: selectors use models, importable once the registry is ready.
+        from games.minecraft.selectors import session_page_part
+        from labs import hooks
+
+        hooks.add_to_session_page(session_page_part)

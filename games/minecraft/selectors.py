@@ -6,6 +6,7 @@ from django.core import signing
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role, is_city_staff
+from labs.selectors import is_block_by_block
 
 from .models import Capture, CoDesignSession, Site, Team, TeamBuild, TeamMember, Vote
 
@@ -101,3 +102,13 @@ def world_key_valid(key: str, session_id: int) -> bool:
         return signing.loads(key, salt="minecraft-world", max_age=WORLD_LINK_DAYS * 86400) == session_id
     except signing.BadSignature:
         return False
+
+
+def session_page_part(*, request, session, can_run: bool) -> dict:
+    """A center session's page (labs.views.session_detail, through labs.hooks): its Block by Block
+    sessions, only those the visitor runs or is on a team of, and whether she may set one up."""
+    return {
+        "codesign": sessions_at(request.user, labs_session_id=session.pk),
+        "can_start_codesign": can_run and is_block_by_block(session)
+        and can_run_sessions(request.user),
+    }

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.images import ImageRefused, check_image
 from cms.services import notify
 from games.models import EventKind
 from games.services import record_event
@@ -75,19 +76,12 @@ def site_volume(site: Site) -> SiteVolume:
 
 
 def _validate_heightmap(upload) -> None:
-    from PIL import Image
-
-    if upload.size > 5 * 1024 * 1024:
-        raise CoDesignError(_("The heightmap is too big (at most 5 MB)."))
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            if image.format not in {"PNG", "JPEG"} or image.width * image.height > 4096 * 4096:
-                raise ValueError
-            image.verify()
-    except Exception:
+        check_image(upload, max_bytes=5 * 1024 * 1024, formats={"PNG", "JPEG"}, max_pixels=4096 * 4096)
+    except ImageRefused as refused:
+        if refused.reason == "too_big":
+            raise CoDesignError(_("The heightmap is too big (at most 5 MB).")) from None
         raise CoDesignError(_("The heightmap must be a PNG or JPEG image.")) from None
-    upload.seek(0)
 
 
 def create_site(*, user, name_en: str, geojson, crs: str, name_km: str = "", description: str = "",

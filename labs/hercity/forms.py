@@ -4,11 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from labs.models import Session
+from labs.selectors import visible_sessions
 
 
 class WorkshopForm(forms.Form):
-    session = forms.ModelChoiceField(label=_("Her City session"), queryset=Session.objects.none(),
+    session = forms.ModelChoiceField(label=_("Her City session"), queryset=visible_sessions(user=None).none(),
                                      error_messages={"invalid_choice": _("Choose one of your centers' Her City sessions.")})
     site_name = forms.CharField(label=_("Site (the place you will assess)"), max_length=150)
     latitude = forms.DecimalField(label=_("Latitude of the site (optional)"), required=False, max_digits=9,

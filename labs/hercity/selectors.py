@@ -85,23 +85,9 @@ def can_start_workshops(user) -> bool:
 
 def hercity_sessions_for(user):
     """Her City sessions a facilitator may start a workshop in: their centers' or their own, not cancelled."""
-    from datetime import timedelta
+    from labs.selectors import recent_sessions_run_by
 
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from cms.roles import FACILITATOR, has_role
-    from labs.models import Session
-    from labs.selectors import centers_for
-
-    if not user.is_authenticated:
-        return Session.objects.none()
-    mine = Q(facilitators=user)
-    if has_role(user, FACILITATOR):
-        mine |= Q(center__in=centers_for(user))
-    recent = timezone.now() - timedelta(days=30)
-    return (Session.objects.filter(mine, kind="hercity", cancelled_at__isnull=True, ends_at__gte=recent)
-            .select_related("center").distinct().order_by("starts_at"))
+    return recent_sessions_run_by(user, kind="hercity")
 
 
 def workshops_run_by(user) -> list[Workshop]:

@@ -2,18 +2,19 @@
 
 import io
 import uuid
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from cms.coordinates import LATITUDE, LONGITUDE, parse_coordinate
 from cms.roles import FACILITATOR, has_role, role_names
 from labs.participation import selectors as participation_selectors
 from labs.participation import services as participation
 from labs.participation.services import ParticipationError
 from labs.participation.signals import hercity_step_contributed
+from labs.selectors import centers_for
 
 from .models import FACTOR_KEYS, ActionItem, Dot, Idea, SafetyScore, Step, Workshop
 from .selectors import factor_averages, top_ideas
@@ -25,8 +26,6 @@ class WorkshopError(ParticipationError):
 
 def can_start_workshop(user, session) -> bool:
     """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
-    from labs.selectors import centers_for
-
     if not user.is_authenticated:
         return False
     if session.facilitators.filter(pk=user.pk).exists():
@@ -100,7 +99,7 @@ def create_workshop(*, facilitator, session, site_name: str, space: str = "publi
     if space == "women" and not can_send_to_women_space(facilitator):
         raise WorkshopError(_("Only members of the women and girls space can send a workshop's result "
                               "there. Choose Public, or ask a member to start the workshop."))
-    lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
+    lat, lon = _coord(latitude, LATITUDE), _coord(longitude, LONGITUDE)
     if (lat is None) != (lon is None):
         raise WorkshopError(_("The map point needs both latitude and longitude."))
     workshop = Workshop(session=session, site_name=site_name, space=space, latitude=lat,
@@ -125,16 +124,11 @@ def advance(*, facilitator, workshop: Workshop, to_step: int) -> Workshop:
     return locked
 
 
-def _coord(value, low, high):
-    if value in (None, ""):
-        return None
+def _coord(value, bounds):
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
+        return parse_coordinate(value, bounds)
+    except ValueError:
         raise WorkshopError(_("The map point is not a valid location.")) from None
-    if not low <= number <= high:
-        raise WorkshopError(_("The map point is not a valid location."))
-    return number
 
 
 def record_scores(*, user, workshop: Workshop, scores: dict, place: str = "", latitude=None, longitude=None,
@@ -149,7 +143,7 @@ def record_scores(*, user, workshop: Workshop, scores: dict, place: str = "", la
         if not 1 <= value <= 5:
             raise WorkshopError(_("Score every factor from 1 to 5."))
         clean[key] = value
-    lat, lon = _coord(latitude, -90, 90), _coord(longitude, -180, 180)
+    lat, lon = _coord(latitude, LATITUDE), _coord(longitude, LONGITUDE)
     suffix = participation._validate_image(photo) if photo else ""
     participation.screen_text(f"{place} {note}")
     with transaction.atomic():

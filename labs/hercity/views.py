@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from cms.requestids import parse_id
 from labs.participation.services import ParticipationError
+from labs.services import centers_where_can_plan
 
 from . import selectors, services
 from .forms import WorkshopForm
@@ -108,7 +109,6 @@ def workshop_list(request):
         else:
             messages.success(request, _("The workshop is ready: share this page with the participants."))
             return redirect("hercity:workshop", w.pk)
-    from labs.services import centers_where_can_plan
 
     return render(request, "hercity/workshop_list.html", {
         "form": form, "workshops": selectors.workshops_run_by(request.user), "has_sessions": sessions.exists(),

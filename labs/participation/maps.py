@@ -4,10 +4,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 
+from labs.participation.selectors import proposals_for
+
 
 def proposal_points(user, *, limit: int = 500) -> list[dict]:
-    from .selectors import proposals_for
-
     qs = proposals_for(user).filter(latitude__isnull=False).order_by("-id")[:limit]
     return [{"lat": float(p.latitude), "lon": float(p.longitude), "title": p.title, "id": p.pk,
              "url": reverse("participation:proposal", args=[p.pk])} for p in qs.select_related(None).only("id", "title", "latitude", "longitude")]

@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 
 from cms.pagecache import digest
 from cms.requestids import parse_id
-from cms.roles import INNOVATION_UNIT, MODERATOR, has_role, is_women_space_moderator
+from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, has_role, is_women_space_moderator
+from labs.participation.models import Block, ModerationLog, ProposalFile, Report, Support
+from labs.selectors import centers_for
 
 from .models import Call, Category, Comment, Proposal, Space, WomenSpaceMembership
 
@@ -20,8 +22,6 @@ def is_staff(user) -> bool:
 
 def can_confirm_members(user) -> bool:
     """Who decides women-space membership requests (the requests page, and links to it)."""
-    from cms.roles import FACILITATOR
-
     return has_role(user, FACILITATOR)
 
 
@@ -113,8 +113,6 @@ def proposal_detail(user, proposal_id) -> Proposal | None:
 
 def proposal_file(user, proposal_id, file_id):
     """A file of a proposal this person may read (the same check as the proposal's page), else None."""
-    from .models import ProposalFile
-
     proposal = proposal_detail(user, proposal_id)
     if proposal is None:
         return None
@@ -133,7 +131,6 @@ def supported_ids(user, proposals) -> set[int]:
     if not user.is_authenticated:
         return set()
     ids = [p.pk for p in proposals]
-    from .models import Support
 
     return set(Support.objects.filter(user=user, proposal_id__in=ids).values_list("proposal_id", flat=True))
 
@@ -196,8 +193,6 @@ def open_reports(user, *, limit: int = 100) -> list[dict]:
     """Open reports grouped by post, oldest first; women-space posts only for moderators allowed in it."""
     from django.db.models import Count, Min
 
-    from .models import Report
-
     spaces = _moderated_spaces(user)
     if not spaces:
         return []
@@ -242,8 +237,6 @@ def moderation_target(user, *, kind: str, target_id) -> Proposal | Comment | Non
 
 def moderation_log(user, *, limit: int = 200) -> list:
     """The moderation log for moderators; entries about a space they may not enter are left out."""
-    from .models import ModerationLog
-
     spaces = _moderated_spaces(user)
     if not spaces:
         return []
@@ -258,8 +251,6 @@ def blocks_for(user) -> QuerySet:
     women-space post only for moderators of that space; none for anyone else."""
     from django.db.models import OuterRef, Subquery
     from django.db.models.functions import Coalesce
-
-    from .models import Block, ModerationLog
 
     if not is_moderator(user):
         return Block.objects.none()
@@ -278,8 +269,6 @@ def blocked_people(user) -> list:
     anonymous proposal (one carried from the women space): the list must not name her."""
     from django.db.models import Exists, OuterRef
 
-    from .models import ModerationLog
-
     over_anonymous = ModerationLog.objects.filter(
         action=ModerationLog.Action.BLOCK, target_user=OuterRef("user_id"), proposal__anonymous=True,
         proposal__author=OuterRef("user_id"))
@@ -288,9 +277,6 @@ def blocked_people(user) -> list:
 
 
 def _memberships_of_centers(facilitator) -> QuerySet:
-    from cms.roles import FACILITATOR, has_role
-    from labs.selectors import centers_for
-
     if not has_role(facilitator, FACILITATOR):
         return WomenSpaceMembership.objects.none()
     # Her own request is decided by someone else: it is not in her list.

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from labs.models import Session
+from labs.selectors import sessions_to_link
 
 from .models import Category, PhaseKind
 
@@ -33,7 +33,7 @@ class CallForm(forms.Form):
     radius_m = forms.IntegerField(label=_("Area radius in metres (optional)"), min_value=10, max_value=50000,
                                   required=False)
     sessions = forms.ModelMultipleChoiceField(
-        label=_("Linked sessions (the meetings at the centers)"), queryset=Session.objects.none(), required=False,
+        label=_("Linked sessions (the meetings at the centers)"), queryset=sessions_to_link().none(), required=False,
         widget=forms.CheckboxSelectMultiple)
     from_proposal = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -41,11 +41,8 @@ class CallForm(forms.Form):
 
     def __init__(self, *args, call=None, **kwargs):
         super().__init__(*args, **kwargs)
-        recent = timezone.now() - timedelta(days=30)
         linked = call.sessions.values("pk") if call is not None else []
-        self.fields["sessions"].queryset = (
-            Session.objects.filter(cancelled_at__isnull=True, ends_at__gte=recent) | Session.objects.filter(pk__in=linked)
-        ).select_related("center").distinct().order_by("starts_at")
+        self.fields["sessions"].queryset = sessions_to_link(linked=linked)
         self.fields["sessions"].label_from_instance = (
             lambda s: f"{s.title} · {s.center.local_name} · {timezone.localtime(s.starts_at):%d %b %Y %H:%M}")
         for kind, label in self.PHASES:

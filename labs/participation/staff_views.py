@@ -68,7 +68,7 @@ def call_new(request):
     form = CallForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            call = services.open_call_checked(staff=request.user, from_proposal=source, **form.call_fields())
+            call = services.open_call(staff=request.user, from_proposal=source, **form.call_fields())
         except ParticipationError as exc:
             form.add_error(None, exc.message)
         else:

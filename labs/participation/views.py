@@ -1,4 +1,3 @@
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,7 +13,11 @@ from django.views.decorators.http import require_POST
 from cms import pagecache
 from cms.media import serve
 from cms.requestids import id_or_404, parse_id
-from cms.spreadsheets import safe_cell
+from cms.spreadsheets import csv_response
+from games.minecraft.selectors import gallery_of_proposal
+from labs.hercity.selectors import unsafe_places
+from labs.participation.maps import plan_svg, proposal_points
+from labs.participation.models import WomenSpaceMembership
 
 from . import selectors, services
 from .forms import AnswerForm, ProposalForm
@@ -116,15 +119,9 @@ def proposal_list(request):
 
 def proposal_csv(request):
     rows = _filtered(request)[:5000]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
-    response.write("\ufeff")  # spreadsheet programs then read Khmer text correctly
-    writer = csv.writer(response)
-    writer.writerow(["id", "title", "category", "state", "supports", "author", "created"])
-    for p in rows:
-        writer.writerow([safe_cell(v) for v in
-                         (p.pk, p.title, p.category, p.state, p.support_count, p.author_label, p.created_at.isoformat())])
-    return response
+    return csv_response("proposals.csv", ["id", "title", "category", "state", "supports", "author", "created"], (
+        (p.pk, p.title, p.category, p.state, p.support_count, p.author_label, p.created_at.isoformat())
+        for p in rows))
 
 
 def proposal_api(request):
@@ -189,7 +186,6 @@ def _codesign_gallery(user, proposal):
     """A Block by Block proposal links back to its gallery for the people who may see it."""
     if proposal.origin != "blockbyblock":
         return None
-    from games.minecraft.selectors import gallery_of_proposal
 
     return gallery_of_proposal(user, proposal_id=proposal.pk)
 
@@ -329,7 +325,6 @@ def women_space(request):
         services.request_women_space(user=request.user)
         messages.success(request, _("Thank you. A facilitator will confirm your membership."))
         return redirect("participation:women")
-    from .models import WomenSpaceMembership
 
     membership = WomenSpaceMembership.objects.filter(user=request.user).first()
     return render(request, "participation/women.html", {
@@ -337,10 +332,6 @@ def women_space(request):
 
 
 def _map_data(request):
-    from labs.hercity.selectors import unsafe_places
-
-    from .maps import proposal_points
-
     return proposal_points(request.user), unsafe_places(request.user)
 
 
@@ -356,8 +347,6 @@ def map_view(request):
 
 
 def map_svg(request):
-    from .maps import plan_svg
-
     points, unsafe = _map_data(request)
     response = HttpResponse(plan_svg(points, unsafe), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=60"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from cms.phones import normalize_phone
-from games import openbadges
+from games import badge_art, openbadges
 from games.models import BadgeAward
 from games.services import hash_identity, issue_badge, revoke_badge
 from tests.factories import UserFactory
@@ -260,7 +260,7 @@ def test_baked_badge_round_trips_and_checks_as_valid_on_the_page(client, award):
 
 
 def test_baking_twice_keeps_one_openbadges_chunk(award):
-    once = openbadges.bake(openbadges.badge_png(award.badge), {"id": "first"})
+    once = openbadges.bake(badge_art.badge_png(award.badge), {"id": "first"})
     twice = openbadges.bake(once, openbadges.assertion(award))
     assert _openbadges_chunks(twice) == 1
     assert openbadges.unbake(twice)["id"] == openbadges.assertion_url(award)
@@ -333,7 +333,7 @@ def test_expired_badge_checks_as_expired(client, award):
 def test_edited_baked_assertion_checks_as_tampered(client, award, change):
     forged = openbadges.assertion(award)
     change(forged)
-    page = _upload(client, openbadges.bake(openbadges.badge_png(award.badge), forged),
+    page = _upload(client, openbadges.bake(badge_art.badge_png(award.badge), forged),
                    recipient=award.recipient_link)
     result = page.context["result"]
     assert result.status == "tampered"
@@ -345,7 +345,7 @@ def test_edited_baked_assertion_checks_as_tampered(client, award, change):
 
 def test_the_page_names_what_was_changed_and_shows_what_sangkat_holds(client, award):
     forged = dict(openbadges.assertion(award), expires="2099-01-01T00:00:00Z", evidence="https://evil.example")
-    page = _upload(client, openbadges.bake(openbadges.badge_png(award.badge), forged))
+    page = _upload(client, openbadges.bake(badge_art.badge_png(award.badge), forged))
     assert page.context["result"].changed == ("evidence", "expires")
     text = page.content.decode()
     assert "These parts of the copy differ: evidence, expires" in text
@@ -355,7 +355,7 @@ def test_the_page_names_what_was_changed_and_shows_what_sangkat_holds(client, aw
 def test_a_copy_that_embeds_the_badge_class_exactly_is_valid(client, award):
     copy = dict(openbadges.assertion(award), badge=openbadges.badge_class(award.badge),
                 issuedOn=openbadges.iso_utc(award.issued_at).replace("Z", "+00:00"))
-    page = _upload(client, openbadges.bake(openbadges.badge_png(award.badge), copy))
+    page = _upload(client, openbadges.bake(badge_art.badge_png(award.badge), copy))
     assert page.context["result"].status == "valid"
 
 
@@ -402,7 +402,7 @@ def test_foreign_links_are_never_fetched(client, award, monkeypatch):
         assert "Sangkat can only verify the badges it issued" in page.content.decode()
 
     foreign = dict(openbadges.assertion(award), id=f"https://evil.example/assertions/{award.uid}")
-    page = _upload(client, openbadges.bake(openbadges.badge_png(award.badge), foreign))
+    page = _upload(client, openbadges.bake(badge_art.badge_png(award.badge), foreign))
     assert page.context["result"].status == "unknown"
     assert calls == []
 
@@ -452,7 +452,7 @@ def test_empty_form_asks_for_a_badge(client, db):
 def test_uploads_need_the_csrf_token(award):
     client = Client(enforce_csrf_checks=True)
     assert client.get(VERIFY).status_code == 200
-    response = _upload(client, openbadges.bake(openbadges.badge_png(award.badge), openbadges.assertion(award)))
+    response = _upload(client, openbadges.bake(badge_art.badge_png(award.badge), openbadges.assertion(award)))
     assert response.status_code == 403
 
 

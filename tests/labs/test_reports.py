@@ -61,6 +61,18 @@ def test_an_upload_that_is_not_an_image_is_refused_and_nothing_saved(ambassador_
     assert not ReportPhoto.objects.exists()
 
 
+def test_a_refused_photo_is_shown_at_the_photos_field_whatever_its_words(ambassador_client, running_session,
+                                                                        media, monkeypatch):
+    # "too big" names no image nor photo: the service says which field it is about, not the words.
+    monkeypatch.setattr(services, "PHOTO_MAX_BYTES", 10)
+    response = ambassador_client.post(reverse("session_report", args=[running_session.pk]),
+                                      {"notes": "Hello", "photos": [jpeg_with_gps((40, 30))]})
+    form = response.context["form"]
+    assert "room.jpg is too big (8 MB at most)." in form.errors["photos"]
+    assert not form.non_field_errors()
+    assert not SessionReport.objects.exists()
+
+
 def test_one_bad_photo_among_good_ones_saves_nothing(ambassador, running_session, media):
     bad = SimpleUploadedFile("x.png", b"GIF89a-broken", content_type="image/png")
     with pytest.raises(services.SessionError):

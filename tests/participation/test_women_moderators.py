@@ -283,7 +283,7 @@ def test_the_designation_is_granted_in_the_wagtail_user_admin(client, moderator)
 
 
 def test_the_demo_moderator_is_designated():
-    from cms.management.commands.seed_demo import DEMO_USERS
+    from site_layer.management.commands.seed_demo import DEMO_USERS
 
     roles = next(role for username, role, *_rest in DEMO_USERS if username == "demo-moderator")
     assert set(roles) == {MODERATOR, WOMEN_SPACE_MODERATOR}

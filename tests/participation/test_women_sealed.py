@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 
 from cms.models import AuditAction, AuditEntry
-from cms.privacy import collect_participation
 from cms.wagtail_hooks import audit_details_visible
 from labs.hercity import services as hercity
 from labs.participation import services
 from labs.participation.models import WomenSpaceMembership
+from labs.participation.privacy import collect_participation
 from tests.factories import CenterFactory, UserFactory
 
 from .conftest import act

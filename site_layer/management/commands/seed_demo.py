@@ -16,13 +16,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Collection, Locale, Page, Site
 
+from ambassadors.demo import seed_ambassadors_demo
 from cms import roles
 from cms.models import HomePage
 from cms.services import ensure_roles, register_learner
 from courses.demo import build_curriculum, load_curriculum
 from courses.models import LessonPage
 from courses.services import complete_lesson, record_lesson_visit, submit_quiz
+from games.demo import seed_games_demo
+from labs.demo import seed_centers_demo
 from labs.models import Center
+from labs.participation.demo import seed_participation
 
 DEMO_USERS = [
     # username, role (or roles), nickname, age band, gender, center index (None = none), facilitates
@@ -58,17 +62,13 @@ class Command(BaseCommand):
             build_curriculum(home=home, home_km=home_km)
             centers = self._centers()
             credentials = self._users(centers, reset_passwords)
-        from games.demo import seed_games_demo
 
         seed_games_demo()
         self._practice(centers)
-        from labs.participation.demo import seed_participation
 
         seed_participation()
-        from labs.demo import seed_centers_demo
 
         seed_centers_demo(home=home)
-        from ambassadors.demo import seed_ambassadors_demo
 
         seed_ambassadors_demo()
         if credentials:

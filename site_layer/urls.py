@@ -14,11 +14,13 @@ from courses.xapi import urls as xapi_urls
 from games import openbadges_urls
 from games import urls as games_urls
 from games.minecraft import urls as minecraft_urls
+from labs import learner_views
 from labs import urls as labs_urls
 from labs.classes import urls as classes_urls
 from labs.devices import urls as devices_urls
 from labs.hercity import urls as hercity_urls
 from labs.participation import urls as participation_urls
+from site_layer import views as site_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -47,17 +49,19 @@ urlpatterns += i18n_patterns(
     path("account/data/delete/cancel/", privacy_views.cancel_deletion, name="cancel_account_deletion"),
     path("staff/privacy/requests/", privacy_views.staff_requests, name="privacy_requests"),
     path("staff/privacy/requests/<int:request_id>/fulfil/", privacy_views.fulfil, name="fulfil_deletion_request"),
-    path("facilitate/centers/<int:center_id>/learners/", cms_views.center_learners, name="center_learners"),
+    path("facilitate/centers/<int:center_id>/learners/", learner_views.center_learners, name="center_learners"),
     path(
         "facilitate/centers/<int:center_id>/learners/<int:learner_id>/reset-password/",
-        cms_views.reset_learner_password, name="reset_learner_password",
+        learner_views.reset_learner_password, name="reset_learner_password",
     ),
     path(
         "facilitate/centers/<int:center_id>/learners/<int:learner_id>/guardian-consent/",
-        cms_views.set_guardian_consent, name="set_guardian_consent",
+        learner_views.set_guardian_consent, name="set_guardian_consent",
     ),
     path("", include(devices_urls)),
     path("", include(classes_urls)),
+    # The facilitators' hub links courses, centers, Her City and the women's space (site_layer.views).
+    path("facilitate/", site_views.facilitator_home, name="facilitate"),
     path("participate/", include(participation_urls)),
     path("codesign/", include(minecraft_urls)),
     path("", include(games_urls)),
