@@ -15,7 +15,7 @@
     try {
       for (var i = localStorage.length - 1; i >= 0; i--) {
         var key = localStorage.key(i);
-        if (key && key.indexOf(KEEP_KEY) !== 0) localStorage.removeItem(key);
+        if (key && (key.indexOf(KEEP_KEY) !== 0 || !pending(key).length)) localStorage.removeItem(key);
       }
     } catch (e) { /* blocked */ }
     try { window.sessionStorage.clear(); } catch (e) { /* blocked */ }
@@ -41,18 +41,25 @@
     try { return JSON.parse(localStorage.getItem(key)) || []; } catch (e) { return []; }
   }
 
-  // Send the queue one statement at a time; whatever happens, resolve (the sign-out goes on).
+  // Send the queue one statement at a time; what was taken (or refused for good) leaves it, what
+  // could not be sent stays under her key. Whatever happens, resolve (the sign-out goes on).
   function sendQueue(key, url, token) {
-    var queue = pending(key);
-    return queue.reduce(function (chain, statement) {
+    var left = [];
+    return pending(key).reduce(function (chain, statement) {
       return chain.then(function () {
         return fetch(url, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3", "X-CSRFToken": token },
           body: JSON.stringify(statement)
-        }).then(function () {}, function () {});
+        }).then(function (response) {
+          if (response.status >= 500 || response.status === 401 || response.status === 429) left.push(statement);
+        }, function () { left.push(statement); });
       });
-    }, Promise.resolve());
+    }, Promise.resolve()).then(function () {
+      try {
+        if (left.length) localStorage.setItem(key, JSON.stringify(left)); else localStorage.removeItem(key);
+      } catch (e) { /* blocked */ }
+    });
   }
 
   var form = document.getElementById("switch-learner");
