@@ -244,9 +244,10 @@ def collect_courses(user) -> dict:
 
 @register_collector("learning_records", covers=[
     "xapi.Statement.user", "xapi.ActivityResult.user", "xapi.ActivityState.user",
+    "xapi.ProfileDocument.user",
 ])
 def collect_learning_records(user) -> dict:
-    from courses.xapi.models import ActivityResult, ActivityState
+    from courses.xapi.models import ActivityResult, ActivityState, ProfileDocument
     from courses.xapi.services import statements_about
 
     return {
@@ -262,6 +263,10 @@ def collect_learning_records(user) -> dict:
         "h5p_saved_answers": _rows(
             ActivityState.objects.filter(user=user).order_by("pk"),
             "activity_id", "state_id", "registration", "document", "updated_at"),
+        # Agent profile documents outside clients keep about her (xAPI's Agent Profile resource).
+        "xapi_agent_profiles": _rows(
+            ProfileDocument.objects.filter(user=user).order_by("pk"),
+            "profile_id", "content_type", "document", "updated_at"),
     }
 
 
@@ -629,13 +634,14 @@ def erase_notifications(user, *, on_commit) -> None:
 @register_eraser("learning_records")
 def erase_learning_records(user, *, on_commit) -> None:
     from courses.models import QuizAttempt
-    from courses.xapi.services import erase_statements_about, erase_states_of
+    from courses.xapi.services import erase_profiles_of, erase_statements_about, erase_states_of
 
     # Statements already forwarded to the outside LRS are voided there (a voiding statement naming
     # only Sangkat, sent by the forwarding task after this transaction commits); unsent ones are
     # deleted before they can go out.
     erase_statements_about(user=user)
     erase_states_of(user=user)
+    erase_profiles_of(user=user)
     QuizAttempt.objects.filter(user=user).delete()
 
 

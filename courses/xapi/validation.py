@@ -378,3 +378,26 @@ def index_of(statement: dict) -> Indexed:
         registration=UUID(registration) if registration else None,
         voids=UUID(obj["id"]) if statement["verb"]["id"] == VOIDED and kind == "StatementRef" else None,
     )
+
+
+def valid_agent(agent) -> bool:
+    """True for an Agent or identified Group as xAPI allows it as a query parameter (the State,
+    Agent Profile and Agents resources): checked by ralph's model, like a statement's actor."""
+    if not isinstance(agent, dict) or not agent_key(agent) or has_nul(agent):
+        return False
+    try:
+        _ACTOR.validate_python(agent)
+    except ValidationError:
+        return False
+    except (TypeError, AttributeError, KeyError):
+        return False
+    return True
+
+
+def is_iri(value) -> bool:
+    """True for an absolute IRI (rfc3987, as ralph checks statement IRIs)."""
+    try:
+        parse_rfc3987(value, rule="IRI")
+    except (ValueError, TypeError):
+        return False
+    return True

@@ -9,13 +9,20 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cms.jsonchecks import MAX_DEPTH, UntrustedJSONError, loads_bounded
-from courses.xapi import selectors, services
+from courses.xapi import documents, selectors, services
 from courses.xapi.auth import Unauthenticated, csrf_failure, over_rate_limit, requester_of
-from courses.xapi.validation import InvalidStatement, agent_key, parse_timestamp
+from courses.xapi.validation import (
+    InvalidStatement,
+    agent_key,
+    is_iri,
+    parse_timestamp,
+    valid_agent,
+)
 
 VERSION = "1.0.3"
 GET_PARAMETERS = {
@@ -89,19 +96,9 @@ def _statements(request):
         response = _error(405, _("This method is not allowed here."))
         response["Allow"] = "GET, HEAD, POST, PUT"
         return response
-    try:
-        requester = requester_of(request)
-    except Unauthenticated:
-        response = _error(401, _("Log in, or send the credentials of a learning record client."))
-        response["WWW-Authenticate"] = 'Basic realm="Sangkat LRS"'
-        return response
-    if request.method in ("POST", "PUT") and requester.client is None and csrf_failure(request):
-        return _error(403, _("Your session has expired. Please reload the page."))
-    wait = over_rate_limit(requester)
-    if wait:
-        response = _error(429, _("Too many requests. Please wait a minute and try again."))
-        response["Retry-After"] = str(wait)
-        return response
+    requester = _gate(request)
+    if isinstance(requester, HttpResponse):
+        return requester
     try:
         if request.method in ("GET", "HEAD"):
             response = _get(request, requester)
@@ -124,6 +121,25 @@ def _statements(request):
         return _error(403, problem.message)
     except services.StatementConflict as problem:
         return _error(409, problem.message)
+
+
+def _gate(request):
+    """The requester, or the answer to send instead (401, 403 for a session write without CSRF, 429)."""
+    try:
+        requester = requester_of(request)
+    except Unauthenticated:
+        response = _error(401, _("Log in, or send the credentials of a learning record client."))
+        response["WWW-Authenticate"] = 'Basic realm="Sangkat LRS"'
+        return response
+    if (request.method in ("POST", "PUT", "DELETE") and requester.client is None
+            and csrf_failure(request)):
+        return _error(403, _("Your session has expired. Please reload the page."))
+    wait = over_rate_limit(requester)
+    if wait:
+        response = _error(429, _("Too many requests. Please wait a minute and try again."))
+        response["Retry-After"] = str(wait)
+        return response
+    return requester
 
 
 class _TooLarge(Exception):
@@ -260,3 +276,191 @@ def _agent(value: str | None) -> str:
     if not key:
         raise BadRequest(_("“agent” must be an Agent or identified Group as JSON."))
     return key
+
+
+# ---- Document resources: /xapi/activities/state, /xapi/activities/profile, /xapi/agents/profile ----
+
+DOCUMENT_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+MAX_ID_CHARS = 200
+MAX_ACTIVITY_ID_CHARS = 1000
+
+
+def _activity_id(params) -> str:
+    value = params.get("activityId")
+    if not value:
+        raise BadRequest(_("The “%(name)s” parameter is required.") % {"name": "activityId"})
+    if len(value) > MAX_ACTIVITY_ID_CHARS or "\x00" in value or not is_iri(value):
+        raise BadRequest(_("“activityId” must be an IRI of at most %(count)s characters.")
+                         % {"count": MAX_ACTIVITY_ID_CHARS})
+    return value
+
+
+def _agent_object(params) -> dict:
+    value = params.get("agent")
+    if not value:
+        raise BadRequest(_("The “%(name)s” parameter is required.") % {"name": "agent"})
+    try:
+        agent = loads_bounded(value, max_bytes=MAX_AGENT_BYTES)
+    except UntrustedJSONError:
+        agent = None
+    if not valid_agent(agent):
+        raise BadRequest(_("“agent” must be an Agent or identified Group as JSON."))
+    return agent
+
+
+def _document_id(params, name: str, *, required: bool) -> str | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadRequest(_("The “%(name)s” parameter is required.") % {"name": name})
+        return None
+    if len(value) > MAX_ID_CHARS or "\x00" in value:
+        raise BadRequest(_("“%(name)s” must be at most %(count)s characters.")
+                         % {"name": name, "count": MAX_ID_CHARS})
+    return value
+
+
+def _document_body(request) -> str:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not re.fullmatch(r"[0-9]{1,12}", declared) or int(declared) > services.MAX_DOCUMENT_BYTES:
+        raise _DocumentTooLarge
+    body = request.body
+    if len(body) > services.MAX_DOCUMENT_BYTES:
+        raise _DocumentTooLarge
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(_("Documents are kept as UTF-8 text: this one is not.")) from None
+
+
+class _DocumentTooLarge(Exception):
+    pass
+
+
+def _document_resource(request, resource: str):
+    if request.method not in DOCUMENT_METHODS:
+        response = _error(405, _("This method is not allowed here."))
+        response["Allow"] = ", ".join(DOCUMENT_METHODS)
+        return response
+    requester = _gate(request)
+    if isinstance(requester, HttpResponse):
+        return requester
+    params = request.GET
+    id_name = "stateId" if resource == documents.STATE else "profileId"
+    try:
+        where = documents.address(
+            resource=resource,
+            activity_id=_activity_id(params) if resource != documents.AGENT_PROFILE else "",
+            agent=_agent_object(params) if resource != documents.ACTIVITY_PROFILE else None,
+            registration=(_uuid(params.get("registration"), "registration")
+                          if resource == documents.STATE else None),
+        )
+        id_required = request.method in ("PUT", "POST") or (
+            request.method == "DELETE" and resource != documents.STATE)
+        document_id = _document_id(params, id_name, required=id_required)
+        if_match = request.META.get("HTTP_IF_MATCH", "")[:2000]
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")[:2000]
+        if request.method in ("GET", "HEAD"):
+            response = _get_document(request, requester, where, document_id)
+            if request.method == "HEAD":
+                response.content = b""
+            return response
+        if request.method == "DELETE":
+            services.delete_documents(requester=requester, where=where, document_id=document_id,
+                                      if_match=if_match, if_none_match=if_none_match)
+            return HttpResponse(status=204)
+        services.save_document(
+            requester=requester, where=where, document_id=document_id, document=_document_body(request),
+            content_type=request.META.get("CONTENT_TYPE", "")[:255] or "application/octet-stream",
+            merge=request.method == "POST", if_match=if_match, if_none_match=if_none_match,
+        )
+        return HttpResponse(status=204)
+    except (BadRequest, services.InvalidDocument) as problem:
+        return _error(400, problem.message)
+    except _DocumentTooLarge:
+        return _error(413, _("The document is too large (at most %(size)s KB).")
+                      % {"size": services.MAX_DOCUMENT_BYTES // 1024})
+    except services.NotAllowed as problem:
+        return _error(403, problem.message)
+    except services.PreconditionFailed:
+        return _error(412, _("The document has changed since you read it (If-Match / If-None-Match)."))
+    except services.DocumentConflict:
+        return _error(409, _("This document exists already: send If-Match with its ETag to replace it, "
+                             "or If-None-Match: * to create it only if it is new."))
+
+
+def _get_document(request, requester, where, document_id):
+    if document_id is None:
+        since = _time(request.GET.get("since"), "since")
+        return JsonResponse(selectors.document_ids(requester=requester, where=where, since=since), safe=False)
+    found = selectors.document(requester=requester, where=where, document_id=document_id)
+    if found is None:
+        return _error(404, _("No such document."))
+    response = HttpResponse(found.document.encode("utf-8"), content_type=found.content_type)
+    response["ETag"] = documents.etag_of(found.document)
+    response["Last-Modified"] = http_date(found.updated_at.timestamp())
+    return response
+
+
+@csrf_exempt
+@_xapi_headers
+def state(request):
+    return _document_resource(request, documents.STATE)
+
+
+@csrf_exempt
+@_xapi_headers
+def activity_profile(request):
+    return _document_resource(request, documents.ACTIVITY_PROFILE)
+
+
+@csrf_exempt
+@_xapi_headers
+def agent_profile(request):
+    return _document_resource(request, documents.AGENT_PROFILE)
+
+
+def _read_only_resource(request, answer):
+    """GET/HEAD of the Activities and Agents resources."""
+    if request.method not in ("GET", "HEAD"):
+        response = _error(405, _("This method is not allowed here."))
+        response["Allow"] = "GET, HEAD"
+        return response
+    requester = _gate(request)
+    if isinstance(requester, HttpResponse):
+        return requester
+    try:
+        response = answer(requester, request.GET)
+    except BadRequest as problem:
+        return _error(400, problem.message)
+    except services.NotAllowed as problem:
+        return _error(403, problem.message)
+    if request.method == "HEAD":
+        response.content = b""
+    return response
+
+
+def _activity_answer(requester, params):
+    return JsonResponse(selectors.activity_object(activity_id=_activity_id(params)))
+
+
+def _agent_answer(requester, params):
+    agent = _agent_object(params)
+    if requester.client is None:
+        if documents.address(resource=documents.AGENT_PROFILE, agent=agent).user_id != requester.user.pk:
+            raise services.NotAllowed(_("You can only look yourself up."))
+    elif not (requester.client.may_read_all or requester.client.may_read_own):
+        raise services.NotAllowed(_("This client may not read."))
+    return JsonResponse(selectors.person_of(agent))
+
+
+@csrf_exempt
+@_xapi_headers
+def activities(request):
+    return _read_only_resource(request, _activity_answer)
+
+
+@csrf_exempt
+@_xapi_headers
+def agents(request):
+    return _read_only_resource(request, _agent_answer)
