@@ -251,3 +251,24 @@ class ProfileDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} profile {self.profile_id}"
+
+
+class StatementAttachment(models.Model):
+    """The bytes of one attachment a statement was sent with (multipart/mixed, xAPI 1.0.3 Data
+    2.4.11), kept beside that statement: deleting the statement (her account erased) deletes them.
+    The same file sent with two statements is kept twice; attachments here are small (the whole
+    request is at most SANGKAT_XAPI_MAX_BODY_BYTES)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+", db_index=False)
+    sha2 = models.CharField(max_length=128)
+    content_type = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("statement attachment")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "sha2"], name="one_attachment_per_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.sha2[:12]}"

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from courses.xapi.models import ActivityResult, ActivityState, Statement
+from courses.xapi.models import ActivityResult, ActivityState, Statement, StatementAttachment
 from courses.xapi.services import NotAllowed, Requester
 from courses.xapi.validation import VOIDED, InvalidStatement
 
@@ -313,3 +313,15 @@ def person_of(agent: dict) -> dict:
         if agent.get(key):
             person[key] = [agent[key]]
     return person
+
+
+def attachments_of(*, statement_ids: list[str]) -> list[tuple[str, str, bytes]]:
+    """(sha2, content type, bytes) of the attachments stored with these statements (the caller
+    may see them), each hash once."""
+    found = {}
+    for sha2, content_type, content in (
+        StatementAttachment.objects.filter(statement_id__in=statement_ids).order_by("pk")
+        .values_list("sha2", "content_type", "content")
+    ):
+        found.setdefault(sha2, (sha2, content_type, bytes(content)))
+    return list(found.values())

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.xapi import progress
+from courses.xapi import progress, signatures
 from courses.xapi.identity import agent_for, parse_activity_iri, user_id_of
 from courses.xapi.models import (
     ActivityState,
@@ -29,6 +29,7 @@ from courses.xapi.models import (
     OutgoingVoid,
     ProfileDocument,
     Statement,
+    StatementAttachment,
 )
 from courses.xapi.validation import (
     VOIDED,
@@ -113,11 +114,20 @@ def _learner_ids(statements: list[dict]) -> dict[str, int]:
     return {sid: uid for sid, uid in wanted.items() if uid in existing}
 
 
-def store_statements(*, statements: list, requester: Requester, now: datetime | None = None) -> list[str]:
-    """Validate and store statements (all or none); returns their ids in order."""
+def store_statements(*, statements: list, requester: Requester, now: datetime | None = None,
+                     attachments: dict[str, tuple[str, bytes]] | None = None) -> list[str]:
+    """Validate and store statements (all or none); returns their ids in order.
+
+    `attachments` are the parts of a multipart/mixed request, by SHA-2 hash: (content type,
+    bytes). Every attachment a statement declares without a fileUrl must be among them, and every
+    one of them must be declared; a signature attachment must be a JWS of its statement."""
     now = now or timezone.now()
+    attachments = attachments or {}
     if not isinstance(statements, list):
         statements = [statements]
+    for index, statement in enumerate(statements):
+        if isinstance(statement, dict):
+            signatures.check(statement, attachments, index=index)
     for index, statement in enumerate(statements):
         validate(statement, index=index)
     seen: set[str] = set()
@@ -127,6 +137,7 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             raise InvalidStatement(_("Two statements in this batch have the same id."), index=index)
         seen.add(statement_id)
         statement["id"] = statement_id
+    declared = _check_attachments(statements, attachments)
     _check_writer(requester, statements)
 
     authority = authority_for(requester)
@@ -165,6 +176,14 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
                 raise StatementConflict(
                     _("A different statement with the id %(id)s is already stored.") % {"id": row.id}
                 )
+        if declared:
+            kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
+                       .values_list("statement_id", "sha2"))
+            StatementAttachment.objects.bulk_create([
+                StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
+                                    content=attachments[sha2][1])
+                for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
+            ])
         touched = _apply_voiding(rows, requester)
         for row in rows:
             if row.user_id is not None and row.activity_id:
@@ -176,6 +195,26 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
         if forward:
             transaction.on_commit(_enqueue_forwarding)
     return [row.id for row in rows]
+
+
+def _check_attachments(statements: list[dict], attachments: dict[str, tuple[str, bytes]]) -> set[tuple[str, str]]:
+    """(statement id, sha2) of every attachment sent as a part; InvalidStatement when a declared
+    attachment without fileUrl was not sent or a sent part belongs to no statement."""
+    declared = set()
+    used = set()
+    for index, statement in enumerate(statements):
+        for attachment in statement.get("attachments") or []:
+            sha2 = attachment["sha2"].lower()
+            if sha2 in attachments:
+                declared.add((statement["id"], sha2))
+                used.add(sha2)
+            elif not attachment.get("fileUrl"):
+                raise InvalidStatement(
+                    _("An attachment without fileUrl must be sent with the statement (multipart/mixed)."),
+                    index=index)
+    if set(attachments) - used:
+        raise InvalidStatement(_("The request has a part that is no statement's attachment."))
+    return declared
 
 
 def _apply_voiding(rows: list[Statement], requester: Requester) -> set[tuple[int, str]]:
@@ -451,8 +490,8 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
     """PUT (merge=False) or POST (merge=True) one document at `where` (documents.Address).
 
     POST merges a JSON object into an existing JSON object, one level deep; either side not being
-    a JSON object is a 400. PUT over an existing profile document needs If-Match or If-None-Match
-    (409 without; the State resource is exempt in xAPI 1.0.3)."""
+    a JSON object is a 400. PUT of a profile document needs If-Match or If-None-Match: 409 without
+    either over an existing one, 400 for a new one (the State resource is exempt in xAPI 1.0.3)."""
     from courses.xapi import documents
 
     now = now or timezone.now()
@@ -470,9 +509,11 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
         raise NotAllowed(_("This document belongs to another client."))
     check_preconditions(existing.document if existing else None, if_match=if_match,
                         if_none_match=if_none_match)
-    if (existing is not None and not merge and where.resource != documents.STATE
-            and not if_match and not if_none_match):
-        raise DocumentConflict
+    if not merge and where.resource != documents.STATE and not if_match and not if_none_match:
+        if existing is not None:
+            raise DocumentConflict
+        raise InvalidDocument(_("Send If-None-Match: * to create a profile document (or If-Match "
+                                "with its ETag to replace one)."))
     if merge and existing is not None:
         old = _json_value_of(existing.document) if _is_json(existing.content_type) else None
         if not isinstance(old, dict) or not isinstance(sent, dict):

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cms.jsonchecks import MAX_DEPTH, UntrustedJSONError, loads_bounded
-from courses.xapi import documents, selectors, services
+from courses.xapi import documents, multipart, selectors, services, signatures
 from courses.xapi.auth import Unauthenticated, csrf_failure, over_rate_limit, requester_of
 from courses.xapi.validation import (
     InvalidStatement,
@@ -48,8 +48,11 @@ def _xapi_headers(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        problem = _alternate_syntax(request) if "method" in request.GET else None
         version = request.META.get("HTTP_X_EXPERIENCE_API_VERSION", "")
-        if not version:
+        if problem:
+            response = _error(400, problem)
+        elif not version:
             response = _error(400, _("The X-Experience-API-Version header is missing."))
         elif not (version == "1.0" or version.startswith("1.0.")):
             response = _error(400, _("Only xAPI version 1.0.x is supported here."))
@@ -63,6 +66,53 @@ def _xapi_headers(view):
         return response
 
     return wrapped
+
+
+# Form fields of the alternate request syntax that stand for headers (xAPI 1.0.3, Communication 1.3).
+_HEADER_FIELDS = {
+    "authorization": "HTTP_AUTHORIZATION", "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+    "content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH", "if-match": "HTTP_IF_MATCH",
+    "if-none-match": "HTTP_IF_NONE_MATCH",
+}
+_ALTERNATE_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+
+
+def _alternate_syntax(request) -> str:
+    """Turn a request in the alternate syntax (POST ?method=PUT with a form: headers, parameters
+    and `content` as form fields) into the request it stands for; returns a message when it is
+    not one (400), else "". Only `method` may be in the query string; the form is bounded by
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE and DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    if request.method != "POST":
+        return _("The alternate request syntax (a “method” parameter) must be sent as POST.")
+    if set(request.GET) != {"method"} or request.GET["method"].upper() not in _ALTERNATE_METHODS:
+        return _("With the alternate request syntax, the query string has only “method” (GET, HEAD, "
+                 "PUT, POST or DELETE); everything else goes in the form.")
+    content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return _("The alternate request syntax is a form: application/x-www-form-urlencoded.")
+    form = request.POST
+    method = request.GET["method"].upper()
+    query = QueryDict(mutable=True)
+    content = ""
+    request.META.pop("CONTENT_TYPE", None)
+    for name, values in form.lists():
+        header = _HEADER_FIELDS.get(name.lower())
+        if header:
+            request.META[header] = values[-1]
+        elif name == "content":
+            content = values[-1]
+        else:
+            query.setlist(name, values)
+    body = content.encode("utf-8")
+    request.META["CONTENT_LENGTH"] = str(len(body))
+    if body:
+        request.META.setdefault("CONTENT_TYPE", "application/json")
+    request._body = body
+    request._post = QueryDict()
+    request.GET = query
+    request.method = method
+    request.META["REQUEST_METHOD"] = method
+    return ""
 
 
 @csrf_exempt
@@ -108,7 +158,8 @@ def _statements(request):
         if request.method == "POST":
             if request.GET:
                 raise BadRequest(_("POST with query parameters (the alternate request syntax) is not supported."))
-            ids = services.store_statements(statements=_body(request), requester=requester)
+            statements, attachments = _statements_body(request)
+            ids = services.store_statements(statements=statements, requester=requester, attachments=attachments)
             return JsonResponse(ids, safe=False)
         return _put(request, requester)
     except (BadRequest, InvalidStatement) as problem:
@@ -153,7 +204,7 @@ def _reject_constant(name):
 def _body(request):
     content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json":
-        raise BadRequest(_("Send statements as application/json (attachments are not supported)."))
+        raise BadRequest(_("Send statements as application/json, or as multipart/mixed with attachments."))
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if (not re.fullmatch(r"[0-9]{1,12}", declared)
             or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES):
@@ -168,15 +219,48 @@ def _body(request):
         ) from None
 
 
+def _statements_body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
+    """The statements of a POST/PUT, and the attachments sent with them (multipart/mixed) by hash."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.split(";", 1)[0].strip().lower() != "multipart/mixed":
+        return _body(request), {}
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (not re.fullmatch(r"[0-9]{1,12}", declared)
+            or int(declared) > settings.SANGKAT_XAPI_MAX_BODY_BYTES):
+        raise _TooLarge
+    try:
+        parts = multipart.parse(request.body, multipart.boundary_of(content_type))
+    except multipart.MultipartError:
+        raise BadRequest(_("The multipart/mixed body is not well formed (boundary, part headers).")) from None
+    if not parts or parts[0].content_type != "application/json":
+        raise BadRequest(_("The first part of a multipart/mixed request must be the statements, as "
+                           "application/json."))
+    attachments = {}
+    for part in parts[1:]:
+        sha2 = part.headers.get("x-experience-api-hash", "").lower()
+        if not sha2 or part.headers.get("content-transfer-encoding", "").lower() != "binary":
+            raise BadRequest(_("Each attachment part needs X-Experience-API-Hash and "
+                               "Content-Transfer-Encoding: binary headers."))
+        if not signatures.digest_matches(sha2, part.content):
+            raise BadRequest(_("An attachment's X-Experience-API-Hash is not the SHA-2 of its data."))
+        attachments[sha2] = (part.headers.get("content-type", "application/octet-stream")[:255], part.content)
+    try:
+        statements = loads_bounded(parts[0].content, max_bytes=settings.SANGKAT_XAPI_MAX_BODY_BYTES,
+                                   parse_constant=_reject_constant)
+    except UntrustedJSONError:
+        raise BadRequest(_("The statements part is not valid JSON.")) from None
+    return statements, attachments
+
+
 def _put(request, requester):
     statement_id = _uuid(request.GET.get("statementId"), "statementId", required=True)
-    statement = _body(request)
+    statement, attachments = _statements_body(request)
     if not isinstance(statement, dict):
         raise BadRequest(_("PUT stores one statement: send a JSON object."))
     if "id" in statement and str(statement["id"]).lower() != str(statement_id):
         raise BadRequest(_("The statement's id does not match the statementId parameter."))
     statement["id"] = str(statement_id)
-    services.store_statements(statements=[statement], requester=requester)
+    services.store_statements(statements=[statement], requester=requester, attachments=attachments)
     return HttpResponse(status=204)
 
 
@@ -215,7 +299,7 @@ def _get(request, requester):
         raise BadRequest(_("Unknown parameter: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     if params.get("format", "exact") not in ("exact", "ids", "canonical"):
         raise BadRequest(_("“format” must be exact, ids or canonical."))
-    _bool(params.get("attachments"), "attachments")
+    with_attachments = _bool(params.get("attachments"), "attachments")
     single = "statementId" in params or "voidedStatementId" in params
     if single:
         if "statementId" in params and "voidedStatementId" in params or set(params) - SINGLE_PARAMETERS:
@@ -254,6 +338,11 @@ def _get(request, requester):
             more = f"{reverse('xapi_statements')}?{urlencode(query)}"
         response = JsonResponse({"statements": [_in_format(request, found_one) for found_one in found],
                                  "more": more})
+    if with_attachments:
+        shown = [statement] if single else found
+        parts = selectors.attachments_of(statement_ids=[one["id"] for one in shown])
+        body, content_type = multipart.build(response.content, parts)
+        response = HttpResponse(body, content_type=content_type)
     return response
 
 
