@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from courses.xapi.identity import user_id_of
+from courses.xapi.identity import agent_for, user_id_of
 from courses.xapi.models import ActivityState, ProfileDocument
 from courses.xapi.services import NotAllowed
 from courses.xapi.validation import agent_key
@@ -48,8 +48,14 @@ def address(*, resource: str, activity_id: str = "", agent: dict | None = None,
         candidate = user_id_of(agent)
         if candidate is not None and get_user_model().objects.filter(pk=candidate).exists():
             user_id = candidate
+            # One key per learner, however the agent was written (an mbox beside her account).
+            key = agent_key(agent_for_id(user_id))
     return Address(resource=resource, activity_id=activity_id, agent_key=key, user_id=user_id,
                    registration=registration)
+
+
+def agent_for_id(user_id: int) -> dict:
+    return agent_for(get_user_model()(pk=user_id))
 
 
 def rows(where: Address) -> QuerySet:

@@ -430,6 +430,9 @@ def erase_states_of(*, user) -> int:
 # ---- Documents of the State, Activity Profile and Agent Profile resources -------------------------
 
 MAX_DOCUMENT_BYTES = 256 * 1024
+# A learner's own session may keep at most this many state documents in all (H5P saves a few per
+# activity; a script in her session cannot fill the disk).
+MAX_STATES_PER_LEARNER = 2000
 # One agent keeps at most this many profile documents, one activity at most this many profiles.
 MAX_PROFILES = 1000
 
@@ -496,9 +499,10 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
 
     now = now or timezone.now()
     documents.check_access(requester, where, write=True)
-    if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-        raise InvalidDocument(_("The document is too large (at most %(size)s KB).")
-                              % {"size": MAX_DOCUMENT_BYTES // 1024})
+    # A learner's own session keeps documents as small as H5P's saved answers.
+    limit = MAX_DOCUMENT_BYTES if requester.client is not None else MAX_STATE_BYTES
+    if len(document.encode("utf-8")) > limit:
+        raise InvalidDocument(_("The document is too large (at most %(size)s KB).") % {"size": limit // 1024})
     if "\x00" in document:
         raise InvalidDocument(_("The document may not contain NUL characters."))
     sent_json = _is_json(content_type)
@@ -520,9 +524,8 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
             raise InvalidDocument(_("Only a JSON object can be merged into a JSON object."))
         old.update(sent)
         document = json.dumps(old, ensure_ascii=False, separators=(",", ":"))
-        if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-            raise InvalidDocument(_("The document is too large (at most %(size)s KB).")
-                                  % {"size": MAX_DOCUMENT_BYTES // 1024})
+        if len(document.encode("utf-8")) > limit:
+            raise InvalidDocument(_("The document is too large (at most %(size)s KB).") % {"size": limit // 1024})
         content_type = existing.content_type
     if existing is None:
         existing = _new_document(requester, where, document_id)
@@ -546,6 +549,9 @@ def _new_document(requester: Requester, where, document_id: str):
                 Q(activity_id=base) | Q(activity_id__startswith=f"{base}?")).count()
             if kept >= MAX_STATES_PER_ACTIVITY:
                 raise InvalidDocument(_("This activity has saved too many parts already."))
+            if (requester.client is None
+                    and ActivityState.objects.filter(user_id=where.user_id).count() >= MAX_STATES_PER_LEARNER):
+                raise InvalidDocument(_("You have saved too many documents already."))
         return ActivityState(user_id=where.user_id, agent_key="" if where.user_id else where.agent_key,
                              client=client, activity_id=where.activity_id, state_id=document_id,
                              registration=where.registration)
