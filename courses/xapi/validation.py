@@ -285,14 +285,16 @@ def agent_key(agent) -> str:
     """An Agent or identified Group as one comparable string (its inverse functional identifier)."""
     if not isinstance(agent, dict):
         return ""
-    if agent.get("mbox"):
+    # Only text identifiers count: {"mbox": 5} in a query parameter was a TypeError (a 500).
+    if isinstance(agent.get("mbox"), str) and agent["mbox"]:
         return "mbox:" + agent["mbox"]
-    if agent.get("mbox_sha1sum"):
+    if isinstance(agent.get("mbox_sha1sum"), str) and agent["mbox_sha1sum"]:
         return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
-    if agent.get("openid"):
+    if isinstance(agent.get("openid"), str) and agent["openid"]:
         return "openid:" + agent["openid"]
     account = agent.get("account")
-    if isinstance(account, dict) and account.get("homePage") and account.get("name"):
+    if (isinstance(account, dict) and isinstance(account.get("homePage"), str) and account["homePage"]
+            and isinstance(account.get("name"), str) and account["name"]):
         return f"account:{account['homePage']}|{account['name']}"
     return ""
 

@@ -313,3 +313,29 @@ def test_activities_resource_merges_every_definition(client, lrs_client):
         "objectType": "Activity", "id": "http://unknown.example/a"}
     assert client.get("/xapi/activities", **XAPI, **auth).status_code == 400
     assert client.put(url("/xapi/activities", activityId=activity), **XAPI, **auth).status_code == 405
+
+
+HOSTILE = ["", "null", "[]", "{}", '{"mbox": 5}', '{"account": {"homePage": 1, "name": []}}', "\x00", "%", "a" * 5000,
+           '{"objectType": "Group", "member": []}', "2026-13-45", "not a uuid", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1")]
+
+
+@pytest.mark.parametrize("base", [STATE, ACTIVITY_PROFILE, AGENT_PROFILE, "/xapi/agents", "/xapi/activities"])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_hostile_parameters_are_never_a_500(client, lrs_client, base):
+    _client, auth = lrs_client
+    good = {"activityId": ACTIVITY, "agent": json.dumps(RICK), "stateId": "s", "profileId": "p"}
+    for name in ("activityId", "agent", "stateId", "profileId", "registration", "since"):
+        for value in HOSTILE:
+            address = f"{base}?{urlencode({**good, name: value})}"
+            for method in ("get", "head", "put", "post", "delete"):
+                if method in ("get", "head"):
+                    response = getattr(client, method)(address, HTTP_IF_MATCH=value[:100], **XAPI, **auth)
+                else:
+                    response = send(client, method, address, {"a": 1}, HTTP_IF_MATCH=value[:100], **auth)
+                assert response.status_code < 500, (name, value, method)
+
+
+def test_a_non_text_identifier_in_the_statements_agent_filter_is_a_400(client, lrs_client):
+    _client, auth = lrs_client
+    response = client.get("/xapi/statements?" + urlencode({"agent": '{"mbox": 5}'}), **XAPI, **auth)
+    assert response.status_code == 400
