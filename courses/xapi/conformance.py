@@ -5,10 +5,13 @@ migrates a fresh SQLite database in a temporary folder, creates an LRS client th
 statement with a rate limit the suite cannot reach, serves Sangkat with gunicorn on a free loopback
 port, runs `node bin/console_runner.js ... -x 1.0.3` and prints the suite's summary.
 
-Run: `python -m courses.xapi.conformance` (from the project root). Exit status 0 when every test
-passed. Nothing here runs in production.
+Run: `python -m courses.xapi.conformance [--port N]` (from the project root; a free port when none
+is given). Exit status 0 when every test passed. The last line is the summary
+("xAPI 1.0.3 conformance: N of 1365 passed ..."); the failing tests, with the error each got, are
+listed in var/lrs-suite/logs/failures.txt. Nothing here runs in production.
 """
 
+import argparse
 import json
 import os
 import shutil
@@ -21,7 +24,17 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE_SOURCE = Path(os.environ.get("LRS_SUITE", ROOT.parent / "shared/tools/lrs-conformance-test-suite"))
+
+def _default_source() -> Path:
+    """The read-only copy beside the checkout (/work/shared/tools/...), also from a worktree."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "tools" / "lrs-conformance-test-suite"
+        if candidate.exists():
+            return candidate
+    return ROOT.parent / "shared" / "tools" / "lrs-conformance-test-suite"
+
+
+SUITE_SOURCE = Path(os.environ.get("LRS_SUITE") or _default_source())
 SUITE = ROOT / "var" / "lrs-suite"
 PYTHON = sys.executable
 
@@ -79,10 +92,37 @@ def _summary(output: str) -> dict | None:
     return None
 
 
-def main() -> int:
+def _failures(run_log: Path) -> list[str]:
+    """Every failing test of a run log (the runner's JSON tree), as 'suite > ... > test: error'."""
+    try:
+        tree = json.loads(run_log.read_text())["log"]
+    except (OSError, ValueError, KeyError):
+        return []
+    found = []
+
+    def walk(node, trail):
+        children = node.get("tests") or []
+        title = node.get("title") or ""
+        if not children:
+            if node.get("status") == "failed":
+                error = " ".join(str(node.get("error") or "").split())[:400]
+                found.append(" > ".join([*trail, title]) + "\n    " + error)
+            return
+        for child in children:
+            walk(child, [*trail, title] if title else trail)
+
+    walk(tree, [])
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the ADL xAPI LRS conformance suite against Sangkat.")
+    parser.add_argument("--port", type=int, default=0, help="loopback port for Sangkat (default: a free one)")
+    args = parser.parse_args(argv)
     _suite()
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sangkat-conformance-") as folder:
-        port = _free_port()
+        port = args.port or _free_port()
         env = _env(Path(folder) / "db.sqlite3", port)
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -127,9 +167,15 @@ def main() -> int:
         print(run.stdout[-3000:], run.stderr[-3000:], sep="\n")
         print("The suite printed no summary.")
         return 1
+    run_logs = sorted((SUITE / "logs").glob("*-*-*-*-*.log"), key=lambda path: path.stat().st_mtime)
+    failures = _failures(run_logs[-1]) if run_logs else []
+    failures_file = SUITE / "logs" / "failures.txt"
+    failures_file.write_text("\n".join(failures) + "\n")
+    print(f"Suite output: {log}\nServer log: {SUITE / 'logs' / 'server.txt'}\n"
+          f"Failing tests ({len(failures)}): {failures_file}\n"
+          f"Took {time.monotonic() - started:.0f} s.")
     print(f"xAPI 1.0.3 conformance: {summary.get('passed')} of {summary.get('total')} passed, "
-          f"{summary.get('failed')} failed. Output: {log}; server log: {SUITE / 'logs' / 'server.txt'}; "
-          f"each test: {SUITE / 'logs'}/<run id>.log")
+          f"{summary.get('failed')} failed.")
     return 0 if summary.get("failed") == 0 else 1
 
 

@@ -157,13 +157,24 @@ class OutgoingVoid(models.Model):
 
 
 class ActivityState(models.Model):
-    """One state document a learner's activity saved (xAPI's State resource: agent, activity,
-    state id, optional registration): H5P's content user data, so a half-done activity opens
-    half-done on another device. The document is kept as the exact JSON text the activity wrote."""
+    """One state document an activity saved (xAPI's State resource: agent, activity, state id,
+    optional registration): H5P's content user data, so a half-done activity opens half-done on
+    another device, and what outside clients keep through /xapi/activities/state.
+
+    A Sangkat learner's documents have `user` (and an empty `agent_key`), whoever wrote them; an
+    agent that is not one of our accounts has `agent_key` (validation.agent_key) and no user. The
+    document is kept as the exact text that was sent, with its content type."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        db_index=False,
     )
+    agent_key = models.CharField(max_length=500, blank=True, default="")
+    # The outside client that wrote it first (None: the learner's own session, e.g. the H5P player).
+    client = models.ForeignKey(
+        LRSClient, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False,
+    )
+    content_type = models.CharField(max_length=255, default="application/json")
     # The activity IRI (courses.xapi.identity.activity_iri), `?subContentId=<id>` for a part of it.
     activity_id = models.CharField(max_length=1000)
     state_id = models.CharField(max_length=200)
@@ -183,8 +194,81 @@ class ActivityState(models.Model):
                 fields=["user", "activity_id", "state_id", "registration"],
                 condition=models.Q(registration__isnull=False), name="one_state_per_registration",
             ),
+            models.UniqueConstraint(
+                fields=["agent_key", "activity_id", "state_id"],
+                condition=models.Q(user__isnull=True, registration__isnull=True),
+                name="one_agent_state_per_activity",
+            ),
+            models.UniqueConstraint(
+                fields=["agent_key", "activity_id", "state_id", "registration"],
+                condition=models.Q(user__isnull=True, registration__isnull=False),
+                name="one_agent_state_per_registration",
+            ),
         ]
-        indexes = [models.Index(fields=["user", "activity_id"], name="xapi_state_user_activity")]
+        indexes = [
+            models.Index(fields=["user", "activity_id"], name="xapi_state_user_activity"),
+            models.Index(fields=["agent_key", "activity_id"], name="xapi_state_agent_activity",
+                         condition=models.Q(user__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.activity_id}: {self.state_id}"
+
+
+class ProfileDocument(models.Model):
+    """One document of xAPI's Activity Profile resource (about an activity, `agent_key` empty) or
+    Agent Profile resource (about an agent, `activity_id` empty), kept as the exact text sent.
+
+    `key` is a SHA-256 of (kind, activity, agent, profile id): one short unique column instead of
+    a unique index over 1,700 characters. An agent profile of a Sangkat learner also has `user`,
+    so deleting her account deletes it."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "activity", _("activity profile")
+        AGENT = "agent", _("agent profile")
+
+    key = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    activity_id = models.CharField(max_length=1000, blank=True, default="")
+    agent_key = models.CharField(max_length=500, blank=True, default="")
+    profile_id = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+    )
+    client = models.ForeignKey(
+        LRSClient, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False,
+    )
+    content_type = models.CharField(max_length=255, default="application/json")
+    document = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("profile document")
+        indexes = [
+            models.Index(fields=["kind", "activity_id", "updated_at"], name="xapi_profile_activity"),
+            models.Index(fields=["kind", "agent_key", "updated_at"], name="xapi_profile_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} profile {self.profile_id}"
+
+
+class StatementAttachment(models.Model):
+    """The bytes of one attachment a statement was sent with (multipart/mixed, xAPI 1.0.3 Data
+    2.4.11), kept beside that statement: deleting the statement (her account erased) deletes them.
+    The same file sent with two statements is kept twice; attachments here are small (the whole
+    request is at most SANGKAT_XAPI_MAX_BODY_BYTES)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="+", db_index=False)
+    sha2 = models.CharField(max_length=128)
+    content_type = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("statement attachment")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "sha2"], name="one_attachment_per_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.sha2[:12]}"

@@ -4,12 +4,18 @@ from django.utils.translation import gettext_lazy
 
 from cms.privacy import register_collector, register_eraser, rows
 from courses.models import QuizAttempt
-from courses.xapi.models import ActivityResult, ActivityState
-from courses.xapi.services import erase_statements_about, erase_states_of, statements_about
+from courses.xapi.models import ActivityResult, ActivityState, ProfileDocument
+from courses.xapi.services import (
+    erase_profiles_of,
+    erase_statements_about,
+    erase_states_of,
+    statements_about,
+)
 
 
 @register_collector("learning_records", label=gettext_lazy("learning records (xAPI) and interactive activity results"), covers=[
     "xapi.Statement.user", "xapi.ActivityResult.user", "xapi.ActivityState.user",
+    "xapi.ProfileDocument.user",
 ])
 def collect_learning_records(user) -> dict:
     return {
@@ -25,6 +31,10 @@ def collect_learning_records(user) -> dict:
         "h5p_saved_answers": rows(
             ActivityState.objects.filter(user=user).order_by("pk"),
             "activity_id", "state_id", "registration", "document", "updated_at"),
+        # Agent profile documents outside clients keep about her (xAPI's Agent Profile resource).
+        "xapi_agent_profiles": rows(
+            ProfileDocument.objects.filter(user=user).order_by("pk"),
+            "profile_id", "content_type", "document", "updated_at"),
     }
 
 
@@ -35,4 +45,5 @@ def erase_learning_records(user, *, on_commit) -> None:
     # deleted before they can go out.
     erase_statements_about(user=user)
     erase_states_of(user=user)
+    erase_profiles_of(user=user)
     QuizAttempt.objects.filter(user=user).delete()

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from courses.xapi.models import ActivityResult, ActivityState, Statement
+from courses.xapi.models import ActivityResult, ActivityState, Statement, StatementAttachment
 from courses.xapi.services import NotAllowed, Requester
 from courses.xapi.validation import VOIDED, InvalidStatement
 
@@ -252,3 +252,76 @@ def formatted(statement: dict, fmt: str, languages: list[str], *, sub: bool = Fa
             }
         shown["context"] = context
     return shown
+
+
+# ---- Documents (State, Activity Profile, Agent Profile), Activities and Agents resources ---------
+
+def document(*, requester: Requester, where, document_id: str):
+    """One document at `where` (documents.Address) the requester may see, else None."""
+    from courses.xapi import documents
+
+    documents.check_access(requester, where, write=False)
+    found = documents.rows(where).filter(**{where.id_field: document_id})
+    return documents.visible(requester, found).first()
+
+
+def document_ids(*, requester: Requester, where, since: datetime | None = None) -> list[str]:
+    """The ids of the documents at `where` the requester may see, changed after `since` if given."""
+    from courses.xapi import documents
+
+    documents.check_access(requester, where, write=False)
+    found = documents.visible(requester, documents.rows(where))
+    if since is not None:
+        found = found.filter(updated_at__gt=since)
+    return list(found.order_by("updated_at", "pk").values_list(where.id_field, flat=True)[:10_000])
+
+
+# The newest statements whose object is the activity that are read to build its definition.
+MAX_DEFINITION_STATEMENTS = 200
+
+
+def activity_object(*, activity_id: str) -> dict:
+    """The Activity as the store knows it: every definition statements gave it, merged oldest to
+    newest (language maps key by key, everything else replaced). Definitions are course content,
+    not a person's record; only statements whose object is the activity count."""
+    rows = list(
+        Statement.objects.filter(activity_id=activity_id).order_by("-stored", "-id")
+        .values_list("data", flat=True)[:MAX_DEFINITION_STATEMENTS]
+    )
+    definition: dict = {}
+    for data in reversed(rows):
+        obj = data.get("object") if isinstance(data, dict) else None
+        given = obj.get("definition") if isinstance(obj, dict) else None
+        if not isinstance(given, dict):
+            continue
+        for key, value in given.items():
+            if key in ("name", "description") and isinstance(value, dict) and isinstance(definition.get(key), dict):
+                definition[key] = {**definition[key], **value}
+            else:
+                definition[key] = value
+    found = {"objectType": "Activity", "id": activity_id}
+    if definition:
+        found["definition"] = definition
+    return found
+
+
+def person_of(agent: dict) -> dict:
+    """The Person object of the Agents resource: this store keeps no links between identifiers, so
+    the person is the agent itself, each property as a list."""
+    person: dict = {"objectType": "Person"}
+    for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
+        if agent.get(key):
+            person[key] = [agent[key]]
+    return person
+
+
+def attachments_of(*, statement_ids: list[str]) -> list[tuple[str, str, bytes]]:
+    """(sha2, content type, bytes) of the attachments stored with these statements (the caller
+    may see them), each hash once."""
+    found = {}
+    for sha2, content_type, content in (
+        StatementAttachment.objects.filter(statement_id__in=statement_ids).order_by("pk")
+        .values_list("sha2", "content_type", "content")
+    ):
+        found.setdefault(sha2, (sha2, content_type, bytes(content)))
+    return list(found.values())

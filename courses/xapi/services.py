@@ -7,6 +7,7 @@ a conflict.
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,9 +20,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.xapi import progress
+from courses.xapi import progress, signatures
 from courses.xapi.identity import agent_for, parse_activity_iri, user_id_of
-from courses.xapi.models import ActivityState, ForwardState, LRSClient, OutgoingVoid, Statement
+from courses.xapi.models import (
+    ActivityState,
+    ForwardState,
+    LRSClient,
+    OutgoingVoid,
+    ProfileDocument,
+    Statement,
+    StatementAttachment,
+)
 from courses.xapi.validation import (
     VOIDED,
     InvalidStatement,
@@ -105,11 +114,20 @@ def _learner_ids(statements: list[dict]) -> dict[str, int]:
     return {sid: uid for sid, uid in wanted.items() if uid in existing}
 
 
-def store_statements(*, statements: list, requester: Requester, now: datetime | None = None) -> list[str]:
-    """Validate and store statements (all or none); returns their ids in order."""
+def store_statements(*, statements: list, requester: Requester, now: datetime | None = None,
+                     attachments: dict[str, tuple[str, bytes]] | None = None) -> list[str]:
+    """Validate and store statements (all or none); returns their ids in order.
+
+    `attachments` are the parts of a multipart/mixed request, by SHA-2 hash: (content type,
+    bytes). Every attachment a statement declares without a fileUrl must be among them, and every
+    one of them must be declared; a signature attachment must be a JWS of its statement."""
     now = now or timezone.now()
+    attachments = attachments or {}
     if not isinstance(statements, list):
         statements = [statements]
+    for index, statement in enumerate(statements):
+        if isinstance(statement, dict):
+            signatures.check(statement, attachments, index=index)
     for index, statement in enumerate(statements):
         validate(statement, index=index)
     seen: set[str] = set()
@@ -119,6 +137,7 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             raise InvalidStatement(_("Two statements in this batch have the same id."), index=index)
         seen.add(statement_id)
         statement["id"] = statement_id
+    declared = _check_attachments(statements, attachments)
     _check_writer(requester, statements)
 
     authority = authority_for(requester)
@@ -157,6 +176,14 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
                 raise StatementConflict(
                     _("A different statement with the id %(id)s is already stored.") % {"id": row.id}
                 )
+        if declared:
+            kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
+                       .values_list("statement_id", "sha2"))
+            StatementAttachment.objects.bulk_create([
+                StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
+                                    content=attachments[sha2][1])
+                for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
+            ])
         touched = _apply_voiding(rows, requester)
         for row in rows:
             if row.user_id is not None and row.activity_id:
@@ -168,6 +195,26 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
         if forward:
             transaction.on_commit(_enqueue_forwarding)
     return [row.id for row in rows]
+
+
+def _check_attachments(statements: list[dict], attachments: dict[str, tuple[str, bytes]]) -> set[tuple[str, str]]:
+    """(statement id, sha2) of every attachment sent as a part; InvalidStatement when a declared
+    attachment without fileUrl was not sent or a sent part belongs to no statement."""
+    declared = set()
+    used = set()
+    for index, statement in enumerate(statements):
+        for attachment in statement.get("attachments") or []:
+            sha2 = attachment["sha2"].lower()
+            if sha2 in attachments:
+                declared.add((statement["id"], sha2))
+                used.add(sha2)
+            elif not attachment.get("fileUrl"):
+                raise InvalidStatement(
+                    _("An attachment without fileUrl must be sent with the statement (multipart/mixed)."),
+                    index=index)
+    if set(attachments) - used:
+        raise InvalidStatement(_("The request has a part that is no statement's attachment."))
+    return declared
 
 
 def _apply_voiding(rows: list[Statement], requester: Requester) -> set[tuple[int, str]]:
@@ -377,4 +424,169 @@ def delete_state(*, user, activity_id: str, state_id: str, registration: UUID | 
 def erase_states_of(*, user) -> int:
     """Delete every state document of `user` (account deletion)."""
     deleted, _per_model = ActivityState.objects.filter(user=user).delete()
+    return deleted
+
+
+# ---- Documents of the State, Activity Profile and Agent Profile resources -------------------------
+
+MAX_DOCUMENT_BYTES = 256 * 1024
+# A learner's own session may keep at most this many state documents in all (H5P saves a few per
+# activity; a script in her session cannot fill the disk).
+MAX_STATES_PER_LEARNER = 2000
+# One agent keeps at most this many profile documents, one activity at most this many profiles.
+MAX_PROFILES = 1000
+
+
+class InvalidDocument(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class PreconditionFailed(Exception):
+    """If-Match / If-None-Match did not hold (412)."""
+
+
+class DocumentConflict(Exception):
+    """A PUT over an existing profile document named neither If-Match nor If-None-Match (409)."""
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def _json_value_of(document: str):
+    """The parsed JSON of a document sent as application/json; InvalidDocument when it is not JSON."""
+    from cms.jsonchecks import UntrustedJSONError, has_nul, loads_bounded
+
+    try:
+        value = loads_bounded(document, max_bytes=MAX_DOCUMENT_BYTES, parse_constant=_not_json)
+    except UntrustedJSONError:
+        raise InvalidDocument(_("The document is not valid JSON.")) from None
+    if has_nul(value):
+        raise InvalidDocument(_("The document may not contain NUL characters."))
+    return value
+
+
+def check_preconditions(current: str | None, *, if_match: str, if_none_match: str) -> None:
+    """HTTP/1.1 If-Match and If-None-Match against the current document (None: there is none)."""
+    from courses.xapi.documents import etag_of
+
+    def tags(header: str) -> set[str]:
+        return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+    etag = etag_of(current) if current is not None else None
+    if if_match:
+        wanted = tags(if_match)
+        if etag is None or ("*" not in wanted and etag not in wanted):
+            raise PreconditionFailed
+    if if_none_match:
+        unwanted = tags(if_none_match)
+        if etag is not None and ("*" in unwanted or etag in unwanted):
+            raise PreconditionFailed
+
+
+@transaction.atomic
+def save_document(*, requester: Requester, where, document_id: str, document: str, content_type: str,
+                  merge: bool, if_match: str = "", if_none_match: str = "",
+                  now: datetime | None = None):
+    """PUT (merge=False) or POST (merge=True) one document at `where` (documents.Address).
+
+    POST merges a JSON object into an existing JSON object, one level deep; either side not being
+    a JSON object is a 400. PUT of a profile document needs If-Match or If-None-Match: 409 without
+    either over an existing one, 400 for a new one (the State resource is exempt in xAPI 1.0.3)."""
+    from courses.xapi import documents
+
+    now = now or timezone.now()
+    documents.check_access(requester, where, write=True)
+    # A learner's own session keeps documents as small as H5P's saved answers.
+    limit = MAX_DOCUMENT_BYTES if requester.client is not None else MAX_STATE_BYTES
+    if len(document.encode("utf-8")) > limit:
+        raise InvalidDocument(_("The document is too large (at most %(size)s KB).") % {"size": limit // 1024})
+    if "\x00" in document:
+        raise InvalidDocument(_("The document may not contain NUL characters."))
+    sent_json = _is_json(content_type)
+    sent = _json_value_of(document) if sent_json else None
+    found = documents.rows(where).select_for_update().filter(**{where.id_field: document_id})
+    existing = found.first()
+    if existing is not None and not documents.visible(requester, found).exists():
+        raise NotAllowed(_("This document belongs to another client."))
+    check_preconditions(existing.document if existing else None, if_match=if_match,
+                        if_none_match=if_none_match)
+    if not merge and where.resource != documents.STATE and not if_match and not if_none_match:
+        if existing is not None:
+            raise DocumentConflict
+        raise InvalidDocument(_("Send If-None-Match: * to create a profile document (or If-Match "
+                                "with its ETag to replace one)."))
+    if merge and existing is not None:
+        old = _json_value_of(existing.document) if _is_json(existing.content_type) else None
+        if not isinstance(old, dict) or not isinstance(sent, dict):
+            raise InvalidDocument(_("Only a JSON object can be merged into a JSON object."))
+        old.update(sent)
+        document = json.dumps(old, ensure_ascii=False, separators=(",", ":"))
+        if len(document.encode("utf-8")) > limit:
+            raise InvalidDocument(_("The document is too large (at most %(size)s KB).") % {"size": limit // 1024})
+        content_type = existing.content_type
+    if existing is None:
+        existing = _new_document(requester, where, document_id)
+    existing.document = document
+    existing.content_type = content_type.strip()[:255] or "application/octet-stream"
+    existing.updated_at = now
+    existing.save()
+    return existing
+
+
+def _new_document(requester: Requester, where, document_id: str):
+    from courses.xapi import documents
+
+    if len(document_id) > 200:
+        raise InvalidDocument(_("The document id is too long (at most 200 characters)."))
+    client = requester.client
+    if where.resource == documents.STATE:
+        if where.user_id is not None:
+            base = where.activity_id.split("?", 1)[0]
+            kept = ActivityState.objects.filter(user_id=where.user_id).filter(
+                Q(activity_id=base) | Q(activity_id__startswith=f"{base}?")).count()
+            if kept >= MAX_STATES_PER_ACTIVITY:
+                raise InvalidDocument(_("This activity has saved too many parts already."))
+            if (requester.client is None
+                    and ActivityState.objects.filter(user_id=where.user_id).count() >= MAX_STATES_PER_LEARNER):
+                raise InvalidDocument(_("You have saved too many documents already."))
+        return ActivityState(user_id=where.user_id, agent_key="" if where.user_id else where.agent_key,
+                             client=client, activity_id=where.activity_id, state_id=document_id,
+                             registration=where.registration)
+    if documents.rows(where).count() >= MAX_PROFILES:
+        raise InvalidDocument(_("Too many profile documents are kept here already."))
+    return ProfileDocument(
+        key=documents.profile_key(where, document_id), kind=where.resource,
+        activity_id=where.activity_id if where.resource == documents.ACTIVITY_PROFILE else "",
+        agent_key=where.agent_key if where.resource == documents.AGENT_PROFILE else "",
+        user_id=where.user_id if where.resource == documents.AGENT_PROFILE else None,
+        client=client, profile_id=document_id,
+    )
+
+
+@transaction.atomic
+def delete_documents(*, requester: Requester, where, document_id: str | None,
+                     if_match: str = "", if_none_match: str = "") -> int:
+    """DELETE one document, or (State resource, no id) every document at `where` this requester
+    may see. Deleting what is not there is not an error."""
+    from courses.xapi import documents
+
+    documents.check_access(requester, where, write=True)
+    found = documents.rows(where)
+    if document_id is not None:
+        found = found.filter(**{where.id_field: document_id})
+        existing = found.select_for_update().first()
+        if existing is not None and not documents.visible(requester, found).exists():
+            raise NotAllowed(_("This document belongs to another client."))
+        check_preconditions(existing.document if existing else None, if_match=if_match,
+                            if_none_match=if_none_match)
+    deleted, _per_model = documents.visible(requester, found).delete()
+    return deleted
+
+
+def erase_profiles_of(*, user) -> int:
+    """Delete every agent profile document about `user` (account deletion)."""
+    deleted, _per_model = ProfileDocument.objects.filter(user=user).delete()
     return deleted

@@ -285,14 +285,16 @@ def agent_key(agent) -> str:
     """An Agent or identified Group as one comparable string (its inverse functional identifier)."""
     if not isinstance(agent, dict):
         return ""
-    if agent.get("mbox"):
+    # Only text identifiers count: {"mbox": 5} in a query parameter was a TypeError (a 500).
+    if isinstance(agent.get("mbox"), str) and agent["mbox"]:
         return "mbox:" + agent["mbox"]
-    if agent.get("mbox_sha1sum"):
+    if isinstance(agent.get("mbox_sha1sum"), str) and agent["mbox_sha1sum"]:
         return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
-    if agent.get("openid"):
+    if isinstance(agent.get("openid"), str) and agent["openid"]:
         return "openid:" + agent["openid"]
     account = agent.get("account")
-    if isinstance(account, dict) and account.get("homePage") and account.get("name"):
+    if (isinstance(account, dict) and isinstance(account.get("homePage"), str) and account["homePage"]
+            and isinstance(account.get("name"), str) and account["name"]):
         return f"account:{account['homePage']}|{account['name']}"
     return ""
 
@@ -378,3 +380,26 @@ def index_of(statement: dict) -> Indexed:
         registration=UUID(registration) if registration else None,
         voids=UUID(obj["id"]) if statement["verb"]["id"] == VOIDED and kind == "StatementRef" else None,
     )
+
+
+def valid_agent(agent) -> bool:
+    """True for an Agent or identified Group as xAPI allows it as a query parameter (the State,
+    Agent Profile and Agents resources): checked by ralph's model, like a statement's actor."""
+    if not isinstance(agent, dict) or not agent_key(agent) or has_nul(agent):
+        return False
+    try:
+        _ACTOR.validate_python(agent)
+    except ValidationError:
+        return False
+    except (TypeError, AttributeError, KeyError):
+        return False
+    return True
+
+
+def is_iri(value) -> bool:
+    """True for an absolute IRI (rfc3987, as ralph checks statement IRIs)."""
+    try:
+        parse_rfc3987(value, rule="IRI")
+    except (ValueError, TypeError):
+        return False
+    return True

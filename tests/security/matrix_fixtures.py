@@ -40,7 +40,10 @@ VARIANT_KWARGS = {"women": {"proposal_id", "workshop_id"}}
 QUERY_VARIANTS = {"women": ("?space=women", {"participation:proposals", "participation:proposals_csv",
                                              "proposals_api"})}
 # Headers a URL needs to get past protocol checks to its access rule.
-HEADERS = {"xapi_statements": {"HTTP_X_EXPERIENCE_API_VERSION": "1.0.3"}}
+HEADERS = {name: {"HTTP_X_EXPERIENCE_API_VERSION": "1.0.3"} for name in (
+    "xapi_statements", "xapi_state", "xapi_activity_profile", "xapi_activities", "xapi_agent_profile",
+    "xapi_agents",
+)}
 
 
 def _proposal(kwargs):
