@@ -342,8 +342,9 @@ def record_commit(*, user, attempt_id: int, sco: str, commit_id, session_key: st
 
 
 def _roll_up(attempt: Attempt) -> None:
-    """The package's status from its SCOs: completed when every item is, passed when every item that
-    reports success passed (failed when one failed), scored by the mean of the scored items."""
+    """The package's status from its SCOs: completed when every item is; passed once it is completed
+    and every item that reports success passed (failed as soon as one failed); scored by the mean of
+    the scored items."""
     rows = {row.sco: row for row in attempt.scos.all()}
     identifiers = [item["identifier"] for item in attempt.package.items]
     done = [rows.get(identifier) for identifier in identifiers]
@@ -351,7 +352,7 @@ def _roll_up(attempt: Attempt) -> None:
     successes = [row.success_status for row in done if row is not None and row.success_status in ("passed", "failed")]
     if "failed" in successes:
         attempt.passed = False
-    elif successes and len(successes) == len(identifiers):
+    elif successes and attempt.completed:
         attempt.passed = True
     else:
         attempt.passed = None
