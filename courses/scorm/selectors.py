@@ -97,6 +97,18 @@ def _clean_number(value):
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _entry(row: ScoData) -> str:
+    """"resume" after a suspend, and also when the learner left a SCO half-done without a last word:
+    a lesson page closed mid-way (or a dropped connection) may lose the SCO's final commit, while
+    its saved place and data arrived with the page turns before it."""
+    if row.exit == "suspend":
+        return "resume"
+    unfinished = row.completion_status != "completed" and row.lesson_status not in ("passed", "completed", "failed")
+    if not row.exit and unfinished and (row.location or row.suspend_data):
+        return "resume"
+    return ""
+
+
 def initial_cmi(*, user, attempt: Attempt | None, package: ScormPackage, sco: str) -> dict:
     """What the runtime loads before the SCO starts (scorm-again's loadFromJSON shape): the learner's
     id (no name: least data) and, when she has been here before, where she was and what she saved."""
@@ -109,7 +121,7 @@ def initial_cmi(*, user, attempt: Attempt | None, package: ScormPackage, sco: st
             core["entry"] = "ab-initio"
             return data
         core.update({
-            "entry": "resume" if row.exit == "suspend" else "",
+            "entry": _entry(row),
             "lesson_location": row.location,
             "total_time": _scorm12_time(row.total_seconds + row.session_seconds),
         })
@@ -125,7 +137,7 @@ def initial_cmi(*, user, attempt: Attempt | None, package: ScormPackage, sco: st
         data["entry"] = "ab-initio"
         return data
     data.update({
-        "entry": "resume" if row.exit == "suspend" else "",
+        "entry": _entry(row),
         "location": row.location,
         "suspend_data": row.suspend_data,
         "total_time": _iso_time(row.total_seconds + row.session_seconds),
