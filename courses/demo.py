@@ -128,6 +128,8 @@ def build_curriculum(*, home: Page, home_km: Page) -> list[CoursePage]:
                 )
                 target.save_revision().publish()
     from courses.h5p.demo import seed_h5p_demo
+    from courses.scorm.demo import seed_scorm_demo
 
     seed_h5p_demo()
+    seed_scorm_demo()
     return list(courses.values())
