@@ -153,3 +153,44 @@ def test_a_scorm_2004_course_in_khmer_resumes_in_its_second_item_on_a_phone(live
     expect(sco(phone).locator("h1")).to_have_text("ពាក្យសម្ងាត់ខ្លាំង")
     expect(sco(phone).locator("#page-number")).to_have_text("1")
     phone.context.close()
+
+
+def test_commits_wait_while_the_wifi_is_down_and_arrive_once(live_server, media, browser):
+    from courses.scorm.models import Commit, ScoData
+
+    lesson = lessons_with_scorm()[0]
+    learner = UserFactory()
+    phone = new_device(browser, live_server, learner, viewport={"width": 390, "height": 844},
+                       is_mobile=True, has_touch=True)
+    phone.goto(live_server.url + lesson.url)
+    expect(sco(phone).locator("html")).to_have_attribute("data-sco-ready", "1.2")
+    phone.context.set_offline(True)
+    sco(phone).get_by_role("button", name="Next").click()
+    sco(phone).get_by_role("button", name="Next").click()
+    expect(phone.locator(".scorm-unsaved")).to_be_visible()
+    assert not ScoData.objects.exists()
+    queued = phone.evaluate(f"JSON.parse(localStorage.getItem('sangkat-scorm-queue-{learner.pk}')).length")
+    assert queued >= 2
+    phone.context.set_offline(False)
+    phone.wait_for_function(f"() => (localStorage.getItem('sangkat-scorm-queue-{learner.pk}') || '[]') === '[]'",
+                            timeout=30000)
+    expect(phone.locator(".scorm-unsaved")).to_be_hidden()
+    assert ScoData.objects.get(attempt__user=learner).location == "2"
+    assert Commit.objects.count() == queued  # each commit once, in order
+    phone.context.close()
+
+
+def test_a_scorm_2004_sco_asks_for_the_next_item_and_the_lesson_opens_it(live_server, media, browser):
+    lesson = lessons_with_scorm()[1]
+    page = new_device(browser, live_server, UserFactory())
+    page.goto(live_server.url + lesson.url)
+    expect(sco(page).locator("html")).to_have_attribute("data-sco-ready", "2004")
+    expect(sco(page).locator("h1")).to_have_text("Strong passwords")
+    frame = page.frame(url=lambda url: "/scorm/play/" in url)
+    frame.evaluate("() => { API_1484_11.SetValue('adl.nav.request', 'continue'); API_1484_11.Terminate(''); }")
+    expect(sco(page).locator("h1")).to_have_text("Sharing photos")
+    frame = page.frame(url=lambda url: "/photos/" in url)
+    frame.evaluate("() => { API_1484_11.SetValue('adl.nav.request', '{target=passwords}choice'); "
+                   "API_1484_11.Terminate(''); }")
+    expect(sco(page).locator("h1")).to_have_text("Strong passwords")
+    page.context.close()
