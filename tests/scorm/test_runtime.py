@@ -207,3 +207,27 @@ def test_an_item_the_package_does_not_have_is_refused(learner_client, lesson):
     url = lesson_config(learner_client, lesson)["commitUrl"]
     response = commit(learner_client, url, sco="nope", cmi=cmi12())
     assert response.status_code == 400 and "nope" in response.json()["error"]
+
+
+def test_a_block_done_at_a_score_follows_the_pass_mark(learner_client, learner, site, package):
+    lesson = lesson_with_scorm(site, package, completion="score")
+    url = lesson_config(learner_client, lesson)["commitUrl"]
+    commit(learner_client, url, cmi=cmi12(lesson_status="failed", score={"raw": "50", "min": "0", "max": "100"}))
+    assert Statement.objects.filter(user=learner, verb_id="http://adlnet.gov/expapi/verbs/failed").count() == 1
+    assert not LessonProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
+    commit(learner_client, url, cmi=cmi12(lesson_status="incomplete", score={"raw": "80", "min": "0", "max": "100"}))
+    assert Statement.objects.filter(user=learner, verb_id="http://adlnet.gov/expapi/verbs/scored").count() == 1
+    assert LessonProgress.objects.get(user=learner, lesson_key=lesson.translation_key).completed_at is not None
+
+
+def test_the_export_holds_her_runtime_data_and_deletion_removes_it(learner_client, learner, lesson):
+    from cms.privacy import collectors
+
+    url = lesson_config(learner_client, lesson)["commitUrl"]
+    commit(learner_client, url, cmi=cmi12(lesson_location="1", suspend_data="kept"))
+    exported = next(collector for collector in collectors() if collector.name == "scorm").fn(learner)
+    assert exported[0]["items"][0]["suspend_data"] == "kept"
+    from courses.scorm.privacy import erase_scorm
+
+    erase_scorm(learner, on_commit=lambda fn: fn())
+    assert not Attempt.objects.filter(user=learner).exists() and not ScoData.objects.exists()
