@@ -46,6 +46,8 @@ SCO_CSP = "; ".join([
 ])
 _HTML = re.compile(r"\.x?html?$", re.IGNORECASE)
 _HEAD = re.compile(rb"<head(\s[^>]*)?>", re.IGNORECASE)
+_HTML_TAG = re.compile(rb"<html(\s[^>]*)?>", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!doctype[^>]*>", re.IGNORECASE)
 MAX_HTML_BYTES = 5 * 1024 * 1024
 # One commit: a SCORM 2004 suspend_data (64,000 characters, each escaped up to 6 times as JSON) and
 # interactions beside it.
@@ -102,7 +104,8 @@ def _with_runtime(request, activity, item: dict, page: bytes) -> bytes:
         + f'<script src="{escape(static(library))}"></script>'
         + f'<script src="{escape(static("scorm/runtime.js"))}"></script>'
     ).encode()
-    match = _HEAD.search(page)
+    # Right after <head>, else after <html> or the doctype (before it would put the page in quirks mode).
+    match = _HEAD.search(page) or _HTML_TAG.search(page) or _DOCTYPE.search(page)
     if match:
         return page[:match.end()] + injected + page[match.end():]
     return injected + page

@@ -4,6 +4,7 @@ someone else's attempt), resume, lesson completion and xAPI statements."""
 import io
 import json
 import uuid
+import zipfile
 
 import pytest
 from django.test import Client
@@ -231,3 +232,24 @@ def test_the_export_holds_her_runtime_data_and_deletion_removes_it(learner_clien
 
     erase_scorm(learner, on_commit=lambda fn: fn())
     assert not Attempt.objects.filter(user=learner).exists() and not ScoData.objects.exists()
+
+
+def test_the_runtime_goes_first_even_in_a_page_without_head(learner_client, site, media):
+    from courses.scorm.packaging import DEMO, build, manifest_12
+
+    scos = DEMO["en"]["scorm12"]["scos"]
+    data = build(manifest=manifest_12(title="T", scos=scos), scos=scos, ui=DEMO["en"]["ui"], language="en",
+                 extra_files={})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.endswith("index.html"):
+                content = b"<!DOCTYPE html><title>x</title><script>var found = window.API;</script>"
+            target.writestr(info.filename, content)
+    lesson = lesson_with_scorm(site, install_package(source=io.BytesIO(buffer.getvalue())))
+    lesson_config(learner_client, lesson)
+    html = sco_page(learner_client, lesson).content.decode()
+    assert html.startswith('<!DOCTYPE html><script id="sangkat-scorm-runtime-config"')
+    assert html.index("scorm/runtime.js") < html.index("var found")
