@@ -80,6 +80,12 @@ def attempt_of(*, user, lesson_key, block_id: str) -> Attempt | None:
     return Attempt.objects.filter(user=user, lesson_key=lesson_key, block_id=block_id).first()
 
 
+def owns_attempt(*, user, attempt_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False) or not 0 < attempt_id < 2**63:
+        return False
+    return Attempt.objects.filter(pk=attempt_id, user=user).exists()
+
+
 def _scorm12_time(seconds: float) -> str:
     seconds = max(0.0, seconds)
     hours, rest = divmod(int(round(seconds * 100)), 360000)

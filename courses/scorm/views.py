@@ -138,6 +138,8 @@ def commit(request, attempt_id: int):
     checked by the middleware. A retried commit (same commitId) is acknowledged, not applied again."""
     if not request.user.is_authenticated:
         return _json_error(403, _("Log in to save your progress."))
+    if not selectors.owns_attempt(user=request.user, attempt_id=attempt_id):
+        return _json_error(404, _("This attempt is not yours, or it does not exist. Nothing was saved."))
     if over_rate_limit(xapi_services.Requester(user=request.user)):
         return _json_error(429, _("Too many requests. Please wait a minute and try again."))
     content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()

@@ -43,8 +43,12 @@
     call("LMSSetValue", "SetValue", is12 ? "cmi.core.lesson_location" : "cmi.location", String(page));
     call("LMSSetValue", "SetValue", "cmi.suspend_data", JSON.stringify(state));
     call("LMSSetValue", "SetValue", is12 ? "cmi.core.session_time" : "cmi.session_time", sessionTime());
-    if (!is12 && page >= course.pages.length - 1) {
-      call("", "SetValue", "cmi.progress_measure", "1");
+    if (page >= course.pages.length - 1) {
+      if (!is12) call("", "SetValue", "cmi.progress_measure", "1");
+      // A part without a question is done once read to its last page.
+      if (course.correct === null) {
+        call("LMSSetValue", "SetValue", is12 ? "cmi.core.lesson_status" : "cmi.completion_status", "completed");
+      }
     }
     call("LMSCommit", "Commit", "");
   }
