@@ -189,6 +189,8 @@ def test_a_scorm_2004_sco_asks_for_the_next_item_and_the_lesson_opens_it(live_se
     frame = page.frame(url=lambda url: "/scorm/play/" in url)
     frame.evaluate("() => { API_1484_11.SetValue('adl.nav.request', 'continue'); API_1484_11.Terminate(''); }")
     expect(sco(page).locator("h1")).to_have_text("Sharing photos")
+    # The SCO has started (Initialize called) before it asks for anything.
+    expect(sco(page).locator("html")).to_have_attribute("data-sco-ready", "2004")
     frame = page.frame(url=lambda url: "/photos/" in url)
     frame.evaluate("() => { API_1484_11.SetValue('adl.nav.request', '{target=passwords}choice'); "
                    "API_1484_11.Terminate(''); }")
