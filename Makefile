@@ -12,9 +12,9 @@ PORT ?= 8000
 # Listening on every interface (HOST=0.0.0.0) names no address: then set PUBLIC_URL yourself.
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: map-deps h5p-deps a11y-deps run worker install test test-fast migrate messages translations seed bench conformance lint lint-imports clean system-deps browser-deps bench-deps pdf-deps minetest-server minetest-start minetest-stop
+.PHONY: map-deps h5p-deps scorm-deps a11y-deps run worker install test test-fast migrate messages translations seed bench conformance lint lint-imports clean system-deps browser-deps bench-deps pdf-deps minetest-server minetest-start minetest-stop
 
-run: install pdf-deps map-deps h5p-deps migrate messages seed
+run: install pdf-deps map-deps h5p-deps scorm-deps migrate messages seed
 	PUBLIC_URL=$(PUBLIC_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The task worker (DEBUG=0 or TASKS_BACKEND=django_tasks_db.DatabaseBackend): django-tasks'
@@ -45,10 +45,10 @@ messages: install system-deps
 seed: install
 	$(PY) manage.py seed_demo
 
-test: install lint-imports system-deps browser-deps a11y-deps pdf-deps messages map-deps h5p-deps minetest-server
+test: install lint-imports system-deps browser-deps a11y-deps pdf-deps messages map-deps h5p-deps scorm-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile
 
-test-fast: install lint-imports pdf-deps messages map-deps h5p-deps minetest-server
+test-fast: install lint-imports pdf-deps messages map-deps h5p-deps scorm-deps minetest-server
 	$(PY) -m pytest -n 2 --dist loadfile -m "not browser"
 
 translations: install system-deps
@@ -63,6 +63,10 @@ map-deps:
 # --ignore-scripts: its preinstall script fails outside its own repository, and the dist needs no build.
 h5p-deps:
 	@test -f var/npm/node_modules/h5p-standalone/dist/main.bundle.js || npm install --no-audit --no-fund --ignore-scripts --save-exact --prefix var/npm h5p-standalone@3.8.2
+
+# SCORM runtime (scorm-again, pinned) from npm, served as static files under /static/scorm-again/.
+scorm-deps:
+	@test -f var/npm/node_modules/scorm-again/dist/scorm12.min.js || npm install --no-audit --no-fund --save-exact --prefix var/npm scorm-again@3.4.3
 
 # The accessibility audit of the browser tests (axe-core, pinned), injected into pages by the test.
 a11y-deps:

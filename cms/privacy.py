@@ -69,6 +69,7 @@ EXCLUDED: dict[str, str] = {
     "cms.DeletionRequest.handled_by": "staff fulfilling someone else's request",
     "h5p.H5PPackage.uploaded_by": "course content uploaded by staff, not about them",
     "h5p.H5PLibraryUpgrade.offered_by": "library code uploaded by staff, not about them",
+    "scorm.ScormPackage.uploaded_by": "course content uploaded by staff, not about them",
     "hercity.Workshop.created_by": "workshop set up by a facilitator (work record)",
     "labs.Attendance.recorded_by": "staff ticking someone else's presence",
     "participation.Call.created_by": "call for proposals published by the city",

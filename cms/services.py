@@ -166,7 +166,7 @@ def ensure_roles(**_kwargs) -> None:
 
 
 # The rights each role holds in Wagtail's admin, model by model (issue 16, joint 3). Innovation Unit
-# staff keep the content the README gives them: H5P activities, centers and sessions, the
+# staff keep the content the README gives them: H5P activities, SCORM packages, centers and sessions, the
 # ambassador track, points and badges, Block by Block sites, learning-record clients (Snippets)
 # and users. People's records are read, not edited, there: applications and certifications are
 # decided on the review page (which issues the badge and audits), a badge given can only be
@@ -176,6 +176,7 @@ _ALL = ("add", "change", "delete", "view")
 STAFF_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "innovation-unit": {
         "h5p.h5ppackage": _ALL,
+        "scorm.scormpackage": _ALL,
         "labs.center": _ALL,
         "labs.session": ("add", "change", "view"),
         "ambassadors.tracksettings": ("change", "view"),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     # Sangkat (cms last: its post-migrate step needs every other app's permissions)
     "courses",
     "courses.h5p.apps.H5PConfig",
+    "courses.scorm.apps.ScormConfig",
     "courses.xapi",
     "labs",
     "labs.participation.apps.ParticipationConfig",
@@ -329,6 +330,8 @@ H5P_IMPORT_ALLOWED_HOSTS = [
     if host.strip()
 ]
 H5P_MAX_COMPRESSION_RATIO = int(os.environ.get("H5P_MAX_COMPRESSION_RATIO", "100"))
+# SCORM (courses/scorm): the scorm-again runtime from `make scorm-deps`; packages share H5P's caps.
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("scorm-again", BASE_DIR / "var" / "npm" / "node_modules" / "scorm-again" / "dist")]
 # Login throttling (django-axes): after 5 wrong passwords for one account from one address, that
 # pair is refused for 15 minutes (cms.forms shows why). The account is the one the name reaches,
 # however it was typed (cms.auth.throttle_username: username in any case, phone in any form).

@@ -132,6 +132,30 @@ class H5PActivityBlock(blocks.StructBlock):
         template = "courses/blocks/h5p.html"
 
 
+class ScormBlock(blocks.StructBlock):
+    """A SCORM 1.2 or SCORM 2004 package played in the same sandboxed frame as H5P; its runtime data
+    is kept per learner on the server and its status becomes xAPI statements (courses/scorm).
+
+    The statement store (courses/xapi) reads `completion` and `pass_mark` by these names, as for H5P.
+    """
+
+    package = SnippetChooserBlock("scorm.ScormPackage", label=_("SCORM package"))
+    title = blocks.CharBlock(
+        label=_("title"), max_length=150,
+        help_text=_("Said by screen readers and shown while the package loads."),
+    )
+    completion = blocks.ChoiceBlock(label=_("the package is done"), choices=H5P_COMPLETION, default="completed")
+    pass_mark = blocks.IntegerBlock(
+        label=_("pass mark (%)"), min_value=1, max_value=100, default=60,
+        help_text=_("Used when the package is done at a score."),
+    )
+
+    class Meta:
+        icon = "doc-full"
+        label = _("SCORM package")
+        template = "courses/blocks/scorm.html"
+
+
 class LessonStreamBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(label=_("Text"), features=TEXT_FEATURES, template="courses/blocks/text.html")
     image = ImageBlock()
@@ -139,3 +163,4 @@ class LessonStreamBlock(blocks.StreamBlock):
     callout = CalloutBlock()
     quiz = QuizBlock()
     h5p = H5PActivityBlock()
+    scorm = ScormBlock()

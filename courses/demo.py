@@ -16,6 +16,7 @@ from wagtail.models import Locale, Page
 
 from courses.h5p.demo import seed_h5p_demo
 from courses.models import CourseIndexPage, CoursePage, LessonPage
+from courses.scorm.demo import seed_scorm_demo
 
 CURRICULUM = Path(__file__).parent / "demo_content" / "curriculum.json"
 COVER_COLOURS = [("#0b6e4f", "#f6c945"), ("#2856a3", "#f4a259"), ("#7a2e8f", "#8bd3c7")]
@@ -130,4 +131,5 @@ def build_curriculum(*, home: Page, home_km: Page) -> list[CoursePage]:
                 target.save_revision().publish()
 
     seed_h5p_demo()
+    seed_scorm_demo()
     return list(courses.values())

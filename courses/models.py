@@ -150,6 +150,10 @@ class LessonPage(SangkatPageMixin, Page):
     def h5p_blocks(self):
         return [block for block in self.body if block.block_type == "h5p"]
 
+    def activity_blocks(self):
+        """H5P and SCORM blocks: played in a sandbox, done by the xAPI statements they lead to."""
+        return [block for block in self.body if block.block_type in ("h5p", "scorm")]
+
     def serve(self, request, *args, **kwargs):
         from courses.services import record_lesson_visit
 

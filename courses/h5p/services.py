@@ -409,3 +409,9 @@ def discard_library_upgrade(*, actor, upgrade_id: int) -> None:
         if folder != upgrade.library.storage_path:
             transaction.on_commit(lambda: _delete_folder(folder))
         upgrade.delete()
+
+
+# Shared with the other kind of package (courses/scorm): the same careful writer and clean-up.
+PackageWriter = _Writer
+delete_folder = _delete_folder
+delete_file = _delete_file

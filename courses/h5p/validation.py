@@ -226,7 +226,12 @@ def validate_package(source) -> ValidatedPackage:
         return _validate_archive(archive, limit)
 
 
-def _validate_archive(archive: zipfile.ZipFile, limit: int) -> ValidatedPackage:
+def checked_members(archive: zipfile.ZipFile, limit: int) -> list[zipfile.ZipInfo]:
+    """The zip defences every uploaded package goes through (H5P and SCORM alike): safe names (no
+    absolute path, "..", backslash, link or encryption), no name twice, at most max_files() files,
+    at most `limit` bytes declared, no file compressed suspiciously well. Returns the files to read
+    (directories, hidden files and macOS resource forks left out); `read_members` then counts the
+    real bytes. Raises PackageRejected."""
     infos = archive.infolist()
     seen_names: set[str] = set()
     files: list[zipfile.ZipInfo] = []
@@ -250,7 +255,16 @@ def _validate_archive(archive: zipfile.ZipFile, limit: int) -> ValidatedPackage:
                 _("The file “%(name)s” is compressed more than %(ratio)d times: it looks like a zip bomb.")
                 % {"name": info.filename, "ratio": max_ratio()}
             )
+    return files
 
+
+def read_members(archive: zipfile.ZipFile, files: list[zipfile.ZipInfo], keep: set[str]) -> tuple[int, dict[str, bytes]]:
+    """Streams every file once against the size caps; returns the real total and the files in `keep`."""
+    return _read_all(archive, files, keep)
+
+
+def _validate_archive(archive: zipfile.ZipFile, limit: int) -> ValidatedPackage:
+    files = checked_members(archive, limit)
     names = {info.filename for info in files}
     if "h5p.json" not in names:
         raise PackageRejected(_("The package has no h5p.json file at its top level."))

@@ -203,3 +203,8 @@ def _parse_user_data(request) -> tuple[str, str, str | None]:
     if document is not None and not isinstance(document, str):
         raise ValueError(_("“data” must be the saved answers as JSON text, or null."))
     return sub, data_type, document
+
+
+# Shared with SCORM packages (courses/scorm/views.py): the same Fetch-Metadata refusal and file CSP.
+refuse_to_run_in_our_pages = _refuse_to_run_in_our_pages
+serve_package_file = _serve

@@ -12,7 +12,7 @@ from django.conf import settings
 from cms.requestids import parse_id
 
 _ACTIVITY_PATH = re.compile(
-    r"^/xapi/activities/lessons/(?P<lesson>[0-9a-f-]{36})/h5p/(?P<block>[A-Za-z0-9_-]{1,64})$"
+    r"^/xapi/activities/lessons/(?P<lesson>[0-9a-f-]{36})/(?:h5p|scorm)/(?P<block>[A-Za-z0-9_-]{1,64})$"
 )
 
 
@@ -33,9 +33,12 @@ def user_id_of(agent: dict) -> int | None:
     return parse_id(account.get("name"))
 
 
-def activity_iri(*, lesson_key: UUID | str, block_id: str) -> str:
-    """The activity id of one H5P block in a lesson (stable across the lesson's translations)."""
-    return f"{_home_page()}/xapi/activities/lessons/{UUID(str(lesson_key))}/h5p/{block_id}"
+def activity_iri(*, lesson_key: UUID | str, block_id: str, kind: str = "h5p") -> str:
+    """The activity id of one H5P (or, kind="scorm", SCORM) block in a lesson (stable across the
+    lesson's translations)."""
+    if kind not in ("h5p", "scorm"):
+        raise ValueError(kind)
+    return f"{_home_page()}/xapi/activities/lessons/{UUID(str(lesson_key))}/{kind}/{block_id}"
 
 
 def parse_activity_iri(iri: str) -> tuple[UUID, str] | None:

@@ -36,9 +36,9 @@ def block_title(block) -> str:
 
 
 def _lesson_and_block(lesson_key: UUID, block_id: str):
-    """The lesson (any language, live first) that holds this H5P block, else (None, None)."""
+    """The lesson (any language, live first) that holds this H5P or SCORM block, else (None, None)."""
     for lesson in LessonPage.objects.filter(translation_key=lesson_key).order_by("-live", "pk"):
-        for block in lesson.h5p_blocks():
+        for block in lesson.activity_blocks():
             if block.id == block_id:
                 return lesson, block
     return None, None
@@ -107,7 +107,7 @@ def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datet
     if lesson is None:
         return None
     completion, pass_mark = _rule(block)
-    iri = activity_iri(lesson_key=lesson_key, block_id=block_id)
+    iri = activity_iri(lesson_key=lesson_key, block_id=block_id, kind=block.block_type)
     result = _result_for_update(user_id=user_id, lesson=lesson, block_id=block_id)
     rows = (
         Statement.objects.filter(user_id=user_id, activity_id=iri, voided=False)
@@ -140,7 +140,7 @@ def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datet
 
 @register_lesson_requirement
 def _activities_done(*, user, lesson) -> list[str]:
-    blocks = lesson.h5p_blocks()
+    blocks = lesson.activity_blocks()
     if not blocks:
         return []
     done = set(

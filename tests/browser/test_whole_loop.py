@@ -16,6 +16,7 @@ from wagtail.models import Locale
 
 from ambassadors.models import Application, Certification, PracticeSession, RequiredCourse
 from courses.models import LessonPage
+from courses.scorm.packaging import DEMO as SCORM_DEMO
 from games.minecraft.models import Site as MinecraftSite
 from games.minecraft.models import TaskState
 from games.models import BadgeAward
@@ -88,6 +89,27 @@ def pass_lesson(page, base, lesson):
         activity.get_by_role("button", name="ពិនិត្យ", exact=True).click()
         expect(activity.locator(".sangkat-choice-feedback")).to_contain_text("ត្រឹមត្រូវ!")
         page.wait_for_function("() => Object.keys(localStorage).filter(k => k.startsWith('sangkat-xapi-queue-'))"
+                               ".every(k => localStorage.getItem(k) === '[]')")
+    for block in (block for block in lesson.body if block.block_type == "scorm"):
+        # The demo's SCORM packages (courses.scorm.packaging), in Khmer: every part read to its end,
+        # its question answered right.
+        package = block.value["package"]
+        questions = {sco["identifier"]: sco["question"] for spec in SCORM_DEMO["km"].values()
+                     if isinstance(spec, dict) and "scos" in spec for sco in spec["scos"]}
+        for item in package.items:
+            if len(package.items) > 1:
+                page.locator(f".scorm-items button[data-sco='{item['identifier']}']").click()
+            sco = page.frame_locator("iframe.scorm-frame")
+            expect(sco.locator("h1")).to_have_text(item["title"])
+            while sco.locator("#next").is_visible():
+                sco.locator("#next").click()
+            question = questions.get(item["identifier"])
+            if question:
+                sco.locator(f"input[name=answer][value='{question['correct']}']").check()
+                sco.locator("#check").click()
+                expect(sco.locator("#feedback")).to_have_text(question["right"])
+        page.wait_for_timeout(500)  # the last commit reaches the lesson page's queue by postMessage
+        page.wait_for_function("() => Object.keys(localStorage).filter(k => k.startsWith('sangkat-scorm-queue-'))"
                                ".every(k => localStorage.getItem(k) === '[]')")
     quizzes = lesson.quiz_blocks()
     if not quizzes:

@@ -76,3 +76,13 @@ def test_new_demo_passwords_are_saved_privately_once(seeded):
     assert {line.split()[0] for line in lines} >= {"demo-learner", "demo-facilitator", "admin"}
     assert len(lines) == len({line.split()[0] for line in lines})  # the second run added none
     assert seeded.stat().st_mode & 0o077 == 0
+
+
+def test_the_demo_ships_a_scorm_12_and_a_scorm_2004_package_in_both_languages(seeded):
+    from courses.scorm.models import ScormPackage
+
+    ready = ScormPackage.objects.filter(status=ScormPackage.Status.READY)
+    assert sorted(ready.values_list("version", flat=True)) == ["1.2", "1.2", "2004", "2004"]  # en and km, once
+    played = [block for lesson in LessonPage.objects.live() for block in lesson.body if block.block_type == "scorm"]
+    assert sorted(block.value["package"].version for block in played) == ["1.2", "1.2", "2004", "2004"]
+    assert any(KHMER.search(package.title) for package in ready)

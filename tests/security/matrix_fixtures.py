@@ -165,6 +165,7 @@ def page_models() -> list:
 # --- the world: one object of every kind, owned by people who are none of the nine roles ----------
 
 H5P_BLOCK = "0b6e4f00-1111-4222-8333-444455556666"
+SCORM_BLOCK = "5c0e4f00-1111-4222-8333-444455556666"
 
 
 @dataclass
@@ -282,9 +283,18 @@ def build_world() -> World:
         title="Strong passwords", question="Which is strongest?",
         answers=[{"text": "123456", "correct": False}, {"text": "mango river blue lantern", "correct": True}])))
     lesson = site["lessons"][0]
+    from courses.scorm import services as scorm
+    from courses.scorm.packaging import demo_package as scorm_package
+
+    scorm_demo = scorm.install_package(source=io.BytesIO(scorm_package("en", "1.2")))
     lesson.body = json.dumps([text_block("Try it."), {"type": "h5p", "id": H5P_BLOCK, "value": {
-        "package": package.pk, "title": "Strong passwords", "completion": "completed", "pass_mark": 60}}])
+        "package": package.pk, "title": "Strong passwords", "completion": "completed", "pass_mark": 60}},
+        {"type": "scorm", "id": SCORM_BLOCK, "value": {
+            "package": scorm_demo.pk, "title": "Phone safety", "completion": "completed", "pass_mark": 60}}])
     lesson.save_revision().publish()
+    # The owner's SCORM attempt: everyone else's commits to it are refused.
+    attempt = scorm.attempt_for(user=owner, lesson_key=lesson.translation_key, block_id=SCORM_BLOCK,
+                                package=scorm_demo)
     library = H5PLibrary.objects.order_by("pk").first()
 
     # A password-protected page, for Wagtail's password form (the second lesson, not the walked one).
@@ -324,13 +334,15 @@ def build_world() -> World:
         center=center,
         namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"},
                           "classes:": {"class_id": klass.pk, "membership_id": class_membership.pk,
-                                       "course_id": site["course"].pk, "code": card_code}},
+                                       "course_id": site["course"].pk, "code": card_code},
+                          "scorm_": {"block_id": SCORM_BLOCK, "attempt_id": attempt.pk}},
     )
 
 
 PATHS = {  # the `path` converter: a file that exists
     "h5p_file_content": "h5p.json",
     "h5p_file_library": "library.json",
+    "scorm_play": "phone-safety/index.html",
 }
 
 
