@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.spreadsheets import safe_cell
 from courses import selectors, services
+from courses.groups import learner_groups
 from courses.models import CoursePage, LessonPage
 from labs.selectors import centers_for
 
@@ -115,15 +116,26 @@ def center_course_report(request, center_id: int, course_id: int):
     course = CoursePage.objects.live().filter(pk=course_id).first()
     if course is None:
         raise Http404(_("This course is not available."))
-    report = selectors.center_course_report(viewer=request.user, center_id=center_id, course=course)
+    center = centers_for(request.user).filter(pk=center_id).first()
+    if center is None:
+        raise PermissionDenied
+    # Groups (a center's classes) come from apps above courses, registered in courses.groups.
+    groups = learner_groups(viewer=request.user, center=center)
+    group = None
+    if request.GET.get("group"):
+        group = next((g for g in groups if g.key == request.GET["group"][:40]), None)
+        if group is None:
+            raise Http404(_("This group is not one of this center's."))
+    report = selectors.center_course_report(viewer=request.user, center_id=center_id, course=course,
+                                            learner_ids=group.learner_ids() if group else None)
     if request.GET.get("format") == "csv":
-        return _report_csv(report)
-    return render(request, "courses/report.html", {"report": report})
+        return _report_csv(report, group=group)
+    return render(request, "courses/report.html", {"report": report, "groups": groups, "group": group})
 
 
-def _report_csv(report) -> HttpResponse:
+def _report_csv(report, group=None) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{report.center.slug}-{report.course.slug}.csv"
+    filename = f"{report.center.slug}-{report.course.slug}{'-' + group.key if group else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # spreadsheet programs then read Khmer text correctly
     writer = csv.writer(response)
