@@ -196,11 +196,15 @@ def test_without_a_card_no_one_chooses_her_own_pictures(client, facilitator, cen
     # chosen instead would leave it working, so the page is only for a card's session.
     from cms.services import reset_password_by_staff
 
+    learner.preferred_language = "en"
+    learner.save()
     reset_password_by_staff(actor=facilitator, learner=learner)
+    learner.refresh_from_db()
     client.force_login(learner)
-    assert client.get(reverse("devices:choose_own")).status_code == 302  # sent to choose a password
-    assert client.post(reverse("devices:choose_own"), {"pin": "4071", "pin2": "4071"}).status_code == 302
+    assert client.get(reverse("devices:choose_own")).status_code == 404
+    assert client.post(reverse("devices:choose_own"), {"pin": "4071", "pin2": "4071"}).status_code == 404
     assert not PicturePassword.objects.filter(user=learner).exists()
+    assert client.get(reverse("my_learning"))["Location"].startswith(reverse("choose_password"))
 
 
 # --- 2. the device roster: the classes of the sessions happening now -----------------------------------

@@ -321,7 +321,8 @@ def build_world() -> World:
         center=center,
         namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"},
                           "classes:": {"class_id": klass.pk, "membership_id": class_membership.pk,
-                                       "course_id": site["course"].pk, "code": card_code}},
+                                       "course_id": site["course"].pk, "code": card_code},
+                          "devices:class_pictures": {"class_id": klass.pk}},
     )
 
 
