@@ -8,6 +8,14 @@ from django.urls import reverse
 from cms.services import acting_as
 
 _ALWAYS_ALLOWED_PREFIXES = ("/static/", "/media/", "/i18n/")
+# URL names of pages where a learner who must choose a password may choose another sign-in instead
+# (registered by apps above cms in their AppConfig.ready(): labs.devices' own pictures or PIN page).
+_ALSO_ALLOWED_URL_NAMES: list[str] = []
+
+
+def allow_during_password_change(url_name: str) -> None:
+    if url_name not in _ALSO_ALLOWED_URL_NAMES:
+        _ALSO_ALLOWED_URL_NAMES.append(url_name)
 
 
 class PasswordChangeRequiredMiddleware:
@@ -22,7 +30,7 @@ class PasswordChangeRequiredMiddleware:
         # password she must change was not used there.
         if (user is not None and user.is_authenticated and user.must_change_password
                 and not request.session.get("devices.pictures")):
-            allowed = {reverse("choose_password"), reverse("logout")}
+            allowed = {reverse(name) for name in ["choose_password", "logout", *_ALSO_ALLOWED_URL_NAMES]}
             if request.path not in allowed and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES):
                 return redirect("choose_password")
         return self.get_response(request)

@@ -209,6 +209,18 @@ class AuditAction(models.TextChoices):
     PICTURE_PASSWORD_LOCK = "picture_password.lock", _("Picture sign-in locked after wrong tries")
     SESSION_MARK_ALL = "session.mark_all", _("Everyone registered marked present")
     SESSION_MARK_ALL_UNDO = "session.mark_all_undo", _("Marking everyone present undone")
+    PICTURE_PASSWORD_CHOOSE = "picture_password.choose", _("Picture password chosen by the learner after her card")
+    CLASS_CREATE = "class.create", _("Class created")
+    CLASS_SIGN_IN_KIND = "class.sign_in_kind", _("Class sign-in changed (password, pictures or PIN)")
+    CLASS_LEARNER_ADD = "class.learner_add", _("Learner added to a class")
+    CLASS_IMPORT = "class.import", _("Learners imported into a class from a file")
+    CLASS_LEARNER_REMOVE = "class.learner_remove", _("Learner removed from a class")
+    CLASS_COURSE_ASSIGN = "class.course_assign", _("Course given to a class")
+    CLASS_COURSE_REMOVE = "class.course_remove", _("Course taken away from a class")
+    CLASS_SESSION_ROSTER = "class.session_roster", _("Class put on a session's roster")
+    LOGIN_CARD_ISSUE = "login_card.issue", _("Login card printed")
+    LOGIN_CARD_REVOKE = "login_card.revoke", _("Login card revoked")
+    LOGIN_CARD_USED = "login_card.used", _("Login card used to sign in")
 
 
 class AuditEntry(models.Model):

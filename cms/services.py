@@ -99,6 +99,14 @@ def set_own_password(*, user, password: str) -> None:
 
 
 @transaction.atomic
+def other_sign_in_chosen(*, user) -> None:
+    """She chose another way to sign in than a password (labs.devices: her pictures or PIN, right after
+    her login card): no longer sent to the password page. Her password, if she has one, is unchanged."""
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+
+
+@transaction.atomic
 def set_guardian_consent(*, actor, learner, given: bool) -> None:
     """Recorded by center staff once a parent or guardian has agreed (never by the minor); audited."""
     learner = _helped_learner(actor=actor, learner=learner)

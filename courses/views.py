@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.spreadsheets import csv_response
 from courses import selectors, services
+from courses.groups import learner_groups
 from courses.models import CoursePage, LessonPage
 
 
@@ -137,13 +138,24 @@ def center_course_report(request, center_id: int, course_id: int):
     course = CoursePage.objects.live().filter(pk=course_id).first()
     if course is None:
         raise Http404(_("This course is not available."))
-    report = selectors.center_course_report(viewer=request.user, center_id=center_id, course=course)
+    center = centers_for(request.user).filter(pk=center_id).first()
+    if center is None:
+        raise PermissionDenied
+    # Groups (a center's classes) come from apps above courses, registered in courses.groups.
+    groups = learner_groups(viewer=request.user, center=center)
+    group = None
+    if request.GET.get("group"):
+        group = next((g for g in groups if g.key == request.GET["group"][:40]), None)
+        if group is None:
+            raise Http404(_("This group is not one of this center's."))
+    report = selectors.center_course_report(viewer=request.user, center_id=center_id, course=course,
+                                            learner_ids=group.learner_ids() if group else None)
     if request.GET.get("format") == "csv":
-        return _report_csv(report)
-    return render(request, "courses/report.html", {"report": report})
+        return _report_csv(report, group=group)
+    return render(request, "courses/report.html", {"report": report, "groups": groups, "group": group})
 
 
-def _report_csv(report) -> HttpResponse:
+def _report_csv(report, group=None) -> HttpResponse:
     header = ([_("Nickname"), _("Username"), _("Enrolled"), _("Completed"), _("Lessons done"),
                _("Lessons required"), _("Minutes spent")] + [title for _id, title in report.quizzes])
     rows = (
@@ -153,4 +165,5 @@ def _report_csv(report) -> HttpResponse:
         + ["" if p is None else p for p in row.quiz_percents.values()]
         for row in report.rows
     )
-    return csv_response(f"{report.center.slug}-{report.course.slug}.csv", header, rows)
+    suffix = f"-{group.key}" if group else ""
+    return csv_response(f"{report.center.slug}-{report.course.slug}{suffix}.csv", header, rows)

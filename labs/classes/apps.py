@@ -7,3 +7,10 @@ class ClassesConfig(AppConfig):
     label = "classes"
     verbose_name = _("Classes and login cards")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from courses.groups import register_learner_groups
+        from labs.classes.selectors import learner_groups
+
+        # The facilitator's progress report (courses) filters by class without importing classes.
+        register_learner_groups(learner_groups)

@@ -12,12 +12,19 @@ from labs.classes.models import SignInKind
 class ClassForm(forms.Form):
     center = forms.TypedChoiceField(label=_("Center"), coerce=int)
     name = forms.CharField(label=_("Class name"), max_length=80)
-    sign_in_kind = forms.ChoiceField(label=_("After the login card, learners set"), choices=SignInKind.choices,
-                                     initial=SignInKind.PASSWORD)
+    sign_in_kind = forms.ChoiceField(label=_("How learners sign in"), choices=SignInKind.choices,
+                                     initial=SignInKind.PASSWORD,
+                                     help_text=_("Pictures or a PIN work on this center's registered computers; "
+                                                 "after their login card, learners choose them."))
 
     def __init__(self, *args, centers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["center"].choices = [(c.pk, c.local_name) for c in centers]
+
+
+class SignInKindForm(forms.Form):
+    sign_in_kind = forms.ChoiceField(label=_("How learners sign in"), choices=SignInKind.choices,
+                                     widget=forms.RadioSelect)
 
 
 class NewLearnerForm(forms.Form):

@@ -7,17 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SignInKind(models.TextChoices):
-    """How the learners of a class sign in after their card: what the card tells them to set."""
+    """How the learners of a class sign in: what they set after their card, and the kind of picture
+    password their facilitator gives them for the center's devices (labs.devices uses the same values)."""
 
     PASSWORD = "password", _("A password")
-    PICTURE = "picture", _("A picture password or PIN on a center device")
+    PICTURES = "pictures", _("Three pictures on a center device")
+    PIN = "pin", _("A PIN (4 to 6 digits) on a center device")
 
 
 class Class(models.Model):
     center = models.ForeignKey("labs.Center", verbose_name=_("center"), on_delete=models.PROTECT,
                                related_name="+")
     name = models.CharField(_("name"), max_length=80)
-    sign_in_kind = models.CharField(_("sign-in after the card"), max_length=10, choices=SignInKind.choices,
+    sign_in_kind = models.CharField(_("how learners sign in"), max_length=10, choices=SignInKind.choices,
                                     default=SignInKind.PASSWORD)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
@@ -57,8 +59,9 @@ class Membership(models.Model):
     # A guardian's number for a child without a phone: seen only by the class's facilitators, never
     # a login (User.phone is the person's own number).
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
-    # Printed on the login card for classes that sign in with a picture password (SignInKind.PICTURE):
-    # set by the center-device sign-in (labs/devices) through services.set_picture_hint.
+    # Printed on the login card for classes that sign in with pictures or a PIN: the facilitator's own
+    # words (never the pictures or the PIN: labs.devices refuses a hint that names them), set through
+    # services.set_picture_hint when she gives the learner her picture password.
     picture_hint = models.CharField(_("picture password hint"), max_length=120, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -70,6 +73,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} in {self.klass_id}"
+
+
+class ClassSession(models.Model):
+    """A session that took its roster from this class: on the center's devices, the roster of a
+    session happening now lists the class's learners (those who joined the class since, too)."""
+
+    klass = models.ForeignKey(Class, on_delete=models.CASCADE, related_name="sessions")
+    session = models.ForeignKey("labs.Session", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["klass", "session"], name="one_link_per_class_and_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.klass_id} at {self.session_id}"
 
 
 class LoginCard(models.Model):

@@ -97,3 +97,32 @@ def learner_ids(*, klass: Class) -> list[int]:
 def open_cards_count(*, klass: Class) -> int:
     return LoginCard.objects.filter(Q(klass=klass), used_at__isnull=True, revoked_at__isnull=True,
                                     expires_at__gt=timezone.now()).count()
+
+
+def sign_in_kind_for(*, learner, center) -> str | None:
+    """The sign-in kind of the class this learner joined last at `center`, or None when she is in no class
+    there (labs.devices starts its picture-password form on this kind)."""
+    membership = (Membership.objects.filter(learner=learner, klass__center=center)
+                  .select_related("klass").order_by("-added_at", "-pk").first())
+    return membership.klass.sign_in_kind if membership else None
+
+
+def learner_ids_of_classes_at(*, session_ids) -> set[int]:
+    """Every current member of the classes whose roster was given to one of these sessions."""
+    return set(Membership.objects.filter(klass__sessions__session_id__in=list(session_ids))
+               .values_list("learner_id", flat=True))
+
+
+def classes_of_sessions(*, session_ids) -> list[Class]:
+    return list(Class.objects.filter(sessions__session_id__in=list(session_ids)).distinct().order_by("name", "pk"))
+
+
+def learner_groups(*, viewer, center) -> list:
+    """The classes of a center as groups for courses' progress report (registered in apps.py)."""
+    from courses.groups import LearnerGroup
+
+    groups = []
+    for klass in classes_for(viewer).filter(center=center).order_by("name", "pk"):
+        groups.append(LearnerGroup(key=f"class-{klass.pk}", label=klass.name,
+                                   learner_ids=lambda klass=klass: learner_ids(klass=klass)))
+    return groups

@@ -16,22 +16,25 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cms.models import AuditAction
 from cms.phones import normalize_phone
 from cms.roles import LEARNER
 from cms.services import audit
-from labs.classes.models import Class, ClassCourse, LoginCard, Membership, SignInKind
+from labs.classes.models import Class, ClassCourse, ClassSession, LoginCard, Membership, SignInKind
 from labs.classes.rosters import RosterRow, check_row
 
-# Audit actions (cms.AuditEntry.action); stored as text, shown as written.
-AUDIT_CLASS_CREATE = "class.create"
-AUDIT_CLASS_ADD = "class.learner_add"
-AUDIT_CLASS_IMPORT = "class.import"
-AUDIT_CLASS_REMOVE = "class.learner_remove"
-AUDIT_CLASS_COURSE = "class.course_assign"
-AUDIT_CLASS_SESSION = "class.session_roster"
-AUDIT_CARD_ISSUE = "login_card.issue"
-AUDIT_CARD_REVOKE = "login_card.revoke"
-AUDIT_CARD_USED = "login_card.used"
+# Audit actions (cms.AuditAction: the audit log shows them in the reader's language).
+AUDIT_CLASS_CREATE = AuditAction.CLASS_CREATE
+AUDIT_CLASS_KIND = AuditAction.CLASS_SIGN_IN_KIND
+AUDIT_CLASS_ADD = AuditAction.CLASS_LEARNER_ADD
+AUDIT_CLASS_IMPORT = AuditAction.CLASS_IMPORT
+AUDIT_CLASS_REMOVE = AuditAction.CLASS_LEARNER_REMOVE
+AUDIT_CLASS_COURSE = AuditAction.CLASS_COURSE_ASSIGN
+AUDIT_CLASS_COURSE_REMOVE = AuditAction.CLASS_COURSE_REMOVE
+AUDIT_CLASS_SESSION = AuditAction.CLASS_SESSION_ROSTER
+AUDIT_CARD_ISSUE = AuditAction.LOGIN_CARD_ISSUE
+AUDIT_CARD_REVOKE = AuditAction.LOGIN_CARD_REVOKE
+AUDIT_CARD_USED = AuditAction.LOGIN_CARD_USED
 
 _USERNAME_CHARS = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -64,6 +67,8 @@ def _locked_class(*, by, klass: Class) -> Class:
 @transaction.atomic
 def create_class(*, by, center, name: str, sign_in_kind: str = SignInKind.PASSWORD) -> Class:
     _require_center(by=by, center=center)
+    if sign_in_kind not in SignInKind.values:
+        raise ClassError(_("Choose how the learners sign in."))
     name = " ".join((name or "").split())[:80]
     if not name:
         raise ClassError(_("Give the class a name."))
@@ -73,6 +78,22 @@ def create_class(*, by, center, name: str, sign_in_kind: str = SignInKind.PASSWO
     klass.full_clean(validate_constraints=False)
     klass.save()
     audit(actor=by, action=AUDIT_CLASS_CREATE, target=klass, center=center.pk)
+    return klass
+
+
+@transaction.atomic
+def set_sign_in_kind(*, by, klass: Class, sign_in_kind: str) -> Class:
+    """The facilitator chooses per class: a password, three pictures, or a PIN. It decides what her
+    learners set after their login card, what the card says, and the kind the picture-password form
+    (labs.devices) offers first. Pictures or PINs already given stay as they are."""
+    klass = _locked_class(by=by, klass=klass)
+    if sign_in_kind not in SignInKind.values:
+        raise ClassError(_("Choose how the learners sign in."))
+    if klass.sign_in_kind != sign_in_kind:
+        before = klass.sign_in_kind
+        klass.sign_in_kind = sign_in_kind
+        klass.save(update_fields=["sign_in_kind"])
+        audit(actor=by, action=AUDIT_CLASS_KIND, target=klass, before=before, after=sign_in_kind)
     return klass
 
 
@@ -224,9 +245,23 @@ def remove_learner(*, by, klass: Class, membership_id: int) -> None:
 
 
 @transaction.atomic
-def set_picture_hint(*, klass: Class, learner, hint: str) -> None:
-    """For the center-device sign-in (labs/devices): the hint printed on this learner's next card."""
-    Membership.objects.filter(klass=klass, learner=learner).update(picture_hint=(hint or "")[:120])
+def set_picture_hint(*, by, learner, hint: str, center=None, klass: Class | None = None) -> int:
+    """The hint printed on this learner's next card, in her classes at `center` (or in `klass`).
+
+    Called by labs.devices when a facilitator gives a learner her picture password; that service has
+    already checked that `by` may help her and that the hint does not give the secret away. An empty
+    hint clears it. Returns how many of her memberships now carry it.
+    """
+    memberships = Membership.objects.filter(learner=learner)
+    if klass is not None:
+        _require_center(by=by, center=klass.center)
+        memberships = memberships.filter(klass=klass)
+    elif center is not None:
+        _require_center(by=by, center=center)
+        memberships = memberships.filter(klass__center=center)
+    else:
+        raise ValueError("set_picture_hint needs a center or a class")
+    return memberships.update(picture_hint=" ".join((hint or "").split())[:120])
 
 
 # --- courses and sessions ---------------------------------------------------------------------------
@@ -255,7 +290,9 @@ def assign_course(*, by, klass: Class, course) -> int:
 def remove_course(*, by, klass: Class, course_key) -> None:
     """The class no longer follows the course; enrolments (and their progress) stay with the learners."""
     klass = _locked_class(by=by, klass=klass)
-    klass.courses.filter(course_key=course_key).delete()
+    deleted, _rows = klass.courses.filter(course_key=course_key).delete()
+    if deleted:
+        audit(actor=by, action=AUDIT_CLASS_COURSE_REMOVE, target=klass, course=str(course_key))
 
 
 def register_class(*, by, klass: Class, session) -> tuple[list, list[tuple[object, str]]]:
@@ -268,6 +305,8 @@ def register_class(*, by, klass: Class, session) -> tuple[list, list[tuple[objec
     learners = [m.learner for m in klass.memberships.select_related("learner")]
     done, refused = register_people(by=by, session=session, people=learners)
     with transaction.atomic():
+        # Remembered so that the center's devices list the whole class while the session runs.
+        ClassSession.objects.get_or_create(klass=klass, session=session)
         audit(actor=by, action=AUDIT_CLASS_SESSION, target=klass, session=session.pk, registered=len(done))
     return done, refused
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("facilitate/classes/", views.class_list, name="list"),
     path("facilitate/classes/help/", views.help_page, name="help"),
     path("facilitate/classes/<int:class_id>/", views.class_detail, name="detail"),
+    path("facilitate/classes/<int:class_id>/sign-in/", views.set_sign_in_kind, name="sign_in_kind"),
     path("facilitate/classes/<int:class_id>/learners/new/", views.add_learner, name="add_learner"),
     path("facilitate/classes/<int:class_id>/learners/existing/", views.add_existing, name="add_existing"),
     path("facilitate/classes/<int:class_id>/learners/<int:membership_id>/remove/", views.remove_learner,

@@ -19,7 +19,7 @@ from cms.auth import client_ip
 from cms.ratelimit import hit, seconds_left
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import learners_for, person_named
-from labs.classes import cards, selectors, services
+from labs.classes import cards, hooks, selectors, services
 from labs.classes.forms import (
     ClassForm,
     CourseForm,
@@ -28,6 +28,7 @@ from labs.classes.forms import (
     NewLearnerForm,
     RosterUploadForm,
     SessionChoiceForm,
+    SignInKindForm,
 )
 from labs.classes.models import SignInKind
 from labs.classes.rosters import RosterRefused, RosterRow, read_roster
@@ -78,6 +79,8 @@ def _detail_context(request, klass, **forms) -> dict:
     sessions = selectors.upcoming_sessions_for(viewer=request.user, klass=klass)
     context = {
         "klass": klass,
+        "kind_form": SignInKindForm(initial={"sign_in_kind": klass.sign_in_kind}),
+        "extra_links": hooks.links_for_class(klass),
         "rows": selectors.members(klass=klass),
         "class_courses": selectors.class_courses(klass=klass),
         "new_form": NewLearnerForm(),
@@ -94,6 +97,21 @@ def _detail_context(request, klass, **forms) -> dict:
 def class_detail(request, class_id: int):
     klass = _class(request, class_id)
     return render(request, "classes/class_detail.html", _detail_context(request, klass))
+
+
+@login_required
+@require_POST
+def set_sign_in_kind(request, class_id: int):
+    """The facilitator chooses per class: a password, three pictures or a PIN."""
+    klass = _class(request, class_id)
+    form = SignInKindForm(request.POST)
+    if not form.is_valid():
+        return render(request, "classes/class_detail.html", _detail_context(request, klass, kind_form=form),
+                      status=400)
+    klass = services.set_sign_in_kind(by=request.user, klass=klass, sign_in_kind=form.cleaned_data["sign_in_kind"])
+    messages.success(request, _("Learners of %(name)s now sign in with: %(kind)s.")
+                     % {"name": klass.name, "kind": klass.get_sign_in_kind_display()})
+    return redirect("classes:detail", klass.pk)
 
 
 @login_required
@@ -202,16 +220,15 @@ def assign_course(request, class_id: int):
 
 @login_required
 def class_progress(request, class_id: int, course_id: int):
-    """The facilitator's progress report for one course, only this class's learners."""
-    from courses.selectors import center_course_report
+    """The center's progress report for this course, filtered by this class (courses' `?group=`)."""
+    from urllib.parse import urlencode
 
     klass = _class(request, class_id)
     course = selectors.course_for_class(klass=klass, course_id=course_id)
     if course is None:
         raise Http404(_("This class does not follow this course."))
-    report = center_course_report(viewer=request.user, center_id=klass.center_id, course=course,
-                                  learner_ids=selectors.learner_ids(klass=klass))
-    return render(request, "classes/progress.html", {"klass": klass, "report": report})
+    url = reverse("center_course_report", args=[klass.center_id, course.pk])
+    return redirect(f"{url}?{urlencode({'group': f'class-{klass.pk}'})}")
 
 
 @login_required
@@ -239,12 +256,20 @@ def register_session(request, class_id: int):
 
 
 def _hint_for(klass):
+    """The card's sign-in line. Never the pictures or the PIN: only the facilitator's own hint, which
+    labs.devices refuses when it names a picture or holds a digit (docs/decisions.md)."""
     def hint(membership) -> str:
-        if klass.sign_in_kind == SignInKind.PICTURE:
-            if membership.picture_hint:
-                return _("Your picture password: %(hint)s") % {"hint": membership.picture_hint}
-            return _("Then choose your picture password or PIN on a center computer.")
-        return _("Scan with your phone's camera once, then choose your password.")
+        if klass.sign_in_kind == SignInKind.PICTURES:
+            line = _("At the center: find your name on a computer and tap your three pictures.")
+        elif klass.sign_in_kind == SignInKind.PIN:
+            line = _("At the center: find your name on a computer and type your PIN.")
+        else:
+            return _("Scan with your phone's camera once, then choose your password.")
+        if membership.picture_hint:
+            line += " " + _("Hint: %(hint)s") % {"hint": membership.picture_hint}
+        else:
+            line += " " + _("Scan once with your phone to choose them, or ask your facilitator.")
+        return line
     return hint
 
 
@@ -314,7 +339,10 @@ def card_sign_in(request, code: str):
                     logout(request)  # a shared phone: the person before signs out first
                 login(request, learner, backend="cms.auth.UsernameOrPhoneBackend")
                 translation.activate(learner.preferred_language)
-                response = redirect(_choose_password_url(learner.preferred_language))
+                # A picture or PIN class: she chooses them now (labs.devices, through classes' hooks).
+                with translation.override(learner.preferred_language):
+                    after = hooks.url_after_card(request=request, learner=learner, klass=_klass)
+                response = redirect(after or _choose_password_url(learner.preferred_language))
                 response.set_cookie(settings.LANGUAGE_COOKIE_NAME, learner.preferred_language)
                 return response
     else:

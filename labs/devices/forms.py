@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, PictureKind
 from .pictures import PICTURES
-from .services import DeviceError, clean_secret
+from .services import DeviceError, clean_hint, clean_secret
 
 
 class RegisterDeviceForm(forms.Form):
@@ -30,6 +30,20 @@ class PicturePasswordForm(forms.Form):
     pin = forms.CharField(label=_("PIN (4 to 6 digits)"), required=False, max_length=6,
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
                                                         "pattern": "[0-9]{4,6}"}))
+    hint = forms.CharField(label=_("Hint printed on her login card (optional)"), required=False, max_length=120,
+                           help_text=_("Your own words that remind her, never the pictures or the PIN: for "
+                                       "example “the story we made up”. No picture names, no digits."))
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind in PictureKind.values:
+            self.fields["kind"].initial = kind
+
+    def clean_hint(self):
+        try:
+            return clean_hint(self.cleaned_data.get("hint") or "")
+        except DeviceError as error:
+            raise forms.ValidationError(error.message) from None
 
     def clean(self):
         data = super().clean()

@@ -13,9 +13,11 @@ from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import plain_learners
 from labs.selectors import centers_for
 
-from .models import CenterDevice, PicturePassword
+from .models import CenterDevice, PictureKind, PicturePassword
 
 COOKIE_SALT = "labs.devices.cookie"
+# Session key: set when a login card of a picture or PIN class has just signed this learner in.
+AFTER_CARD = "devices.after_card"
 ROSTER_PAGE_SIZE = 12
 # A session counts as "happening now" from a little before it starts until it ends.
 SESSION_EARLY = timedelta(minutes=30)
@@ -65,14 +67,21 @@ def device_of(*, viewer, center, device_id: int) -> CenterDevice | None:
     return devices_of(center).filter(pk=device_id).first()
 
 
-def current_session(center, *, now=None):
-    """The session at this center happening now (the one that started last), or None."""
+def sessions_now(center, *, now=None) -> list:
+    """The sessions at this center happening now (from a little before they start until they end), the
+    one that started last first: several rooms may hold one at the same time."""
     from labs.models import Session
 
     now = now or timezone.now()
-    return (Session.objects.filter(center=center, cancelled_at__isnull=True,
-                                   starts_at__lte=now + SESSION_EARLY, ends_at__gte=now)
-            .order_by("-starts_at").first())
+    return list(Session.objects.filter(center=center, cancelled_at__isnull=True,
+                                       starts_at__lte=now + SESSION_EARLY, ends_at__gte=now)
+                .order_by("-starts_at", "pk"))
+
+
+def current_session(center, *, now=None):
+    """The session at this center happening now (the one that started last), or None."""
+    sessions = sessions_now(center, now=now)
+    return sessions[0] if sessions else None
 
 
 def roster_learners(center):
@@ -104,16 +113,29 @@ def roster_entry(user) -> RosterEntry:
 
 
 def roster(*, device: CenterDevice, query: str = "", everyone: bool = False, page: str | int = 1, now=None) -> dict:
-    """A small page of the roster, searched on the server (slow phones), by default the session now."""
+    """A small page of the roster, searched on the server (slow phones).
+
+    By default, while sessions are happening at the center, only their learners: those registered or
+    marked present, and every member of a class whose roster was given to one of them (labs.classes),
+    including who joined the class since. "Show everyone" lists the whole center.
+    """
+    from labs.classes.selectors import classes_of_sessions, learner_ids_of_classes_at
+
     learners = roster_learners(device.center)
-    session = current_session(device.center, now=now)
-    filtered = session is not None and not everyone
+    sessions = sessions_now(device.center, now=now)
+    filtered = bool(sessions) and not everyone
+    classes = []
+    if sessions:
+        session_ids = [s.pk for s in sessions]
+        classes = classes_of_sessions(session_ids=session_ids)
     if filtered:
         from labs.models import Attendance, Registration, RegistrationStatus
 
-        came = Attendance.objects.filter(session=session, user__isnull=False).values("user_id")
-        booked = Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED).values("user_id")
-        learners = learners.filter(Q(pk__in=came) | Q(pk__in=booked))
+        came = Attendance.objects.filter(session_id__in=session_ids, user__isnull=False).values("user_id")
+        booked = Registration.objects.filter(session_id__in=session_ids,
+                                             status=RegistrationStatus.REGISTERED).values("user_id")
+        in_class = learner_ids_of_classes_at(session_ids=session_ids)
+        learners = learners.filter(Q(pk__in=came) | Q(pk__in=booked) | Q(pk__in=in_class))
     query = query.strip()[:40]
     if query:
         learners = learners.filter(nickname__icontains=query)
@@ -122,7 +144,9 @@ def roster(*, device: CenterDevice, query: str = "", everyone: bool = False, pag
     return {
         "entries": [roster_entry(u) for u in page_obj.object_list],
         "page": page_obj,
-        "session": session,
+        "session": sessions[0] if sessions else None,
+        "sessions": sessions,
+        "classes": classes,
         "filtered": filtered,
         "query": query,
     }
@@ -130,3 +154,34 @@ def roster(*, device: CenterDevice, query: str = "", everyone: bool = False, pag
 
 def picture_password_of(user) -> PicturePassword | None:
     return PicturePassword.objects.filter(user=user).first()
+
+
+def default_kind(*, learner, center) -> str:
+    """What the facilitator's picture-password form offers first: the kind of her class at this center
+    (labs.classes: the facilitator chooses per class), else pictures."""
+    from labs.classes.selectors import sign_in_kind_for
+
+    kind = sign_in_kind_for(learner=learner, center=center)
+    return kind if kind in PictureKind.values else PictureKind.PICTURES
+
+
+def class_pictures(*, klass) -> list[dict]:
+    """The learners of a class with the state of their picture password (for the class's pictures page)."""
+    from labs.classes.selectors import members
+
+    rows = members(klass=klass)
+    credentials = {c.user_id: c for c in PicturePassword.objects.filter(
+        user_id__in=[r.membership.learner_id for r in rows])}
+    return [{"learner": r.membership.learner, "hint": r.membership.picture_hint,
+             "credential": credentials.get(r.membership.learner_id)} for r in rows]
+
+
+def may_choose_own(request) -> bool:
+    """A learner may choose her own pictures or PIN only where she may choose a password without the old
+    one: right after a login card (or a staff reset), never in a session begun with pictures."""
+    from cms.selectors import plain_learners
+
+    user = request.user
+    return (user.is_authenticated and user.must_change_password and not request.session.get("devices.pictures")
+            and request.session.get(AFTER_CARD) == user.pk
+            and user.home_center_id is not None and plain_learners().filter(pk=user.pk).exists())

@@ -124,11 +124,41 @@ def _helped(actor, learner):
     return locked
 
 
+def _picture_names() -> set[str]:
+    """Every picture's key and name in every language, case-folded: what a hint may not contain."""
+    from django.utils import translation
+
+    names = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.update(str(name).casefold() for name in PICTURES.values())
+    names.update(PICTURES)
+    return names
+
+
+def clean_hint(hint: str) -> str:
+    """A card's hint is the facilitator's own words: it may not name a picture (in any language) nor hold a
+    digit, so a lost card never gives a picture password or a PIN away, even in part."""
+    hint = " ".join((hint or "").split())[:120]
+    folded = hint.casefold()
+    if any(ch.isdigit() for ch in hint) or any(name in folded for name in _picture_names()):
+        raise DeviceError(_("A hint may not name a picture or hold a digit: a lost card would give it away. "
+                            "Write something only she understands."))
+    return hint
+
+
 @transaction.atomic
-def set_picture_password(*, actor, learner, kind: str, value) -> PicturePassword:
-    """Set or reset a learner's picture password or PIN (also unlocks it); audited, never the secret itself."""
+def set_picture_password(*, actor, learner, kind: str, value, hint: str | None = None, center=None
+                         ) -> PicturePassword:
+    """Set or reset a learner's picture password or PIN (also unlocks it); audited, never the secret itself.
+
+    `hint` (with `center`): the line printed on her next login card in her classes at that center
+    (labs.classes); None leaves it as it is, "" clears it.
+    """
     learner = _helped(actor, learner)
     value = clean_secret(kind, value)
+    if hint is not None:
+        hint = clean_hint(hint)
     existing = PicturePassword.objects.select_for_update().filter(user=learner).first()
     secret = make_password(_encode(kind, value))
     if existing is None:
@@ -139,8 +169,33 @@ def set_picture_password(*, actor, learner, kind: str, value) -> PicturePassword
         existing.failed_attempts, existing.locked_at, existing.set_at = 0, None, timezone.now()
         existing.save()
         action = AuditAction.PICTURE_PASSWORD_RESET
+    if hint is not None and center is not None:
+        from labs.classes.services import set_picture_hint
+
+        set_picture_hint(by=actor, learner=learner, hint=hint, center=center)
     cms_services.audit(actor=actor, action=action, target=learner, kind=kind)
     return learner.picture_password
+
+
+@transaction.atomic
+def choose_own_picture_password(*, learner, kind: str, value) -> PicturePassword:
+    """Right after her login card (the view checks selectors.may_choose_own), a learner of a picture or
+    PIN class chooses her own; she is then no longer sent to choose a password. Audited as hers."""
+    from django.contrib.auth import get_user_model
+
+    from cms.selectors import plain_learners
+
+    learner = get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
+    if learner is None or not plain_learners().filter(pk=learner.pk).exists():
+        raise PermissionDenied("only a plain learner chooses her own picture password")
+    value = clean_secret(kind, value)
+    secret = make_password(_encode(kind, value))
+    PicturePassword.objects.update_or_create(user=learner, defaults={
+        "kind": kind, "secret": secret, "set_by": learner, "failed_attempts": 0, "locked_at": None,
+        "set_at": timezone.now()})
+    cms_services.other_sign_in_chosen(user=learner)
+    cms_services.audit(actor=learner, action=AuditAction.PICTURE_PASSWORD_CHOOSE, target=learner, kind=kind)
+    return PicturePassword.objects.get(user=learner)
 
 
 @transaction.atomic

@@ -14,6 +14,8 @@ urlpatterns = [
          views.unlock_picture_password, name="unlock_picture_password"),
     path("facilitate/centers/<int:center_id>/learners/<int:learner_id>/pictures/remove/",
          views.remove_picture_password, name="remove_picture_password"),
+    path("facilitate/classes/<int:class_id>/pictures/", views.class_pictures, name="class_pictures"),
+    path("account/pictures/", views.choose_own, name="choose_own"),
     path("facilitate/devices/help/", views.help_page, name="help"),
     path("device/", views.roster, name="roster"),
     path("device/learners/<int:learner_id>/", views.sign_in, name="sign_in"),

@@ -86,16 +86,42 @@ def _learner_or_404(request, center_id: int, learner_id: int):
 @login_required
 def learner_picture_password(request, center_id: int, learner_id: int):
     center, learner = _learner_or_404(request, center_id, learner_id)
-    form = PicturePasswordForm(request.POST or None)
+    klass = _back_to_class(request, center)
+    # The facilitator chooses per class (labs.classes): the form starts on her class's kind.
+    form = PicturePasswordForm(request.POST or None, kind=selectors.default_kind(learner=learner, center=center))
     if request.method == "POST" and form.is_valid():
         services.set_picture_password(actor=request.user, learner=learner, kind=form.cleaned_data["kind"],
-                                      value=form.cleaned_data["value"])
+                                      value=form.cleaned_data["value"], hint=form.cleaned_data["hint"],
+                                      center=center)
         messages.success(request, _("%(name)s can now sign in on this center's devices.") % {"name": learner.nickname})
+        if klass is not None:
+            return redirect("devices:class_pictures", class_id=klass.pk)
         return redirect("devices:learner_picture_password", center_id=center.pk, learner_id=learner.pk)
     return render(request, "devices/picture_password.html", {
-        "center": center, "learner": learner, "form": form, "pictures": grid(),
+        "center": center, "learner": learner, "form": form, "pictures": grid(), "klass": klass,
         "credential": selectors.picture_password_of(learner),
     })
+
+
+def _back_to_class(request, center):
+    """The class page this form was opened from (?class=), if the viewer may see it and it is at `center`."""
+    from labs.classes.selectors import class_for
+
+    klass = class_for(viewer=request.user, class_id=request.GET.get("class"))
+    return klass if klass is not None and klass.center_id == center.pk else None
+
+
+@login_required
+def class_pictures(request, class_id: int):
+    """The picture passwords of one class: who has one, who is locked; each links to her form."""
+    from labs.classes.selectors import class_for
+
+    _require_center_staff(request.user)
+    klass = class_for(viewer=request.user, class_id=class_id)
+    if klass is None:
+        raise Http404(_("No such class."))
+    return render(request, "devices/class_pictures.html", {
+        "klass": klass, "rows": selectors.class_pictures(klass=klass)})
 
 
 @login_required
@@ -118,6 +144,53 @@ def remove_picture_password(request, center_id: int, learner_id: int):
 
 def help_page(request):
     return render(request, "devices/help.html", {"tries": services.max_tries()})
+
+
+# --- a learner right after her login card -------------------------------------------------------------
+
+@login_required
+def choose_own(request):
+    """After a login card of a picture or PIN class: she chooses her three pictures (a tap per request, as
+    on the sign-in page) or her PIN; then she goes on learning. A password stays optional."""
+    if not selectors.may_choose_own(request):
+        raise Http404(_("There is nothing to choose here."))
+    from labs.classes.selectors import sign_in_kind_for
+
+    user = request.user
+    kind = sign_in_kind_for(learner=user, center=user.home_center)
+    kind = kind if kind in PictureKind.values else PictureKind.PICTURES
+    picks: list[str] = []
+    error = ""
+    if request.method == "POST":
+        value = None
+        if kind == PictureKind.PICTURES:
+            picks = [p for p in (request.POST.get("picks") or "").split(",") if p in PICTURES][:SEQUENCE_LENGTH]
+            pick = request.POST.get("pick", "")
+            if pick in PICTURES and len(picks) < SEQUENCE_LENGTH:
+                picks.append(pick)
+            if request.POST.get("save") and len(picks) == SEQUENCE_LENGTH:
+                value = picks
+        else:
+            pin, again = (request.POST.get("pin") or "").strip()[:12], (request.POST.get("pin2") or "").strip()[:12]
+            if pin != again:
+                error = _("The two PINs are not the same. Type it again.")
+            else:
+                value = pin
+        if value is not None:
+            try:
+                services.choose_own_picture_password(learner=user, kind=kind, value=value)
+            except services.DeviceError as problem:
+                error, picks = problem.message, []
+            else:
+                request.session.pop(selectors.AFTER_CARD, None)
+                messages.success(request, _("Saved. At the center, find your name on the computer and use them "
+                                            "to sign in."))
+                return redirect("my_learning")
+    chosen = [next(p for p in grid() if p["key"] == key) for key in picks]
+    return render(request, "devices/choose_own.html", {
+        "kind": kind, "pictures": grid(), "picks": ",".join(picks), "chosen": chosen,
+        "full": len(picks) == SEQUENCE_LENGTH, "to_pick": range(SEQUENCE_LENGTH - len(picks)), "error": error,
+    }, status=400 if error else 200)
 
 
 # --- learners on a device -------------------------------------------------------------------------

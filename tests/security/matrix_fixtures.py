@@ -335,7 +335,8 @@ def build_world() -> World:
         namespace_kwargs={"minecraft:": {"session_id": codesign.pk, "build_id": build.pk, "picture": "plan"},
                           "classes:": {"class_id": klass.pk, "membership_id": class_membership.pk,
                                        "course_id": site["course"].pk, "code": card_code},
-                          "scorm_": {"block_id": SCORM_BLOCK, "attempt_id": attempt.pk}},
+                          "scorm_": {"block_id": SCORM_BLOCK, "attempt_id": attempt.pk},
+                          "devices:class_pictures": {"class_id": klass.pk}},
     )
 
 
