@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from cms.selectors import centers_for
 from cms.spreadsheets import csv_response
 from courses import selectors, services
 from courses.groups import learner_groups
