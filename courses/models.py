@@ -116,7 +116,7 @@ class CoursePage(SangkatPageMixin, Page):
         from courses.selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(user=request.user, course=self)
+        context["outline"] = course_outline(user=request.user, course=self, request=request)
         return context
 
 
