@@ -96,9 +96,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(workers: int | None = None, **env):
-    """gunicorn with DEBUG off on a free loopback port; yields the base URL."""
-    port = free_port()
+def server(workers: int | None = None, port: int | None = None, **env):
+    """gunicorn with DEBUG off on a loopback port (a free one unless given); yields the base URL."""
+    port = port or free_port()
     workers = workers or (os.cpu_count() or 2) * 2
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "cms.wsgi:application", "-b", f"127.0.0.1:{port}",

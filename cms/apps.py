@@ -35,6 +35,14 @@ class CmsConfig(AppConfig):
         for signal, name in ((page_published, "publish"), (page_unpublished, "unpublish"), (post_page_move, "move")):
             signal.connect(routing.forget, dispatch_uid=f"sangkat-forget-roots-{name}")
 
+        from cms import structure
+
+        # The same changes make every process forget the routes and lesson outlines it remembered.
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(structure.changed_if_page_or_site, dispatch_uid=f"sangkat-structure-{name}")
+        for signal, name in ((page_published, "publish"), (page_unpublished, "unpublish"), (post_page_move, "move")):
+            signal.connect(structure.changed, dispatch_uid=f"sangkat-structure-{name}")
+
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed
 

@@ -135,19 +135,28 @@ class HomePage(SangkatPageMixin, Page):
         Wagtail's own routing, which gives the same answer or the same 404.
         """
         if path_components:
+            from cms import structure
+
             parent_path = self.url_path + "".join(f"{c}/" for c in path_components[:-1])
             wanted = parent_path + f"{path_components[-1]}/"
-            found = {
-                page.url_path: page
-                for page in Page.objects.live().filter(
-                    path__startswith=self.path, url_path__in=[wanted, parent_path]
-                )
-            }
-            target = found.get(wanted)
+
+            def find():
+                found = {
+                    page.url_path: page
+                    for page in Page.objects.live().filter(
+                        path__startswith=self.path, url_path__in=[wanted, parent_path]
+                    )
+                }
+                target = found.get(wanted)
+                if target is not None:
+                    target = target.specific
+                    if parent_path in found:
+                        target._cached_parent_obj = found[parent_path]
+                return target
+
+            # The live page at this path, remembered until any page or site changes (cms.structure).
+            target = structure.remembered(request, "route", (self.path, wanted), find)
             if target is not None:
-                target = target.specific
-                if parent_path in found:
-                    target._cached_parent_obj = found[parent_path]
                 return RouteResult(target)
         return super().route(request, path_components)
 

@@ -116,7 +116,7 @@ class CoursePage(SangkatPageMixin, Page):
         from courses.selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = outline = course_outline(user=request.user, course=self)
+        context["outline"] = outline = course_outline(user=request.user, course=self, request=request)
         # What "Save for offline" keeps: this page and its lessons (cms/offline.js adds their files).
         if request.user.is_authenticated:
             context["offline_pages"] = [self.get_url(request), *(item.page.get_url(request) for item in outline.lessons)]

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
+from cms import structure
 from cms.requestids import parse_id
 from cms.selectors import centers_for
 from courses.models import (
@@ -117,14 +118,16 @@ def counted_lessons():
     return LessonPage.objects.live().only(*_LESSON_FIELDS).order_by("path")
 
 
-def course_outline(*, user, course: CoursePage) -> CourseOutline:
-    lessons = list(counted_lessons().child_of(course))
+def course_outline(*, user, course: CoursePage, request=None) -> CourseOutline:
+    # The lesson list is structure (cms.structure): remembered until a page changes.
+    lessons = structure.remembered(request, "lessons", course.pk, lambda: list(counted_lessons().child_of(course)))
     statuses = _lesson_statuses(user, lessons)
     enrolment = None
     missing: list[CoursePage] = []
     if user.is_authenticated:
         enrolment = Enrolment.objects.filter(user=user, course_key=course.translation_key).first()
-        prerequisites = list(course.prerequisites.live())
+        prerequisites = structure.remembered(request, "prerequisites", course.pk,
+                                             lambda: list(course.prerequisites.live()))
         if prerequisites:
             finished = set(
                 Enrolment.objects.filter(
@@ -306,7 +309,7 @@ def _quiz_view(
 
 def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
     course = lesson.get_parent()
-    siblings = list(LessonPage.objects.live().child_of(course).only(*_LESSON_FIELDS).order_by("path"))
+    siblings = structure.remembered(request, "lessons", course.pk, lambda: list(counted_lessons().child_of(course)))
     statuses = _lesson_statuses(user, siblings)
     position = next((i for i, s in enumerate(statuses) if s.page.pk == lesson.pk), 0)
     results: dict[str, QuizResult] = {}
@@ -318,7 +321,8 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
         results = {
             r.quiz_id: r for r in QuizResult.objects.filter(user=user, lesson_key=lesson.translation_key)
         }
-        rules = CoursePage.quiz_rules(course.translation_key)
+        rules = structure.remembered(request, "quiz_rules", course.translation_key,
+                                     lambda: CoursePage.quiz_rules(course.translation_key))
         if rules.attempts_per_day:
             for quiz_id, created_at in QuizAttempt.objects.filter(
                 user=user, lesson_key=lesson.translation_key, created_at__gt=now - QUIZ_TRY_WINDOW,

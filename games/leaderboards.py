@@ -81,6 +81,7 @@ def _drop_moved(user_id: int, totals: dict[str, int]) -> None:
     gens = cache.get_many([_EVERYTHING, *gen_keys.values()])
     entry_keys = {board: _entry_key(gens.get(_EVERYTHING), gens.get(gen_keys[board]), board) for board in totals}
     kept = cache.get_many(list(entry_keys.values()))
+    moved = []
     for board, points in totals.items():
         entry = kept.get(entry_keys[board])
         if entry is not None:
@@ -89,4 +90,30 @@ def _drop_moved(user_id: int, totals: dict[str, int]) -> None:
                     or points >= entries[-1].points):
                 continue  # she is not listed and does not reach the lowest listed points
         # Bumped also when not kept: a reader may be filling it with what it read before this commit.
-        _bump(gen_keys[board])
+        moved.append(gen_keys[board])
+    _bump_many(moved)
+
+
+def _bump_many(keys: list[str]) -> None:
+    """Bump several generations: with Redis in one round trip (INCR starts a missing key at 1, as
+    _bump does, and keeps no expiry), elsewhere one by one."""
+    if not keys:
+        return
+    client = _redis_client()
+    if client is None:
+        for key in keys:
+            _bump(key)
+        return
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(cache.make_and_validate_key(key))
+    pipe.execute()
+
+
+def _redis_client():
+    """The shared cache's redis-py client, or None when the cache is not Redis (tests, one process)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None

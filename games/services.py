@@ -69,7 +69,8 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
 
     awards = []
     week = week_of(at)
-    for rule in _active_rules().get(kind, []):
+    memo = _definitions()  # the generation is read once per event, not once per use
+    for rule in _active_rules(memo).get(kind, []):
         award = _upsert_award(user, rule, source, course_key, week, at)
         if award is not None:
             awards.append(award)
@@ -79,7 +80,7 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
     total = _add_to_score(user, sum(award.points for award in awards), streak_week=week)
     if awards:
         _note_total(user, total, boards)
-    _check_badges(user, kind=kind, points=total)
+    _check_badges(user, kind=kind, points=total, memo=memo)
     return awards
 
 
@@ -295,8 +296,8 @@ def _definitions() -> dict:
     return _cache
 
 
-def _active_rules() -> dict[str, list[Rule]]:
-    memo = _definitions()
+def _active_rules(memo: dict | None = None) -> dict[str, list[Rule]]:
+    memo = _definitions() if memo is None else memo
     if "rules" not in memo:
         rules: dict[str, list[Rule]] = {}
         for rule in Rule.objects.filter(active=True):
@@ -305,20 +306,20 @@ def _active_rules() -> dict[str, list[Rule]]:
     return memo["rules"]
 
 
-def _badge_definitions() -> list[BadgeDefinition]:
-    memo = _definitions()
+def _badge_definitions(memo: dict | None = None) -> list[BadgeDefinition]:
+    memo = _definitions() if memo is None else memo
     if "badges" not in memo:
         memo["badges"] = list(BadgeDefinition.objects.filter(active=True).exclude(criterion=Criterion.AWARDED)
                               .select_related("course").prefetch_related("courses"))
     return memo["badges"]
 
 
-def _check_badges(user, *, kind: str, points: int) -> None:
+def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> None:
     """Give the badges this event completes, as selectors.badge_progress_for counts them.
 
     One read: the candidate badges she owns already, the count of her events of this kind, and her
     completed courses among those the course badges name, as one UNION ALL. The total is known."""
-    candidates = [d for d in _badge_definitions() if _may_change(d, kind)]
+    candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
     if not candidates:
         return
     badge_award, event = _tables(BadgeAward), _tables(Event)
