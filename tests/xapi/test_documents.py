@@ -266,7 +266,7 @@ def test_profile_ids_since(client, lrs_client, base, params):
 
 
 def test_a_learners_agent_profile_is_hers_exported_and_erased_with_her(client, reader, learner, learner_client):
-    from cms.privacy import collect_learning_records, erase_learning_records
+    from courses.xapi.privacy import collect_learning_records, erase_learning_records
 
     _reader, auth = reader
     address = url(AGENT_PROFILE, agent=agent_for(learner), profileId="prefs")
