@@ -1,0 +1,79 @@
+"""In Chromium, on a phone: H5P activities and a saved course. Browsers never let a service worker
+serve a sandboxed (opaque-origin) frame, so a saved lesson opened offline says its activity needs the
+internet (instead of the browser's error page in the frame) and plays it once back online; a player
+already open when the connection drops keeps working, and its statements arrive once."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
+
+
+def controlled(page):
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+
+def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_online(live_server, media, phone):
+    from courses.xapi.models import Statement
+
+    lesson = lesson_with_activity()
+    course = lesson.get_parent().specific
+    learner = UserFactory()
+    log_in(phone, live_server, learner)
+    base = live_server.url
+    phone.goto(base + course.url)
+    controlled(phone)
+    phone.get_by_role("button", name="Save for offline").click()
+    expect(phone.locator("#offline-status")).to_contain_text("Saved for offline")
+
+    phone.context.set_offline(True)
+    phone.goto(base + lesson.url)
+    expect(phone.locator("h1")).to_have_text(lesson.title)
+    expect(phone.locator(".h5p-offline")).to_contain_text("This activity needs the internet")
+    expect(phone.locator("iframe.h5p-frame")).to_be_hidden()
+    screenshot(phone, "h5p-offline-saved-lesson-en")
+
+    phone.context.set_offline(False)
+    phone.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(phone.locator(".h5p-offline")).to_be_hidden()
+    activity = phone.frame_locator("iframe.h5p-frame")
+    activity.get_by_role("radio", name="mango river blue lantern", exact=True).click()
+    activity.get_by_role("button", name="Check", exact=True).click()
+    expect(activity.locator(".sangkat-choice-feedback")).to_contain_text("Correct!")
+    wait_until_sent(phone, learner)
+    assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1
+
+
+def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, media, phone):
+    from courses.xapi.models import Statement
+
+    lesson = lesson_with_activity()
+    learner = UserFactory()
+    log_in(phone, live_server, learner)
+    phone.goto(live_server.url + lesson.url)
+    activity = phone.frame_locator("iframe.h5p-frame")
+    expect(activity.locator("html")).to_have_attribute("data-h5p-ready", "1")
+
+    phone.context.set_offline(True)
+    phone.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    activity.get_by_role("radio", name="mango river blue lantern", exact=True).click()
+    activity.get_by_role("button", name="Check", exact=True).click()
+    expect(activity.locator(".sangkat-choice-feedback")).to_contain_text("Correct!")
+    expect(phone.locator(".h5p-offline")).to_be_hidden()  # a loaded player is not taken away
+    phone.wait_for_function(f"() => JSON.parse(localStorage.getItem('sangkat-xapi-queue-{learner.pk}') || '[]')"
+                            f".some(s => s.verb && s.verb.id === '{ANSWERED}')")
+    assert not Statement.objects.filter(user=learner, verb_id=ANSWERED).exists()
+
+    phone.context.set_offline(False)
+    phone.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_until_sent(phone, learner)
+    phone.reload()
+    phone.wait_for_load_state("networkidle")
+    assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1
+    assert queued(phone, learner) == 0
