@@ -56,6 +56,10 @@ def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, m
     lesson = lesson_with_activity()
     learner = UserFactory()
     log_in(phone, live_server, learner)
+    phone.goto(live_server.url + lesson.get_parent().url)
+    controlled(phone)
+    phone.get_by_role("button", name="Save for offline").click()
+    expect(phone.locator("#offline-status")).to_contain_text("Saved for offline")
     phone.goto(live_server.url + lesson.url)
     activity = phone.frame_locator("iframe.h5p-frame")
     expect(activity.locator("html")).to_have_attribute("data-h5p-ready", "1")
@@ -69,10 +73,16 @@ def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, m
     phone.wait_for_function(f"() => JSON.parse(localStorage.getItem('sangkat-xapi-queue-{learner.pk}') || '[]')"
                             f".some(s => s.verb && s.verb.id === '{ANSWERED}')")
     assert not Statement.objects.filter(user=learner, verb_id=ANSWERED).exists()
+    expect(phone.locator("#offline-status")).to_contain_text("Waiting to send (")
+    screenshot(phone, "h5p-offline-waiting-en")
+    phone.reload()  # the lesson opens again from the saved copy: what waits is still shown
+    expect(phone.locator("#offline-status")).to_contain_text("Waiting to send (")
+    expect(phone.locator(".h5p-offline")).to_be_visible()  # and its player now needs the internet
 
     phone.context.set_offline(False)
     phone.evaluate("() => window.dispatchEvent(new Event('online'))")
     wait_until_sent(phone, learner)
+    expect(phone.locator("#offline-status")).to_be_hidden()
     phone.reload()
     phone.wait_for_load_state("networkidle")
     assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1

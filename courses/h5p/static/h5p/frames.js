@@ -57,6 +57,13 @@
   function saveQueue(pending) {
     try { localStorage.setItem(relay.queueKey, JSON.stringify(pending)); } catch (e) { /* full or blocked: kept in memory */ }
     memoryQueue = pending;
+    announce(pending.length);
+  }
+
+  // The page's "Waiting to send" line (cms/offline.js) counts statements that wait while offline.
+  function announce(count) {
+    if (count && navigator.onLine) return; // sent in a moment: nothing to say
+    document.dispatchEvent(new CustomEvent("sangkat-offline-queue", { detail: { kind: "h5p", count: count } }));
   }
 
   function scheduleRetry() {
@@ -327,5 +334,7 @@
   window.addEventListener("online", function () { activities.forEach(backOnline); });
   window.addEventListener("online", flush);
   window.addEventListener("online", sendStates);
+  // Once every deferred script ran (cms/offline.js listens by then): what waits from an earlier visit.
+  document.addEventListener("DOMContentLoaded", function () { if (relay) announce(queue().length); });
   flush(); // statements left from an earlier visit
 })();
