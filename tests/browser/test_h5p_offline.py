@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401
+from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401 (fixture)
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -19,7 +19,7 @@ def controlled(page):
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
 
 
-def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_online(live_server, media, phone):
+def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_online(live_server, media, phone):  # noqa: F811 (fixture)
     from courses.xapi.models import Statement
 
     lesson = lesson_with_activity()
@@ -50,7 +50,7 @@ def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_onli
     assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1
 
 
-def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, media, phone):
+def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, media, phone):  # noqa: F811 (fixture)
     from courses.xapi.models import Statement
 
     lesson = lesson_with_activity()
