@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401 (fixture)
+from tests.browser.test_h5p_hostile import INJECT_URL, lesson, outside  # noqa: F401 (fixture)
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,7 +23,7 @@ def controlled(page):
 def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_online(live_server, media, phone):  # noqa: F811 (fixture)
     from courses.xapi.models import Statement
 
-    lesson = lesson_with_activity()
+    lesson = lesson_with_activity()  # noqa: F811 (not the fixture)
     course = lesson.get_parent().specific
     learner = UserFactory()
     log_in(phone, live_server, learner)
@@ -53,7 +54,7 @@ def test_a_saved_lesson_opened_offline_names_its_activity_and_plays_it_back_onli
 def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, media, phone):  # noqa: F811 (fixture)
     from courses.xapi.models import Statement
 
-    lesson = lesson_with_activity()
+    lesson = lesson_with_activity()  # noqa: F811 (not the fixture)
     learner = UserFactory()
     log_in(phone, live_server, learner)
     phone.goto(live_server.url + lesson.get_parent().url)
@@ -87,3 +88,21 @@ def test_an_open_activity_answered_offline_waits_and_arrives_once(live_server, m
     phone.wait_for_load_state("networkidle")
     assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1
     assert queued(phone, learner) == 0
+
+
+def test_package_files_never_run_as_script_in_a_page_the_service_worker_controls(live_server, lesson, page):  # noqa: F811
+    """The hostile suite's check, once the worker controls the lesson (it re-sends the page's requests)."""
+    log_in(page, live_server, UserFactory())
+    page.goto(live_server.url + lesson.url)
+    controlled(page)
+    page.reload()
+    controlled(page)
+    loaded = page.evaluate("""(url) => new Promise((resolve) => {
+        const script = document.createElement("script");
+        script.src = url;
+        script.onload = () => resolve("loaded");
+        script.onerror = () => resolve("refused");
+        document.head.appendChild(script);
+    })""", INJECT_URL)
+    assert loaded == "refused"
+    assert page.evaluate("() => window.sangkatInjected") is None
