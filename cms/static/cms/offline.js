@@ -28,6 +28,7 @@
   function say(key, n) {
     if (!status || !status.dataset[key]) return;
     status.hidden = false;
+    status.dataset.showing = key;
     status.textContent = status.dataset[key].replace("%(n)s", n);
   }
 
@@ -68,9 +69,26 @@
   });
 
   // ---- the queue ----
-  function showWaiting(user) {
-    return mine(QUEUE, user).then(function (items) { if (items.length) say("waiting", items.length); return items; });
+  // Other scripts of the page keep queues of their own and announce their size with a
+  // "sangkat-offline-queue" event ({kind, count}): h5p/frames.js for H5P statements.
+  var others = {};
+  function othersWaiting() {
+    return Object.keys(others).reduce(function (sum, kind) { return sum + others[kind]; }, 0);
   }
+  function showWaiting(user) {
+    return mine(QUEUE, user).then(function (items) {
+      var n = items.length + othersWaiting();
+      if (n) say("waiting", n);
+      else if (status && status.dataset.showing === "waiting") status.hidden = true;
+      return items;
+    });
+  }
+  document.addEventListener("sangkat-offline-queue", function (event) {
+    var detail = event.detail || {};
+    if (typeof detail.kind !== "string" || typeof detail.count !== "number") return;
+    others[detail.kind] = detail.count;
+    if (signedIn) showWaiting(signedIn);
+  });
   var flushing = false;
   function flush() {
     if (flushing || !signedIn || offlinePage || !navigator.onLine) return;

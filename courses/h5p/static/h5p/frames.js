@@ -57,6 +57,13 @@
   function saveQueue(pending) {
     try { localStorage.setItem(relay.queueKey, JSON.stringify(pending)); } catch (e) { /* full or blocked: kept in memory */ }
     memoryQueue = pending;
+    announce(pending.length);
+  }
+
+  // The page's "Waiting to send" line (cms/offline.js) counts statements that wait while offline.
+  function announce(count) {
+    if (count && navigator.onLine) return; // sent in a moment: nothing to say
+    document.dispatchEvent(new CustomEvent("sangkat-offline-queue", { detail: { kind: "h5p", count: count } }));
   }
 
   function scheduleRetry() {
@@ -279,6 +286,35 @@
     }
   });
 
+  // ---- offline ----
+  // A saved lesson opens offline, but its player cannot: browsers never let the service worker serve
+  // a sandboxed (opaque-origin) frame or what it loads. Instead of the browser's error page in the
+  // frame, the lesson says the activity needs the internet, and loads it once back online. (A player
+  // that loaded before the connection dropped keeps working: its statements wait in the queue.)
+  function notice(activity) {
+    var figure = activity.frame.parentNode;
+    return figure ? figure.querySelector(".h5p-offline") : null;
+  }
+
+  function offlineNotice(activity) {
+    var message = notice(activity);
+    if (navigator.onLine || !message) return;
+    message.hidden = false;
+    activity.frame.hidden = true;
+    activity.failedOffline = true;
+  }
+
+  function backOnline(activity) {
+    var message = notice(activity);
+    if (!activity.failedOffline) return;
+    activity.failedOffline = false;
+    if (message) message.hidden = true;
+    activity.frame.hidden = false;
+    activity.ready = false;
+    activity.frame.src = activity.frame.src; // the player again, now from the network
+    loadSaved(activity);
+  }
+
   var frames = document.querySelectorAll("iframe.h5p-frame");
   for (var i = 0; i < frames.length; i++) {
     var own = readConfig("h5p-activity-" + frames[i].getAttribute("data-block"));
@@ -293,8 +329,12 @@
     activities.push(activity);
     frames[i].addEventListener("load", listening.bind(null, activity));
     loadSaved(activity);
+    offlineNotice(activity);
   }
+  window.addEventListener("online", function () { activities.forEach(backOnline); });
   window.addEventListener("online", flush);
   window.addEventListener("online", sendStates);
+  // Once every deferred script ran (cms/offline.js listens by then): what waits from an earlier visit.
+  document.addEventListener("DOMContentLoaded", function () { if (relay) announce(queue().length); });
   flush(); // statements left from an earlier visit
 })();
