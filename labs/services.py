@@ -10,21 +10,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.dates import LocalDate
 from cms.images import ImageRefused, check_image, reencode_image
-from cms.models import YOUTH_AGE_BANDS, AgeBand, Gender
+from cms.models import YOUTH_AGE_BANDS, AgeBand, AuditAction, Gender
 from cms.roles import AMBASSADOR, FACILITATOR, has_role, is_city_staff
-from cms.services import notify
+from cms.services import audit, notify
+from courses.selectors import lesson_by_key
+from courses.services import record_lesson_visit
 from labs import hooks, signals
 from labs.models import (
     Attendance,
     AttendanceMethod,
     Audience,
+    Center,
     Registration,
     RegistrationStatus,
     ReportPhoto,
     Session,
     SessionReport,
 )
+from labs.selectors import mark_all_key, mark_all_keys  # noqa: F401  (services.mark_all_keys still works)
 
 # The code works from a little before the start (people arrive early) to the end of the session.
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
@@ -223,9 +228,6 @@ def assign_ambassadors(*, by, session: Session, people: list) -> tuple[list, lis
     """Make `people` the session's ambassadors; returns (added, removed). Only the center's ambassadors
     (ambassadors.selectors.center_ambassadors, through labs.hooks) can be put on it; each change is
     audited, since it decides who may run the session, and each person added is told."""
-    from cms.models import AuditAction
-    from cms.services import audit
-
     session = _session_for_update(session.pk)
     if not can_assign_ambassadors(user=by, session=session):
         raise SessionError(_("Only the facilitators of this session's center can choose its ambassadors."))
@@ -308,9 +310,6 @@ def _announce_attendance(attendance: Attendance) -> None:
     session, user = attendance.session, attendance.user
     signals.session_attended.send(sender=Attendance, user=user, session=session)
     if session.lesson_key:
-        from courses.selectors import lesson_by_key
-        from courses.services import record_lesson_visit
-
         lesson = lesson_by_key(session.lesson_key)
         if lesson is not None:
             # A visit, not a completion: the learner still does the lesson's quiz themselves.
@@ -335,21 +334,12 @@ def unmark_present(*, by, session: Session, attendance_id: int) -> None:
     Attendance.objects.filter(session=session, pk=attendance_id).delete()
 
 
-def _mark_all_key(batch: uuid.UUID, user_id: int) -> uuid.UUID:
-    """The device key of one mark made by "mark all registered present": derived from the batch, so
-    repeating the request marks nobody twice and its undo finds exactly the marks it made."""
-    return uuid.uuid5(batch, str(user_id))
-
-
 @transaction.atomic
 def mark_all_registered_present(*, by, session: Session, batch: uuid.UUID) -> list[Attendance]:
     """Tick everyone registered (not the waiting list) who is not ticked yet, in one request.
 
     Audited with the marks it made; `batch` comes from the page, so a double tap is one batch.
     """
-    from cms.models import AuditAction
-    from cms.services import audit
-
     require_run_session(user=by, session=session)
     if session.is_cancelled:
         raise SessionError(_("This session was cancelled."))
@@ -361,7 +351,7 @@ def mark_all_registered_present(*, by, session: Session, batch: uuid.UUID) -> li
         if audience_refusal(user=registration.user, session=session):
             continue
         attendance, created = _record(session=session, user=registration.user, method=AttendanceMethod.ROSTER,
-                                      client_key=_mark_all_key(batch, registration.user_id), by=by)
+                                      client_key=mark_all_key(batch, registration.user_id), by=by)
         if created:
             made.append(attendance)
     if made:
@@ -370,17 +360,9 @@ def mark_all_registered_present(*, by, session: Session, batch: uuid.UUID) -> li
     return made
 
 
-def mark_all_keys(session: Session, batch: uuid.UUID) -> list[uuid.UUID]:
-    people = Registration.objects.filter(session=session).values_list("user_id", flat=True)
-    return [_mark_all_key(batch, user_id) for user_id in people]
-
-
 @transaction.atomic
 def undo_mark_all(*, by, session: Session, batch: uuid.UUID) -> int:
     """Take back exactly the marks one "mark all" made; marks made any other way stay."""
-    from cms.models import AuditAction
-    from cms.services import audit
-
     require_run_session(user=by, session=session)
     rows = Attendance.objects.filter(session=session, client_key__in=mark_all_keys(session, batch))
     taken_back = sorted(rows.values_list("pk", flat=True))
@@ -574,8 +556,6 @@ def session_url(session: Session, view: str = "detail") -> str:
 
 
 def _session_params(session: Session) -> dict:
-    from cms.dates import LocalDate
-
     # The date and the center's name are written in each reader's language by notify().
     return {"session": session.title, "when": LocalDate(session.starts_at, with_time=True),
             "center": _LocalCenterName(session.center)}
@@ -593,8 +573,6 @@ class _LocalCenterName:
 
 def centers_where_can_plan(*, user):
     """Staff: every center. Facilitators: their centers. Certified ambassadors: their home center."""
-    from labs.models import Center
-
     if is_city_staff(user):
         return Center.objects.all()
     if has_role(user, FACILITATOR):

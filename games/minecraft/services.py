@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.images import ImageRefused, check_image
+from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.services import notify
 from games.models import EventKind
 from games.services import record_event
+from labs.participation.services import ParticipationError, submit_proposal
 
 from . import capture as C
-from . import geo, render, safezip
+from . import geo, render, safezip, volume
 from . import palette as P
 from .anvil import WorkBudget, WorkBudgetExceeded, WorldFileError, read_area, too_many_blocks
 from .models import (
@@ -39,6 +41,7 @@ from .models import (
     TeamMember,
     Vote,
 )
+from .tasks import capture_task, generate_world_task
 from .volume import BASE_Y, CAPTURE_HEIGHT, SiteVolume, capture_window, plot_origin
 from .world import write_world_zip
 
@@ -63,8 +66,6 @@ class EmptyPlot(Exception):
 
 def site_volume(site: Site) -> SiteVolume:
     from PIL import Image
-
-    from . import volume
 
     plan = geo.parse(site.geojson, crs=site.crs)
     heightmap = None
@@ -177,8 +178,6 @@ def _set_world(session_id: int, **fields) -> None:
 
 def request_world(*, session: CoDesignSession) -> None:
     """Queue the world's generation (a background task); the session page shows its progress."""
-    from .tasks import generate_world_task
-
     if session.world_state in {TaskState.QUEUED, TaskState.RUNNING}:
         raise CoDesignError(_("The world is already being made."))
     _set_world(session.pk, world_state=TaskState.QUEUED, world_progress=0, world_error="",
@@ -228,8 +227,6 @@ def generate_world(*, session_id: int) -> None:
 
 def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Capture:
     """Check the uploaded world completely before anything is stored, then queue the import."""
-    from .tasks import capture_task
-
     try:
         safezip.open_world(upload)
     except ValidationError as exc:
@@ -244,8 +241,6 @@ def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Ca
 
 
 def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture:
-    from .tasks import capture_task
-
     if not Snapshot.objects.filter(team__session=session, baseline=False).exists():
         raise CoDesignError(_("No live snapshot yet: run the live session first, or upload the world."))
     with transaction.atomic():
@@ -422,8 +417,6 @@ def add_pin(*, team: Team, x: int, y: int, z: int, text: str, author=None) -> Pi
 
 
 def can_take_part(*, user, session: CoDesignSession) -> bool:
-    from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
-
     return user.is_authenticated and (
         has_role(user, FACILITATOR, INNOVATION_UNIT)
         or TeamMember.objects.filter(team__session=session, user=user).exists())
@@ -448,8 +441,6 @@ def withdraw_vote(*, user, team: Team) -> bool:
 def submit_team_proposal(*, user, team: Team, title: str, description: str):
     """Carry the team's latest build to the session's call as a proposal, renders and metrics
     attached, and record the build for every member's points."""
-    from labs.participation.services import ParticipationError, submit_proposal
-
     session = team.session
     if not (TeamMember.objects.filter(team=team, user=user).exists() or session.facilitator_id == user.pk):
         raise CoDesignError(_("Only the team's members or the facilitator can submit its build."))
