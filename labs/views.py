@@ -1,4 +1,4 @@
-"""Session pages: list and detail, registration, running a session (roster, walk-ins, QR), reports,
+"""Session pages (one page group sharing its access helpers, ~430 lines): list and detail, registration, running a session (roster, walk-ins, QR), reports,
 and the Innovation Unit dashboard."""
 
 import io

@@ -1,4 +1,5 @@
-"""Installing and removing H5P packages: files through Django's storage API, rows in one transaction.
+"""Installing and removing H5P packages (one module: an install, its undo and the library upgrades share
+the storage writer and the transaction, ~400 lines): files through Django's storage API, rows in one transaction.
 
 The admin queues packages (add_package) and a background task installs them (install_queued_package);
 install_package does it all at once, for the demo, commands and tests.
