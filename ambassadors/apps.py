@@ -8,6 +8,7 @@ class AmbassadorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # In ready(): these modules import models, importable only once the app registry is ready.
         from ambassadors import receivers  # noqa: F401
         from ambassadors.selectors import center_ambassadors, is_certified
         from labs import hooks

@@ -13,6 +13,7 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        # In ready(): these modules import models, importable only once the app registry is ready.
         from cms.services import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="sangkat-ensure-roles")
@@ -20,6 +21,7 @@ class CmsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from wagtail.models import Site
 
+        # (same reason: ready())
         from cms.middleware import SiteLookupCacheMiddleware
 
         post_save.connect(SiteLookupCacheMiddleware.forget, sender=Site, dispatch_uid="sangkat-forget-sites")
@@ -27,6 +29,7 @@ class CmsConfig(AppConfig):
 
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
+        # (same reason: ready())
         from cms import routing
 
         # Any page saved, moved or deleted (or a site changed): the remembered home pages are read again.
@@ -46,6 +49,7 @@ class CmsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed
 
+        # (same reason: ready())
         from cms.services import record_role_change
 
         m2m_changed.connect(record_role_change, sender=get_user_model().groups.through,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from cms.models import Notification
 from cms.phones import normalize_phone
 from cms.roles import ALL_ROLES
 from cms.selectors import person_named
@@ -27,8 +28,6 @@ def _user_with_header_data_sql() -> str:
     if _user_sql is None:
         from django.contrib.auth.models import Group
         from django.db import connection
-
-        from cms.models import Notification
 
         quote = connection.ops.quote_name
         User = get_user_model()

@@ -161,6 +161,7 @@ class HomePage(SangkatPageMixin, Page):
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: cms.selectors imports these models (a models module loads before anything that uses it).
         from cms.selectors import home_context
 
         context = super().get_context(request, *args, **kwargs)

@@ -1,4 +1,5 @@
-"""Personal data: what Sangkat holds about one person (export) and how an account is deleted.
+"""Personal data (the registry, the export and the deletion of one person, one flow, ~440 lines; the apps'
+collectors and erasers live in <app>/privacy.py): what Sangkat holds about one person (export) and how an account is deleted.
 
 Every app contributes a *collector* (reads the person's own rows, never other people's names) and,
 where deletion must change its rows, an *eraser*. They are plain functions in a small registry:

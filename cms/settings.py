@@ -1,4 +1,5 @@
-"""Sangkat's Django settings: everything that differs between machines comes from the environment."""
+"""Sangkat's Django settings, one module as Django reads them (long because each setting says why):
+everything that differs between machines comes from the environment."""
 
 import os
 from pathlib import Path

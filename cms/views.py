@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from cms import services
 from cms.auth import client_ip
-from cms.forms import LoginForm, NewPasswordForm, ProfileForm, SignUpForm
-from cms.selectors import inbox
+from cms.forms import LoginForm, NewPasswordForm, ProfileForm, SignUpForm, lockout_message
+from cms.selectors import inbox, service_health
 
 
 def _in_language(path: str, language: str) -> str:
@@ -89,8 +89,6 @@ def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out login: the login form already says why, with 429."""
     from django.http import HttpResponse
 
-    from cms.forms import lockout_message
-
     if original_response is None or original_response.status_code != 200:
         return HttpResponse(lockout_message(request), status=429, content_type="text/plain; charset=utf-8")
     original_response.status_code = 429
@@ -158,8 +156,6 @@ def notifications(request):
 def health(request):
     """For load balancers and monitoring: 200 when the database and the cache answer, else 503."""
     from django.http import JsonResponse
-
-    from cms.selectors import service_health
 
     checks = service_health()
     return JsonResponse(checks, status=200 if all(checks.values()) else 503)

@@ -33,6 +33,7 @@ class CourseIndexPage(SangkatPageMixin, Page):
         verbose_name = _("course list")
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: courses.selectors imports these models (a models module loads before anything that uses it).
         from courses.selectors import course_cards
 
         context = super().get_context(request, *args, **kwargs)
@@ -113,6 +114,7 @@ class CoursePage(SangkatPageMixin, Page):
         )
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: courses.selectors imports these models (a models module loads before anything that uses it).
         from courses.selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
@@ -155,6 +157,7 @@ class LessonPage(SangkatPageMixin, Page):
         return [block for block in self.body if block.block_type in ("h5p", "scorm")]
 
     def serve(self, request, *args, **kwargs):
+        # Here, not at the top: courses.services imports these models (a models module loads before anything that uses it).
         from courses.services import record_lesson_visit
 
         # "Save for offline" (cms/offline.js) fetches every lesson of a course: that is not a visit.
@@ -164,6 +167,7 @@ class LessonPage(SangkatPageMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: courses.selectors imports these models (a models module loads before anything that uses it).
         from courses.selectors import lesson_context
 
         context = super().get_context(request, *args, **kwargs)

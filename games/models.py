@@ -266,6 +266,7 @@ class BadgeDefinition(ClusterableModel):
         return self.description_km if km and self.description_km else self.description_en
 
     def clean(self):
+        # Here, not at the top: games.services imports these models (a models module loads before anything that uses it).
         from games.services import validate_badge_criteria
 
         validate_badge_criteria(self)

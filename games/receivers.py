@@ -1,7 +1,10 @@
 """Games listens to the other apps' signals and turns them into events (and the ambassador badge).
 
-Each receiver names its source so that replays award nothing more."""
+Each receiver names its source so that replays award nothing more. They call `services.<name>` at the
+time of the call, so a test that replaces `games.services.record_event` reaches them."""
 
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from ambassadors.signals import ambassador_certified, certification_renewed, certification_revoked
@@ -12,7 +15,8 @@ from courses.signals import (
     lesson_completed,
     quiz_passed,
 )
-from games.models import EventKind
+from games import leaderboards, services
+from games.models import BadgeDefinition, EventKind, Preferences, Rule
 from labs.participation.signals import (
     hercity_step_contributed,
     proposal_accepted,
@@ -27,9 +31,7 @@ AMBASSADOR_BADGE = "digital-city-ambassador"
 
 
 def _record(user, kind, source, course_key=None):
-    from games.services import record_event
-
-    record_event(user=user, kind=kind, source=source, course_key=course_key)
+    services.record_event(user=user, kind=kind, source=source, course_key=course_key)
 
 
 def _course_key_of_lesson(lesson):
@@ -57,9 +59,7 @@ def on_activity_scored(sender, user, lesson, block_id, **kwargs):
 
 @receiver(activity_unscored, dispatch_uid="games.activity_unscored")
 def on_activity_unscored(sender, user, lesson, block_id, **kwargs):
-    from games.services import revoke_event
-
-    revoke_event(user=user, kind=EventKind.H5P_SCORED, source=f"xapi.activity:{lesson.translation_key}:{block_id}")
+    services.revoke_event(user=user, kind=EventKind.H5P_SCORED, source=f"xapi.activity:{lesson.translation_key}:{block_id}")
 
 
 @receiver(course_completed, dispatch_uid="games.course_completed")
@@ -89,9 +89,7 @@ def on_proposal_supported(sender, user, proposal, **kwargs):
 
 @receiver(support_withdrawn, dispatch_uid="games.support_withdrawn")
 def on_support_withdrawn(sender, user, proposal, **kwargs):
-    from games.services import revoke_event
-
-    revoke_event(user=user, kind=EventKind.PROPOSAL_SUPPORTED, source=f"labs.proposal:{proposal.pk}")
+    services.revoke_event(user=user, kind=EventKind.PROPOSAL_SUPPORTED, source=f"labs.proposal:{proposal.pk}")
 
 
 @receiver(proposal_accepted, dispatch_uid="games.proposal_accepted")
@@ -101,11 +99,9 @@ def on_proposal_accepted(sender, proposal, **kwargs):
 
 @receiver(proposal_hidden, dispatch_uid="games.proposal_hidden")
 def on_proposal_hidden(sender, proposal, **kwargs):
-    from games.services import revoke_event
-
     source = f"labs.proposal:{proposal.pk}"
     for kind in (EventKind.PROPOSAL_SUBMITTED, EventKind.PROPOSAL_ACCEPTED):
-        revoke_event(user=proposal.author, kind=kind, source=source)
+        services.revoke_event(user=proposal.author, kind=kind, source=source)
 
 
 @receiver(hercity_step_contributed, dispatch_uid="games.hercity_step")
@@ -117,9 +113,7 @@ def on_hercity_step(sender, user, workshop, step, **kwargs):
 @receiver(ambassador_certified, dispatch_uid="games.ambassador_certified")
 @receiver(certification_renewed, dispatch_uid="games.certification_renewed")
 def on_certified(sender, user, certification, **kwargs):
-    from games.services import issue_badge
-
-    issue_badge(user=user, slug=AMBASSADOR_BADGE,
+    services.issue_badge(user=user, slug=AMBASSADOR_BADGE,
                 evidence=f"ambassadors.certification:{certification.pk}", expires_at=certification.expires_at)
 
 
@@ -127,10 +121,8 @@ def on_certified(sender, user, certification, **kwargs):
 def on_certification_revoked(sender, user, certification, **kwargs):
     from django.utils.translation import gettext
 
-    from games.services import revoke_badge_of
-
-    revoke_badge_of(user=user, slug=AMBASSADOR_BADGE,
-                    reason=gettext("The ambassador certification was withdrawn."))
+    services.revoke_badge_of(user=user, slug=AMBASSADOR_BADGE,
+                             reason=gettext("The ambassador certification was withdrawn."))
 
 
 # --- the leaderboard cache: who may be listed, and under which name ------------------------------
@@ -141,8 +133,18 @@ _LISTING_FIELDS = {"nickname", "display_name", "age_band", "guardian_consent", "
 def _listing_may_change(sender, instance=None, update_fields=None, **kwargs):
     """A person's name, age, consent, center or leaderboard choice changed, or she was erased: the
     cached tops are read afresh (a sign-in, which saves only last_login, keeps them)."""
-    from games import leaderboards
-
     if update_fields is not None and not set(update_fields) & _LISTING_FIELDS:
         return
     leaderboards.everything_changed()
+
+
+def connect_model_signals() -> None:
+    """Called by GamesConfig.ready(): the cached tops and the cached rules follow their rows."""
+    for model in (get_user_model(), Preferences):
+        post_save.connect(_listing_may_change, sender=model, dispatch_uid=f"games.listing.{model.__name__}.save")
+        post_delete.connect(_listing_may_change, sender=model, dispatch_uid=f"games.listing.{model.__name__}.del")
+    for model in (Rule, BadgeDefinition):
+        post_save.connect(services.forget_definitions, sender=model,
+                          dispatch_uid=f"games.forget.{model.__name__}.save")
+        post_delete.connect(services.forget_definitions, sender=model,
+                            dispatch_uid=f"games.forget.{model.__name__}.del")

@@ -12,40 +12,30 @@ database's unique constraints on (user, kind, source) and (user, rule, source) d
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.services import notify
 from courses.selectors import all_live
-from games import leaderboards
+from games import leaderboards, upserts
 from games.models import (
     Award,
     BadgeAward,
     BadgeDefinition,
-    CourseScore,
     Criterion,
     Event,
     EventKind,
     Preferences,
     Rule,
-    Score,
-    WeeklyScore,
 )
 from games.selectors import course_source
-
-# A weekly streak survives one missed week: centers are not open every day, and people travel.
-STREAK_FORGIVEN_WEEKS = 1
-
-
-def week_of(moment: datetime | date) -> date:
-    day = timezone.localdate(moment) if isinstance(moment, datetime) else moment
-    return day - timedelta(days=day.weekday())
+from games.upserts import STREAK_FORGIVEN_WEEKS, week_of  # noqa: F401  (services.<name> still works)
 
 
 @transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
@@ -64,20 +54,20 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
     if user is None or not user.pk:
         return []
     at = at or timezone.now()
-    if not _upsert_event(user, kind, source, course_key, at):
+    if not upserts.upsert_event(user, kind, source, course_key, at):
         return []  # already recorded and not revoked: a replay, a double click, a racing retry
 
     awards = []
     week = week_of(at)
     memo = _definitions()  # the generation is read once per event, not once per use
     for rule in _active_rules(memo).get(kind, []):
-        award = _upsert_award(user, rule, source, course_key, week, at)
+        award = upserts.upsert_award(user, rule, source, course_key, week, at)
         if award is not None:
             awards.append(award)
     boards: dict[str, int] = {}
     for award in awards:
-        _add_to_period_totals(user, award.points, award.week, award.course_key, boards)
-    total = _add_to_score(user, sum(award.points for award in awards), streak_week=week)
+        upserts.add_to_period_totals(user, award.points, award.week, award.course_key, boards)
+    total = upserts.add_to_score(user, sum(award.points for award in awards), streak_week=week)
     if awards:
         _note_total(user, total, boards)
     _check_badges(user, kind=kind, points=total, memo=memo)
@@ -93,21 +83,21 @@ def revoke_event(*, user, kind: str, source: str) -> int:
     updated = Event.objects.filter(user=user, kind=kind, source=source, revoked_at__isnull=True).update(revoked_at=now)
     if not updated:
         return 0
-    award, rule = _tables(Award), _tables(Rule)
-    rows = _execute(
+    award, rule = upserts.tables(Award), upserts.tables(Rule)
+    rows = upserts.execute(
         f"UPDATE {award} SET revoked_at = %(now)s"
         f" WHERE user_id = %(user)s AND source = %(source)s AND revoked_at IS NULL"
         f" AND rule_id IN (SELECT id FROM {rule} WHERE kind = %(kind)s)"
         f" RETURNING points, week, course_key",
-        {"now": _prep(Award, "revoked_at", now), "user": user.pk, "source": source, "kind": kind})
+        {"now": upserts.prep(Award, "revoked_at", now), "user": user.pk, "source": source, "kind": kind})
     taken = 0
     boards: dict[str, int] = {}
     for points, week, course_key in rows:
-        week, course_key = _value(Award, "week", week), _value(Award, "course_key", course_key)
-        _add_to_period_totals(user, -points, week, course_key, boards)
+        week, course_key = upserts.value(Award, "week", week), upserts.value(Award, "course_key", course_key)
+        upserts.add_to_period_totals(user, -points, week, course_key, boards)
         taken += points
     if taken:
-        _note_total(user, _add_to_score(user, -taken), boards)
+        _note_total(user, upserts.add_to_score(user, -taken), boards)
     return taken
 
 
@@ -116,147 +106,6 @@ def _note_total(user, total: int, boards: dict[str, int]) -> None:
     for scope, ident in (("overall", None), ("center", user.home_center_id)):
         boards[leaderboards.board_id(scope, "all", ident, None)] = total
     leaderboards.points_changed(user.pk, boards)
-
-
-# --- the upserts ----------------------------------------------------------------------------------
-# Raw SQL because the ORM's bulk_create(update_conflicts=...) can neither add to a column nor say
-# WHERE nor return the row. Both PostgreSQL and SQLite (3.35+, for RETURNING) run the same text.
-
-
-def _tables(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _prep(model, name: str, value):
-    return model._meta.get_field(name).get_db_prep_value(value, connection)
-
-
-def _value(model, name: str, value):
-    """A value read back by raw SQL, turned into what the ORM would give (dates on SQLite are text)."""
-    field = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)
-    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-        value = converter(value, column, connection)
-    return value
-
-
-def _execute(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _upsert_event(user, kind: str, source: str, course_key, at: datetime) -> bool:
-    """Insert the event, or bring back a revoked one. False when it is there already (one statement).
-
-    The NOT EXISTS keeps a replay from trying the insert at all (no row lock, no sequence number);
-    ON CONFLICT settles the race of two first tries and the return of a revoked source."""
-    table = _tables(Event)
-    rows = _execute(
-        f"INSERT INTO {table} (user_id, kind, source, course_key, occurred_at, revoked_at)"
-        f" SELECT %(user)s, %(kind)s, %(source)s, %(course_key)s, %(at)s, NULL"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE user_id = %(user)s AND kind = %(kind)s"
-        f" AND source = %(source)s AND revoked_at IS NULL)"
-        f" ON CONFLICT (user_id, kind, source) DO UPDATE SET revoked_at = NULL"
-        f" WHERE {table}.revoked_at IS NOT NULL RETURNING id",
-        {"user": user.pk, "kind": kind, "source": source,
-         "course_key": _prep(Event, "course_key", course_key), "at": _prep(Event, "occurred_at", at)})
-    return bool(rows)
-
-
-def _upsert_award(user, rule: Rule, source: str, course_key, week: date, at: datetime) -> Award | None:
-    """The rule's award for this source: made now, or a revoked one brought back with its own points,
-    week and course (as they were when first given). None when it stands already."""
-    table = _tables(Award)
-    rows = _execute(
-        f"INSERT INTO {table} (user_id, rule_id, source, points, course_key, week, created_at, revoked_at)"
-        f" VALUES (%(user)s, %(rule)s, %(source)s, %(points)s, %(course_key)s, %(week)s, %(at)s, NULL)"
-        f" ON CONFLICT (user_id, rule_id, source) DO UPDATE SET revoked_at = NULL"
-        f" WHERE {table}.revoked_at IS NOT NULL RETURNING id, points, course_key, week, created_at",
-        {"user": user.pk, "rule": rule.pk, "source": source, "points": rule.points,
-         "course_key": _prep(Award, "course_key", course_key), "week": _prep(Award, "week", week),
-         "at": _prep(Award, "created_at", at)})
-    if not rows:
-        return None
-    pk, points, key, award_week, created_at = rows[0]
-    return Award(pk=pk, user=user, rule=rule, source=source, points=points,
-                 course_key=_value(Award, "course_key", key), week=_value(Award, "week", award_week),
-                 created_at=_value(Award, "created_at", created_at), revoked_at=None)
-
-
-def _add_to_score(user, points: int, streak_week: date | None = None) -> int:
-    """Add to (or, negative, take from) the person's total in one upsert; with `streak_week`, count
-    that week towards the weekly streak in the same statement. Returns the new total."""
-    table = _tables(Score)
-    params = {"user": user.pk, "points": points, "start": max(points, 0), "center": user.home_center_id}
-    if streak_week is None:
-        sql = (f"INSERT INTO {table} (user_id, points, center_id, streak_weeks, best_streak_weeks)"
-               f" VALUES (%(user)s, %(start)s, %(center)s, 0, 0)"
-               f" ON CONFLICT (user_id) DO UPDATE SET points = {table}.points + %(points)s,"
-               f" center_id = %(center)s RETURNING points")
-    else:
-        # Old values on the right-hand side: the last active week before this event.
-        last = f"{table}.last_active_week"
-        streak = (f"(CASE WHEN {last} IS NULL THEN 1 WHEN {last} >= %(week)s THEN {table}.streak_weeks"
-                  f" WHEN {last} >= %(since)s THEN {table}.streak_weeks + 1 ELSE 1 END)")
-        sql = (f"INSERT INTO {table} (user_id, points, center_id, last_active_week, streak_weeks,"
-               f" best_streak_weeks) VALUES (%(user)s, %(start)s, %(center)s, %(week)s, 1, 1)"
-               f" ON CONFLICT (user_id) DO UPDATE SET points = {table}.points + %(points)s,"
-               f" center_id = %(center)s,"
-               f" last_active_week = CASE WHEN {last} IS NULL OR {last} < %(week)s THEN %(week)s"
-               f" ELSE {last} END,"
-               f" streak_weeks = {streak},"
-               f" best_streak_weeks = CASE WHEN {streak} > {table}.best_streak_weeks THEN {streak}"
-               f" ELSE {table}.best_streak_weeks END"
-               f" RETURNING points")
-        params["week"] = _prep(Score, "last_active_week", streak_week)
-        # The streak goes on when the last active week is at most 1 + STREAK_FORGIVEN_WEEKS back.
-        params["since"] = _prep(Score, "last_active_week",
-                                streak_week - timedelta(weeks=1 + STREAK_FORGIVEN_WEEKS))
-    return _execute(sql, params)[0][0]
-
-
-def _add_to_period_totals(user, points: int, week: date, course_key, boards: dict[str, int]) -> None:
-    """This week's total and, for course events, the course's total and its week's share. Notes
-    the new totals in `boards` (leaderboard name → her points there) for the leaderboard cache."""
-    weekly = _tables(WeeklyScore)
-    [(week_total,)] = _execute(
-        f"INSERT INTO {weekly} (user_id, week, center_id, points) VALUES (%(user)s, %(week)s, %(center)s,"
-        f" %(start)s) ON CONFLICT (user_id, week) DO UPDATE SET points = {weekly}.points + %(points)s,"
-        f" center_id = %(center)s RETURNING points",
-        {"user": user.pk, "week": _prep(WeeklyScore, "week", week), "center": user.home_center_id,
-         "points": points, "start": max(points, 0)})
-    for scope, ident in (("overall", None), ("center", user.home_center_id)):
-        boards[leaderboards.board_id(scope, "week", ident, week)] = week_total
-    if not course_key:
-        return
-    table = _tables(CourseScore)
-    this_week = week == week_of(timezone.now())
-    if this_week:
-        # The row's week moves to this one; its week's points start afresh when it was another week.
-        update = (f"week = %(week)s, week_points = CASE WHEN {table}.week = %(week)s"
-                  f" THEN {table}.week_points + %(points)s ELSE %(start)s END")
-    else:  # an event dated in an earlier week (or an award given then): the total only
-        update = f"week = {table}.week"
-    [(course_total, row_week, week_points)] = _execute(
-        f"INSERT INTO {table} (user_id, course_key, week, points, week_points)"
-        f" VALUES (%(user)s, %(course_key)s, %(week)s, %(start)s, %(week_start)s)"
-        f" ON CONFLICT (user_id, course_key) DO UPDATE SET points = {table}.points + %(points)s, {update}"
-        f" RETURNING points, week, week_points",
-        {"user": user.pk, "course_key": _prep(CourseScore, "course_key", course_key),
-         "week": _prep(CourseScore, "week", week), "points": points, "start": max(points, 0),
-         "week_start": max(points, 0) if this_week else 0})
-    boards[leaderboards.board_id("course", "all", course_key, week)] = course_total
-    boards[leaderboards.board_id("course", "week", course_key, _value(CourseScore, "week", row_week))] = week_points
-
-
-def _get_or_create(model, defaults, **lookup):
-    """get_or_create that stays correct when two requests race for the same unique row."""
-    try:
-        with transaction.atomic():
-            return model.objects.get_or_create(defaults=defaults, **lookup)
-    except IntegrityError:
-        return model.objects.get(**lookup), False
 
 
 # --- rules and badge definitions, cached per process and dropped when staff edit them -------------
@@ -322,7 +171,7 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
     candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
     if not candidates:
         return
-    badge_award, event = _tables(BadgeAward), _tables(Event)
+    badge_award, event = upserts.tables(BadgeAward), upserts.tables(Event)
     parts = [f"SELECT 'owned', badge_id, 0, '' FROM {badge_award} WHERE user_id = %(user)s AND badge_id IN"
              f" ({', '.join(str(int(d.pk)) for d in candidates)})"]
     params = {"user": user.pk, "kind": kind, "completed": EventKind.COURSE_COMPLETED}
@@ -337,7 +186,7 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
         parts.append(f"SELECT 'course', 0, 0, source FROM {event} WHERE user_id = %(user)s AND kind = %(completed)s"
                      f" AND revoked_at IS NULL AND source IN ({names})")
     owned, count, completed = set(), 0, set()
-    for what, badge_id, number, source in _execute(" UNION ALL ".join(parts), params):
+    for what, badge_id, number, source in upserts.execute(" UNION ALL ".join(parts), params):
         if what == "owned":
             owned.add(badge_id)
         elif what == "count":
@@ -400,7 +249,7 @@ def hash_identity(identity: str, salt: str) -> str:
 def _give(user, definition: BadgeDefinition, evidence: str) -> BadgeAward | None:
     kind, identity = recipient_identity(user)
     salt = secrets.token_hex(16)
-    award, made = _get_or_create(
+    award, made = upserts.get_or_create(
         BadgeAward, user=user, badge=definition,
         defaults={"issued_at": timezone.now(), "salt": salt, "recipient_type": kind,
                   "recipient_hash": hash_identity(identity, salt), "evidence": evidence[:300],

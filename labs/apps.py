@@ -8,6 +8,7 @@ class LabsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # In ready(): these modules import models, importable only once the app registry is ready.
         from labs import rollup
 
         rollup.connect()

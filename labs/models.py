@@ -148,6 +148,7 @@ class Session(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.lead_id and self.starts_at:
+            # Here, not at the top: labs.services imports these models (a models module loads before anything that uses it).
             from labs.services import SessionError, check_lead
 
             try:
@@ -279,6 +280,7 @@ class CenterIndexPage(Page):
         verbose_name = _("center list")
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: labs.selectors imports these models (a models module loads before anything that uses it).
         from labs.selectors import center_pages
 
         context = super().get_context(request, *args, **kwargs)
@@ -299,6 +301,7 @@ class CenterPage(Page):
         verbose_name = _("center page")
 
     def get_context(self, request, *args, **kwargs):
+        # Here, not at the top: labs.selectors imports these models (a models module loads before anything that uses it).
         from labs.selectors import sessions_this_week
 
         context = super().get_context(request, *args, **kwargs)

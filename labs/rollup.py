@@ -203,12 +203,15 @@ def connect() -> None:
     signals.post_delete.connect(_user_deleted, sender=get_user_model(), dispatch_uid="rollup_user_deleted")
 
 
+_CURRENT_MODELS = (Attendance, SessionTally, LearnerDays)  # a data migration passes its historical ones
+
+
 # --- rebuild -------------------------------------------------------------------------------------
 
 def rebuild(*, Attendance=None, SessionTally=None, LearnerDays=None, batch: int = 5000) -> dict:
     """Recompute the whole rollup from attendance (the command, the data migration, after bulk loads)."""
     if Attendance is None:
-        from labs.models import Attendance, LearnerDays, SessionTally  # noqa: F811
+        Attendance, SessionTally, LearnerDays = _CURRENT_MODELS
     with transaction.atomic():
         SessionTally.objects.all().delete()
         LearnerDays.objects.all().delete()

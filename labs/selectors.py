@@ -1,5 +1,6 @@
 """Reads for neighborhood centers, sessions, attendance and the Innovation Unit dashboard."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -97,8 +98,6 @@ def roster(*, session: Session) -> dict:
 
 def marked_by_batch(*, session: Session, batch) -> int:
     """How many marks of one "mark all registered present" are still there (what its undo takes back)."""
-    from labs.services import mark_all_keys
-
     return Attendance.objects.filter(session=session, client_key__in=mark_all_keys(session, batch)).count()
 
 
@@ -292,3 +291,14 @@ def sessions_to_link(*, linked=(), days: int = 30):
 
 def is_block_by_block(session: Session) -> bool:
     return session.kind == SessionKind.BLOCK_BY_BLOCK
+
+
+def mark_all_key(batch: uuid.UUID, user_id: int) -> uuid.UUID:
+    """The device key of one mark made by "mark all registered present": derived from the batch, so
+    repeating the request marks nobody twice and its undo finds exactly the marks it made."""
+    return uuid.uuid5(batch, str(user_id))
+
+
+def mark_all_keys(session: Session, batch: uuid.UUID) -> list[uuid.UUID]:
+    people = Registration.objects.filter(session=session).values_list("user_id", flat=True)
+    return [mark_all_key(batch, user_id) for user_id in people]

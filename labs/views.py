@@ -1,4 +1,4 @@
-"""Session pages: list and detail, registration, running a session (roster, walk-ins, QR), reports,
+"""Session pages (one page group sharing its access helpers, ~430 lines): list and detail, registration, running a session (roster, walk-ins, QR), reports,
 and the Innovation Unit dashboard."""
 
 import io
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cms.models import AgeBand, Gender
 from cms.requestids import parse_id
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import person_named
@@ -335,8 +336,6 @@ def session_report(request, session_id: int):
 
 
 def _count_rows(counts: dict) -> dict:
-    from cms.models import AgeBand, Gender
-
     ages = dict(AgeBand.choices)
     genders = dict(Gender.choices)
     return {

@@ -11,4 +11,5 @@ class H5PConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # In ready(): these modules import models, importable only once the app registry is ready.
         from courses.h5p import signals  # noqa: F401

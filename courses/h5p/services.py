@@ -1,4 +1,5 @@
-"""Installing and removing H5P packages: files through Django's storage API, rows in one transaction.
+"""Installing and removing H5P packages (one module: an install, its undo and the library upgrades share
+the storage writer and the transaction, ~400 lines): files through Django's storage API, rows in one transaction.
 
 The admin queues packages (add_package) and a background task installs them (install_queued_package);
 install_package does it all at once, for the demo, commands and tests.
@@ -19,12 +20,17 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cms.models import AuditAction
+from cms.services import audit
+from courses import httpclient  # httpclient.download is looked up at call time (tests replace it)
 from courses.h5p.models import H5PLibrary, H5PLibraryUpgrade, H5PPackage
+from courses.h5p.tasks import install_package_task
 from courses.h5p.validation import (
     LibraryRef,
     PackageLibrary,
     PackageRejected,
     ValidatedPackage,
+    max_bytes,
     validate_package,
 )
 
@@ -206,15 +212,12 @@ def _install(*, source, validated: ValidatedPackage | None, package: H5PPackage)
 
 def _download(url: str) -> Path:
     """Download a `.h5p` (size-capped, content-type checked) into a temporary file the caller deletes."""
-    from courses.h5p.validation import max_bytes
-    from courses.httpclient import DownloadError, download
-
     try:
-        return download(
+        return httpclient.download(
             url, max_bytes=max_bytes(), allowed_content_types=H5P_CONTENT_TYPES,
             allowed_hosts=settings.H5P_IMPORT_ALLOWED_HOSTS,
         )
-    except DownloadError as error:
+    except httpclient.DownloadError as error:
         raise PackageRejected(error.message) from None
 
 
@@ -230,8 +233,6 @@ def import_package_from_url(*, url: str, uploaded_by=None, title: str = "") -> H
 def add_package(*, uploaded_by=None, title: str = "", upload=None, url: str = "") -> H5PPackage:
     """Queue a package the editor adds: `upload`, already checked by the form, is staged in storage
     (the task may run on another server), or `url` is downloaded by the task. Returns the pending row."""
-    from courses.h5p.tasks import install_package_task
-
     staged = default_storage.save(f"{INCOMING_ROOT}/{secrets.token_hex(16)}.h5p", upload) if upload else ""
     try:
         with transaction.atomic():
@@ -362,9 +363,6 @@ def upgrade_library(*, actor, upgrade_id: int) -> H5PLibrary:
 
     Raises PermissionDenied, H5PLibraryUpgrade.DoesNotExist, or UpgradeRefused (nothing changes).
     """
-    from cms.models import AuditAction
-    from cms.services import audit
-
     if not may_upgrade_libraries(actor):
         raise PermissionDenied
     with transaction.atomic():

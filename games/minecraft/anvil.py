@@ -1,4 +1,5 @@
-"""Minecraft Java world files: writing Anvil regions and level.dat (nbtlib + numpy), and reading
+"""Minecraft Java world files, one format kept whole (the writer and its guarded reader agree byte for
+byte, so they stay side by side: ~500 lines): writing Anvil regions and level.dat (nbtlib + numpy), and reading
 chunks back from untrusted region files with size and depth limits."""
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.jsonchecks import UntrustedJSONError, loads_bounded
+from labs.participation.selectors import calls
+from labs.selectors import sessions_run_by
 
 from .geo import MAX_GEOJSON_BYTES
 from .models import CoDesignSession, Site
@@ -97,9 +99,6 @@ class SessionForm(_Form):
                                     required=False)
 
     def __init__(self, *args, user=None, **kwargs):
-        from labs.participation.selectors import calls
-        from labs.selectors import sessions_run_by
-
         super().__init__(*args, **kwargs)
         self.calls = {c.pk: c for c in calls()}
         self.labs_sessions = {s.pk: s for s in sessions_run_by(user=user)} if user else {}

@@ -14,6 +14,7 @@ from wagtail.admin.panels import FieldPanel
 
 from cms.media import PrivateUploadTo
 
+from . import geo
 from . import palette as P
 from .geo import LOCAL, WGS84
 
@@ -68,8 +69,6 @@ class Site(models.Model):
         return format_html('<a href="{0}"><img src="{0}" alt="" style="max-height:80px"></a>', self.preview.url)
 
     def clean(self):
-        from . import geo
-
         try:
             plan = geo.parse(self.geojson, crs=self.crs)
         except ValidationError as exc:

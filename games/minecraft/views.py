@@ -14,6 +14,7 @@ from cms.media import serve
 from cms.requestids import parse_id
 from cms.selectors import person_named
 
+from . import live as live_session
 from . import selectors, services
 from .forms import CoordinatesForm, MemberForm, ProposalForm, SessionForm, UploadBuildForm
 from .models import TaskState
@@ -244,8 +245,6 @@ def proposal(request, session_id, team_id):
 @require_POST
 def live(request, session_id):
     """Live-session actions; a game server that does not answer becomes a message on the page."""
-    from . import live as live_session
-
     session = _managed(request, session_id)
     action = request.POST.get("action")
     try:

@@ -9,6 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .forms import SiteAdminForm
 from .models import BlockCategory, Site
+from .services import render_site_preview
 
 
 class SiteViewSet(SnippetViewSet):
@@ -44,8 +45,6 @@ register_snippet(BlockByBlockGroup)
 
 def _after_site_saved(request, instance):
     if isinstance(instance, Site):
-        from .services import render_site_preview
-
         if instance.created_by_id is None and request.user.is_authenticated:
             Site.objects.filter(pk=instance.pk).update(created_by=request.user)
         render_site_preview(site=instance)

@@ -1,11 +1,14 @@
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from .models import FACTORS, Idea, SafetyScore, Workshop
+from cms.roles import FACILITATOR, has_role, role_names
+from labs.participation import selectors as participation_selectors
+from labs.participation.selectors import can_enter_women_space
+from labs.selectors import centers_for, recent_sessions_run_by
+
+from .models import FACTORS, Dot, Idea, SafetyScore, Workshop
 
 
 def workshop_for(user, workshop_id) -> Workshop | None:
-    from .services import can_take_part
-
     workshop = Workshop.objects.select_related("session", "proposal").filter(pk=workshop_id).first()
     if workshop is None or not can_take_part(user, workshop):
         return None
@@ -28,15 +31,11 @@ def top_ideas(workshop, limit=10) -> list[Idea]:
 
 def dots_left(user, workshop) -> int:
     """How many dots this person may still place in the workshop (never below zero)."""
-    from .models import Dot
-
     used = Dot.objects.filter(user=user, idea__workshop=workshop).count()
     return max(workshop.dots_per_person - used, 0)
 
 
 def my_dotted_idea_ids(user, workshop) -> set[int]:
-    from .models import Dot
-
     return set(Dot.objects.filter(user=user, idea__workshop=workshop).values_list("idea_id", flat=True))
 
 
@@ -62,8 +61,6 @@ def chart_svg(workshop) -> str:
 def unsafe_places(user, *, below: float = 2.5, limit: int = 500) -> list[dict]:
     """Map layer: walk points that feel unsafe (average below the threshold), public workshops only
     unless the person may enter the women space."""
-    from labs.participation.selectors import can_enter_women_space
-
     qs = SafetyScore.objects.filter(latitude__isnull=False).select_related("workshop")
     if not can_enter_women_space(user):
         qs = qs.filter(workshop__space="public").exclude(workshop__session__audience="women")
@@ -78,25 +75,16 @@ def unsafe_places(user, *, below: float = 2.5, limit: int = 500) -> list[dict]:
 def can_start_workshops(user) -> bool:
     """Who starts Her City workshops (the workshops page, and links to it): facilitators, and
     people named as a session's facilitators."""
-    from cms.roles import FACILITATOR, has_role
-
     return user.is_authenticated and (has_role(user, FACILITATOR) or user.facilitated_sessions.exists())
 
 
 def hercity_sessions_for(user):
     """Her City sessions a facilitator may start a workshop in: their centers' or their own, not cancelled."""
-    from labs.selectors import recent_sessions_run_by
-
     return recent_sessions_run_by(user, kind="hercity")
 
 
 def workshops_run_by(user) -> list[Workshop]:
     """Workshops at this person's centers and sessions (or started by them), newest first."""
-    from django.db.models import Q
-
-    from cms.roles import FACILITATOR, has_role
-    from labs.selectors import centers_for
-
     if not user.is_authenticated:
         return []
     mine = Q(session__facilitators=user) | Q(created_by=user)
@@ -104,3 +92,41 @@ def workshops_run_by(user) -> list[Workshop]:
         mine |= Q(session__center__in=centers_for(user))
     return list(Workshop.objects.filter(mine).select_related("session__center", "proposal").distinct()
                 .order_by("-created_at")[:100])
+
+
+def can_start_workshop(user, session) -> bool:
+    """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
+    if not user.is_authenticated:
+        return False
+    if session.facilitators.filter(pk=user.pk).exists():
+        return True
+    return has_role(user, FACILITATOR) and centers_for(user).filter(pk=session.center_id).exists()
+
+
+def runs_workshop(user, workshop) -> bool:
+    """Named on the session, or a facilitator (the group itself: a superuser is not one) of its center.
+
+    Only these people advance or finish a workshop: a facilitator of another center, city staff and
+    superusers do not (they are not there).
+    """
+    if not user.is_authenticated:
+        return False
+    session = workshop.session
+    if session.facilitators.filter(pk=user.pk).exists():
+        return True
+    return FACILITATOR in role_names(user) and session.center.facilitators.filter(pk=user.pk).exists()
+
+
+def can_take_part(user, workshop) -> bool:
+    if not user.is_authenticated:
+        return False
+    if workshop.session.audience == "women" or workshop.space == "women":
+        # Members and designated moderators (not plain moderators), and the people running it.
+        return participation_selectors.can_enter_women_space(user) or runs_workshop(user, workshop)
+    return True
+
+
+def can_send_to_women_space(user) -> bool:
+    """The women-and-girls space is offered as a workshop's destination only to a starter who may post
+    there herself (a confirmed member or designated moderator): decided at the start, never at the end."""
+    return participation_selectors.can_enter_women_space(user)

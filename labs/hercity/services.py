@@ -9,57 +9,24 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from cms.coordinates import LATITUDE, LONGITUDE, parse_coordinate
-from cms.roles import FACILITATOR, has_role, role_names
 from labs.participation import selectors as participation_selectors
 from labs.participation import services as participation
 from labs.participation.services import ParticipationError
 from labs.participation.signals import hercity_step_contributed
-from labs.selectors import centers_for
 
 from .models import FACTOR_KEYS, ActionItem, Dot, Idea, SafetyScore, Step, Workshop
-from .selectors import factor_averages, top_ideas
+from .selectors import (  # noqa: F401  (who may do what is a read; services.<name> still works)
+    can_send_to_women_space,
+    can_start_workshop,
+    can_take_part,
+    factor_averages,
+    runs_workshop,
+    top_ideas,
+)
 
 
 class WorkshopError(ParticipationError):
     pass
-
-
-def can_start_workshop(user, session) -> bool:
-    """A facilitator of the session's center, or one named on the session; nobody from elsewhere."""
-    if not user.is_authenticated:
-        return False
-    if session.facilitators.filter(pk=user.pk).exists():
-        return True
-    return has_role(user, FACILITATOR) and centers_for(user).filter(pk=session.center_id).exists()
-
-
-def runs_workshop(user, workshop) -> bool:
-    """Named on the session, or a facilitator (the group itself: a superuser is not one) of its center.
-
-    Only these people advance or finish a workshop: a facilitator of another center, city staff and
-    superusers do not (they are not there).
-    """
-    if not user.is_authenticated:
-        return False
-    session = workshop.session
-    if session.facilitators.filter(pk=user.pk).exists():
-        return True
-    return FACILITATOR in role_names(user) and session.center.facilitators.filter(pk=user.pk).exists()
-
-
-def can_take_part(user, workshop) -> bool:
-    if not user.is_authenticated:
-        return False
-    if workshop.session.audience == "women" or workshop.space == "women":
-        # Members and designated moderators (not plain moderators), and the people running it.
-        return participation_selectors.can_enter_women_space(user) or runs_workshop(user, workshop)
-    return True
-
-
-def can_send_to_women_space(user) -> bool:
-    """The women-and-girls space is offered as a workshop's destination only to a starter who may post
-    there herself (a confirmed member or designated moderator): decided at the start, never at the end."""
-    return participation_selectors.can_enter_women_space(user)
 
 
 def _women_space_poster(workshop, finisher):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.media import PrivateUploadTo
+
 
 class Category(models.TextChoices):
     WASTE = "waste", _("Waste")
@@ -186,8 +188,6 @@ class Proposal(models.Model):
 
 def _upload_to(instance, filename):
     """`private/participation/<random>`: served only by participation:file, after the proposal's check."""
-    from cms.media import PrivateUploadTo
-
     return PrivateUploadTo("participation")(instance, filename)
 
 

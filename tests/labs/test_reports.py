@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from labs import services, signals
+from labs import reports, services, signals
 from labs.models import ReportPhoto, SessionReport
 from tests.factories import UserFactory
 from tests.labs.conftest import make_session
@@ -64,7 +64,7 @@ def test_an_upload_that_is_not_an_image_is_refused_and_nothing_saved(ambassador_
 def test_a_refused_photo_is_shown_at_the_photos_field_whatever_its_words(ambassador_client, running_session,
                                                                         media, monkeypatch):
     # "too big" names no image nor photo: the service says which field it is about, not the words.
-    monkeypatch.setattr(services, "PHOTO_MAX_BYTES", 10)
+    monkeypatch.setattr(reports, "PHOTO_MAX_BYTES", 10)  # where clean_photo reads it
     response = ambassador_client.post(reverse("session_report", args=[running_session.pk]),
                                       {"notes": "Hello", "photos": [jpeg_with_gps((40, 30))]})
     form = response.context["form"]
