@@ -8,6 +8,7 @@ from django.db import transaction
 from wagtail.models import Locale
 
 from courses.h5p.demo import DEMO_COURSE_SLUG, _repair_child_count
+from courses.models import CoursePage, LessonPage
 from courses.scorm.models import ScormPackage
 from courses.scorm.packaging import DEMO, demo_package
 from courses.scorm.services import install_package
@@ -59,7 +60,6 @@ def _body(spec: dict, language: str, package: ScormPackage) -> str:
 @transaction.atomic
 def seed_scorm_demo() -> None:
     """Adds the optional SCORM lessons to the Safe online course (once), in English and Khmer."""
-    from courses.models import CoursePage, LessonPage
 
     course = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG, locale__language_code="en").first()
     if course is None:

@@ -1,11 +1,12 @@
 """Personal data in SCORM: each learner's attempts and the runtime data of every SCO in them."""
 
 from cms.privacy import register_collector, register_eraser
+from courses.scorm.models import Attempt
+from courses.scorm.services import erase_attempts_of
 
 
 @register_collector("scorm", covers=["scorm.Attempt.user"])
 def collect_scorm(user) -> list[dict]:
-    from courses.scorm.models import Attempt
 
     attempts = []
     for attempt in Attempt.objects.filter(user=user).select_related("package").prefetch_related("scos").order_by("pk"):
@@ -26,6 +27,5 @@ def collect_scorm(user) -> list[dict]:
 
 @register_eraser("scorm")
 def erase_scorm(user, *, on_commit) -> None:
-    from courses.scorm.services import erase_attempts_of
 
     erase_attempts_of(user=user)

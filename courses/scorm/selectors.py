@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.core.files.storage import default_storage
 
+from courses.models import LessonPage
 from courses.scorm.models import Attempt, ScoData, ScormPackage
 
 
@@ -31,7 +32,6 @@ def activity_in(*, lesson, block_id: str) -> Activity | None:
 
 def activity_for_player(*, lesson_key: UUID, block_id: str, language: str) -> Activity | None:
     """The SCORM block of a live lesson, from its translation in `language` first."""
-    from courses.models import LessonPage
 
     lessons = list(LessonPage.objects.live().filter(translation_key=lesson_key).select_related("locale"))
     lessons.sort(key=lambda lesson: lesson.locale.language_code != language)

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from courses.h5p.services import PackageWriter, delete_file, delete_folder
 from courses.scorm.models import Attempt, Commit, ScoData, ScormPackage
 from courses.scorm.validation import PackageRejected, ValidatedScorm, validate_package
+from courses.xapi import services as xapi_services
+from courses.xapi.identity import activity_iri, agent_for
 
 logger = logging.getLogger(__name__)
 
@@ -363,8 +365,6 @@ def _roll_up(attempt: Attempt) -> None:
 def _record_statements(*, attempt: Attempt, commit_uuid: uuid.UUID) -> None:
     """xAPI statements about the lesson block, each with an id derived from what it says, so a status
     reached again (or a retried commit) stores nothing new. Lesson completion follows (courses.xapi)."""
-    from courses.xapi import services as xapi_services
-    from courses.xapi.identity import activity_iri, agent_for
 
     iri = activity_iri(lesson_key=attempt.lesson_key, block_id=attempt.block_id, kind="scorm")
     verbs = []

@@ -9,12 +9,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
+from courses.groups import LearnerGroup
+from courses.selectors import course_cards
 from labs.classes.models import Class, LoginCard, Membership
+from labs.selectors import centers_for, upcoming_sessions
+from labs.services import can_run_session
 
 
 def classes_for(viewer):
     """Classes of the centers where this person works (every center for Innovation Unit staff)."""
-    from labs.selectors import centers_for
 
     if not has_role(viewer, FACILITATOR, INNOVATION_UNIT):
         return Class.objects.none()
@@ -63,7 +66,6 @@ def members(*, klass: Class) -> list[MemberRow]:
 
 def course_choices() -> list:
     """Every live course in the active language (a page per course), for giving one to a class."""
-    from courses.selectors import course_cards
 
     return [card.page for card in course_cards(user=AnonymousUser())]
 
@@ -83,8 +85,6 @@ def course_for_class(*, klass: Class, course_id) -> object | None:
 
 def upcoming_sessions_for(*, viewer, klass: Class):
     """Sessions of the class's center that have not ended and that this person may run."""
-    from labs.selectors import upcoming_sessions
-    from labs.services import can_run_session
 
     return [s for s in upcoming_sessions(user=viewer, center_id=klass.center_id, limit=30)
             if can_run_session(user=viewer, session=s)]
@@ -119,7 +119,6 @@ def classes_of_sessions(*, session_ids) -> list[Class]:
 
 def learner_groups(*, viewer, center) -> list:
     """The classes of a center as groups for courses' progress report (registered in apps.py)."""
-    from courses.groups import LearnerGroup
 
     groups = []
     for klass in classes_for(viewer).filter(center=center).order_by("name", "pk"):

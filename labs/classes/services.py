@@ -18,10 +18,15 @@ from django.utils.translation import gettext as _
 
 from cms.models import AuditAction
 from cms.phones import normalize_phone
-from cms.roles import LEARNER
+from cms.roles import FACILITATOR, INNOVATION_UNIT, LEARNER, has_role
+from cms.selectors import learners_for, plain_learners
 from cms.services import audit
+from courses.selectors import course_cards
+from courses.services import enrol
 from labs.classes.models import Class, ClassCourse, ClassSession, LoginCard, Membership, SignInKind
-from labs.classes.rosters import RosterRow, check_row
+from labs.classes.rosters import RosterRow, _mark_duplicates_in_file, check_row
+from labs.selectors import centers_for
+from labs.services import register_people
 
 # Audit actions (cms.AuditAction: the audit log shows them in the reader's language).
 AUDIT_CLASS_CREATE = AuditAction.CLASS_CREATE
@@ -51,8 +56,6 @@ class CardRefused(Exception):
 
 
 def _require_center(*, by, center) -> None:
-    from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
-    from labs.selectors import centers_for
 
     if not has_role(by, FACILITATOR, INNOVATION_UNIT) or not centers_for(by).filter(pk=center.pk).exists():
         raise PermissionDenied("not a center this person works at")
@@ -114,7 +117,6 @@ def _new_username(nickname: str) -> str:
 
 def center_nicknames(*, center) -> dict[str, object]:
     """Nicknames (case-folded) of the learners whose home is this center, to their accounts."""
-    from cms.selectors import plain_learners
 
     found = {}
     for user in plain_learners().filter(home_center=center).only("pk", "nickname", "username"):
@@ -149,7 +151,6 @@ def _create_learner(*, center, row: RosterRow):
 
 
 def _join(*, klass: Class, learner, guardian_phone: str = "") -> Membership:
-    from courses.services import enrol
 
     membership, _created = Membership.objects.get_or_create(
         klass=klass, learner=learner, defaults={"guardian_phone": guardian_phone})
@@ -162,7 +163,6 @@ def _join(*, klass: Class, learner, guardian_phone: str = "") -> Membership:
 def _class_course_pages(klass: Class) -> list:
     from django.contrib.auth.models import AnonymousUser
 
-    from courses.selectors import course_cards
 
     keys = set(klass.courses.values_list("course_key", flat=True))
     if not keys:
@@ -186,7 +186,6 @@ def import_learners(*, by, klass: Class, rows: list[RosterRow], only_good: bool 
     """
     klass = _locked_class(by=by, klass=klass)
     fresh = [check_row(RosterRow(**{**row.as_dict(), "problems": []})) for row in rows]
-    from labs.classes.rosters import _mark_duplicates_in_file
 
     _mark_duplicates_in_file(fresh)
     check_against_center(klass=klass, rows=fresh)
@@ -222,7 +221,6 @@ def add_new_learner(*, by, klass: Class, nickname: str, age_band: str, display_n
 @transaction.atomic
 def add_existing_learner(*, by, klass: Class, learner, guardian_phone: str = "") -> Membership:
     """A learner who already has an account: only plain learners of the class's center (cms.can_help)."""
-    from cms.selectors import learners_for
 
     klass = _locked_class(by=by, klass=klass)
     if not learners_for(viewer=by, center_id=klass.center_id).filter(pk=learner.pk).exists():
@@ -270,7 +268,6 @@ def set_picture_hint(*, by, learner, hint: str, center=None, klass: Class | None
 @transaction.atomic
 def assign_course(*, by, klass: Class, course) -> int:
     """Give the class a course: every member is enrolled through courses' own service. Returns how many."""
-    from courses.services import enrol
 
     klass = _locked_class(by=by, klass=klass)
     try:
@@ -297,7 +294,6 @@ def remove_course(*, by, klass: Class, course_key) -> None:
 
 def register_class(*, by, klass: Class, session) -> tuple[list, list[tuple[object, str]]]:
     """Put the class's learners on a session's roster (labs' own registration rules apply)."""
-    from labs.services import register_people
 
     _require_center(by=by, center=klass.center)
     if session.center_id != klass.center_id:
@@ -339,7 +335,6 @@ def issue_cards(*, by, klass: Class, membership_ids: list[int] | None = None,
     reset, only for plain learners of the class's center that `by` may help (cms.selectors.
     learners_for). A member who has since gained a role, or moved to another center, gets none.
     """
-    from cms.selectors import learners_for
 
     now = now or timezone.now()
     klass = _locked_class(by=by, klass=klass)
@@ -378,7 +373,6 @@ def card_for_code(code: str, *, now: datetime | None = None) -> LoginCard:
                             "facilitator."))
     if card.expires_at <= now or not card.learner.is_active:
         raise CardRefused(_("This login card has expired. Ask your facilitator for a new card."))
-    from cms.selectors import plain_learners
 
     if not plain_learners().filter(pk=card.learner_id).exists():
         # She was given a role since: a card printed for a learner never opens a staff account.

@@ -32,6 +32,8 @@ from labs.classes.forms import (
 )
 from labs.classes.models import SignInKind
 from labs.classes.rosters import RosterRefused, RosterRow, read_roster
+from labs.selectors import centers_for
+from labs.services import SessionError
 
 _IMPORT_KEY = "classes-import-{}"
 
@@ -50,7 +52,6 @@ def _class(request, class_id):
 
 
 def _centers(user):
-    from labs.selectors import centers_for
 
     return list(centers_for(user))
 
@@ -234,7 +235,6 @@ def class_progress(request, class_id: int, course_id: int):
 @login_required
 @require_POST
 def register_session(request, class_id: int):
-    from labs.services import SessionError
 
     klass = _class(request, class_id)
     sessions = selectors.upcoming_sessions_for(viewer=request.user, klass=klass)

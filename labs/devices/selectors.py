@@ -11,6 +11,13 @@ from django.utils import timezone
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import plain_learners
+from labs.classes.selectors import (
+    classes_of_sessions,
+    learner_ids_of_classes_at,
+    members,
+    sign_in_kind_for,
+)
+from labs.models import Attendance, Registration, RegistrationStatus, Session
 from labs.selectors import centers_for
 
 from .models import CenterDevice, PictureKind, PicturePassword
@@ -70,7 +77,6 @@ def device_of(*, viewer, center, device_id: int) -> CenterDevice | None:
 def sessions_now(center, *, now=None) -> list:
     """The sessions at this center happening now (from a little before they start until they end), the
     one that started last first: several rooms may hold one at the same time."""
-    from labs.models import Session
 
     now = now or timezone.now()
     return list(Session.objects.filter(center=center, cancelled_at__isnull=True,
@@ -119,7 +125,6 @@ def roster(*, device: CenterDevice, query: str = "", everyone: bool = False, pag
     marked present, and every member of a class whose roster was given to one of them (labs.classes),
     including who joined the class since. "Show everyone" lists the whole center.
     """
-    from labs.classes.selectors import classes_of_sessions, learner_ids_of_classes_at
 
     learners = roster_learners(device.center)
     sessions = sessions_now(device.center, now=now)
@@ -129,7 +134,6 @@ def roster(*, device: CenterDevice, query: str = "", everyone: bool = False, pag
         session_ids = [s.pk for s in sessions]
         classes = classes_of_sessions(session_ids=session_ids)
     if filtered:
-        from labs.models import Attendance, Registration, RegistrationStatus
 
         came = Attendance.objects.filter(session_id__in=session_ids, user__isnull=False).values("user_id")
         booked = Registration.objects.filter(session_id__in=session_ids,
@@ -159,7 +163,6 @@ def picture_password_of(user) -> PicturePassword | None:
 def default_kind(*, learner, center) -> str:
     """What the facilitator's picture-password form offers first: the kind of her class at this center
     (labs.classes: the facilitator chooses per class), else pictures."""
-    from labs.classes.selectors import sign_in_kind_for
 
     kind = sign_in_kind_for(learner=learner, center=center)
     return kind if kind in PictureKind.values else PictureKind.PICTURES
@@ -167,7 +170,6 @@ def default_kind(*, learner, center) -> str:
 
 def class_pictures(*, klass) -> list[dict]:
     """The learners of a class with the state of their picture password (for the class's pictures page)."""
-    from labs.classes.selectors import members
 
     rows = members(klass=klass)
     credentials = {c.user_id: c for c in PicturePassword.objects.filter(
@@ -179,7 +181,6 @@ def class_pictures(*, klass) -> list[dict]:
 def may_choose_own(request) -> bool:
     """A learner may choose her own pictures or PIN only where she may choose a password without the old
     one: right after a login card (or a staff reset), never in a session begun with pictures."""
-    from cms.selectors import plain_learners
 
     user = request.user
     return (user.is_authenticated and user.must_change_password and not request.session.get("devices.pictures")

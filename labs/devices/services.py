@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms import services as cms_services
 from cms.models import AuditAction
+from cms.selectors import can_help, plain_learners
+from labs.classes.services import set_picture_hint
 
 from .models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, CenterDevice, PictureKind, PicturePassword
 from .pictures import PICTURES, SEQUENCE_LENGTH
@@ -116,7 +118,6 @@ def _helped(actor, learner):
     """The learner locked for this transaction, once `actor` may help her (cms rules: plain learner of her centers)."""
     from django.contrib.auth import get_user_model
 
-    from cms.selectors import can_help
 
     locked = get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
     if locked is None or actor is None or not can_help(actor=actor, learner=locked):
@@ -170,7 +171,6 @@ def set_picture_password(*, actor, learner, kind: str, value, hint: str | None =
         existing.save()
         action = AuditAction.PICTURE_PASSWORD_RESET
     if hint is not None and center is not None:
-        from labs.classes.services import set_picture_hint
 
         set_picture_hint(by=actor, learner=learner, hint=hint, center=center)
     cms_services.audit(actor=actor, action=action, target=learner, kind=kind)
@@ -183,7 +183,6 @@ def choose_own_picture_password(*, learner, kind: str, value) -> PicturePassword
     PIN class chooses her own; she is then no longer sent to choose a password. Audited as hers."""
     from django.contrib.auth import get_user_model
 
-    from cms.selectors import plain_learners
 
     learner = get_user_model().objects.select_for_update().filter(pk=learner.pk).first()
     if learner is None or not plain_learners().filter(pk=learner.pk).exists():

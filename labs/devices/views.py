@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import learners_for
+from labs.classes.selectors import class_for, sign_in_kind_for
 from labs.selectors import centers_for
 
 from . import selectors, services
@@ -105,7 +106,6 @@ def learner_picture_password(request, center_id: int, learner_id: int):
 
 def _back_to_class(request, center):
     """The class page this form was opened from (?class=), if the viewer may see it and it is at `center`."""
-    from labs.classes.selectors import class_for
 
     klass = class_for(viewer=request.user, class_id=request.GET.get("class"))
     return klass if klass is not None and klass.center_id == center.pk else None
@@ -114,7 +114,6 @@ def _back_to_class(request, center):
 @login_required
 def class_pictures(request, class_id: int):
     """The picture passwords of one class: who has one, who is locked; each links to her form."""
-    from labs.classes.selectors import class_for
 
     _require_center_staff(request.user)
     klass = class_for(viewer=request.user, class_id=class_id)
@@ -154,7 +153,6 @@ def choose_own(request):
     on the sign-in page) or her PIN; then she goes on learning. A password stays optional."""
     if not selectors.may_choose_own(request):
         raise Http404(_("There is nothing to choose here."))
-    from labs.classes.selectors import sign_in_kind_for
 
     user = request.user
     kind = sign_in_kind_for(learner=user, center=user.home_center)

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cms.models import AuditAction, AuditEntry
@@ -160,7 +161,8 @@ def test_after_her_card_a_learner_of_a_picture_class_chooses_her_pictures(client
     client.post(choose, {"picks": "", "pick": "boat"})
     client.post(choose, {"picks": "boat", "pick": "boat"})
     page = client.post(choose, {"picks": "boat,boat", "pick": "star"})
-    assert "Save my pictures" in page.content.decode()
+    with override(member.preferred_language):  # her page is in her language
+        assert str(_("Save my pictures")) in page.content.decode()
     done = client.post(choose, {"picks": "boat,boat,star", "save": "1"})
     assert done.status_code == 302
     member.refresh_from_db()
