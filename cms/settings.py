@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "courses",
     "courses.h5p.apps.H5PConfig",
     "courses.xapi",
+    "courses.cmi5",
     "labs",
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",

@@ -132,6 +132,21 @@ class H5PActivityBlock(blocks.StructBlock):
         template = "courses/blocks/h5p.html"
 
 
+class Cmi5CourseBlock(blocks.StructBlock):
+    """A cmi5 course: its AUs launched per the cmi5 specification in a sandboxed frame; the block is
+    done when every AU is satisfied by its moveOn (courses/cmi5)."""
+
+    course = SnippetChooserBlock("cmi5.Cmi5Course", label=_("cmi5 course"))
+    title = blocks.CharBlock(
+        label=_("title"), max_length=150, help_text=_("Said by screen readers and shown above the course."),
+    )
+
+    class Meta:
+        icon = "doc-full-inverse"
+        label = _("cmi5 course")
+        template = "courses/blocks/cmi5.html"
+
+
 class LessonStreamBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(label=_("Text"), features=TEXT_FEATURES, template="courses/blocks/text.html")
     image = ImageBlock()
@@ -139,3 +154,4 @@ class LessonStreamBlock(blocks.StreamBlock):
     callout = CalloutBlock()
     quiz = QuizBlock()
     h5p = H5PActivityBlock()
+    cmi5 = Cmi5CourseBlock()

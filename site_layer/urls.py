@@ -32,6 +32,7 @@ urlpatterns = [
     path("openbadges/", include((openbadges_urls.api_urlpatterns, "openbadges_api"))),
     path("xapi/", include(xapi_urls)),
     path("h5p/", include("courses.h5p.urls")),
+    path("cmi5/", include("courses.cmi5.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -60,6 +60,9 @@ class Requester:
 
     user: object | None = None
     client: LRSClient | None = None
+    # A launched content session (cmi5 AU) acting for `user` with a narrow credential: it checks
+    # every statement and document before the store takes it (see courses.xapi.auth.register_scheme).
+    launch: object | None = None
 
     @property
     def rate_key(self) -> str:
@@ -139,6 +142,8 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
         statement["id"] = statement_id
     declared = _check_attachments(statements, attachments)
     _check_writer(requester, statements)
+    if requester.launch is not None:
+        requester.launch.check_statements(statements, now=now)
 
     authority = authority_for(requester)
     stamp = _now_iso(now)
@@ -192,6 +197,8 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             parsed = parse_activity_iri(activity_id)
             if parsed is not None:
                 progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+        if requester.launch is not None:
+            requester.launch.stored(statements, now=now)
         if forward:
             transaction.on_commit(_enqueue_forwarding)
     return [row.id for row in rows]
