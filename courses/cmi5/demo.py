@@ -100,3 +100,67 @@ def build(*, xml: str, language: str = "en", extra_files: dict | None = None, wi
 
 def demo_package(language: str, **options) -> bytes:
     return build(xml=course_xml(title=DEMO[language]["title"], language=language, **options), language=language)
+
+
+# ---- seed_demo: an optional lesson of "Safe online" that plays the course ----------------------
+
+DEMO_COURSE_SLUG = "safe-online"
+DEMO_LESSON_SLUG = "try-it-safe-messages"
+# Fixed, so the registration and statements stay the same across re-seeding and translations.
+DEMO_BLOCK_ID = "7c5e2a9f-8d3b-4f1a-a6c2-3e8d1f5b0004"
+LESSON = {
+    "en": {"title": "Try it: safe messages",
+           "intro": "<p>Messages from people you do not know can hide tricks. Answer the three questions below: "
+                    "your answers are kept, so you can stop and continue later on any computer of the center.</p>"},
+    "km": {"title": "សាកល្បង៖ សារដែលមានសុវត្ថិភាព",
+           "intro": "<p>សារពីមនុស្សដែលអ្នកមិនស្គាល់ អាចលាក់ល្បិចបោកប្រាស់។ សូមឆ្លើយសំណួរទាំងបីខាងក្រោម៖ "
+                    "ចម្លើយរបស់អ្នកត្រូវបានរក្សាទុក ដូច្នេះអ្នកអាចឈប់ ហើយបន្តនៅពេលក្រោយ លើកុំព្យូទ័រណាមួយនៃមជ្ឈមណ្ឌល។</p>"},
+}
+
+
+def demo_courses() -> dict:
+    from courses.cmi5.models import Cmi5Course
+    from courses.cmi5.services import install_package
+
+    found = {}
+    for language, spec in DEMO.items():
+        course = Cmi5Course.objects.filter(title=spec["title"], course_id=COURSE_ID, status=Cmi5Course.Status.READY).first()
+        found[language] = course or install_package(source=io.BytesIO(demo_package(language)))
+    return found
+
+
+def _body(language: str, course) -> str:
+    return json.dumps([
+        {"type": "text", "value": LESSON[language]["intro"]},
+        {"type": "cmi5", "id": DEMO_BLOCK_ID, "value": {"course": course.pk, "title": DEMO[language]["title"]}},
+    ])
+
+
+def seed_cmi5_demo() -> None:
+    """Adds the optional "Try it: safe messages" lesson with the demo cmi5 course (once), in English and Khmer."""
+    from django.db import transaction
+    from wagtail.models import Locale
+
+    from courses.h5p.demo import _repair_child_count
+    from courses.models import CoursePage, LessonPage
+
+    with transaction.atomic():
+        parent = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG, locale__language_code="en").first()
+        if parent is None:
+            return
+        courses = demo_courses()
+        lesson = LessonPage.objects.child_of(parent).filter(slug=DEMO_LESSON_SLUG).first()
+        if lesson is None:
+            lesson = LessonPage(slug=DEMO_LESSON_SLUG, title=LESSON["en"]["title"], estimated_minutes=3,
+                                required=False, body=_body("en", courses["en"]))
+            _repair_child_count(parent)
+            parent.add_child(instance=lesson)
+            lesson.save_revision().publish()
+        km = Locale.objects.filter(language_code="km").first()
+        parent_km = parent.get_translation_or_none(km) if km else None
+        if parent_km is not None and lesson.get_translation_or_none(km) is None:
+            _repair_child_count(parent_km)
+            translated = lesson.copy_for_translation(km)
+            translated.title = LESSON["km"]["title"]
+            translated.body = _body("km", courses["km"])
+            translated.save_revision().publish()
