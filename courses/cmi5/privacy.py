@@ -4,9 +4,9 @@ AU reached. (What the AU saved is in the xAPI State resource: courses.xapi.priva
 from cms.privacy import register_collector, register_eraser
 
 
-@register_collector("cmi5", covers=["cmi5.Registration.user"])
-def collect_cmi5(user) -> list[dict]:
-    from courses.cmi5.models import Registration
+@register_collector("cmi5", covers=["cmi5.Registration.user", "cmi5.Cmi5Course.uploaded_by"])
+def collect_cmi5(user) -> dict:
+    from courses.cmi5.models import Cmi5Course, Registration
 
     found = []
     for registration in (Registration.objects.filter(user=user).select_related("course")
@@ -22,7 +22,8 @@ def collect_cmi5(user) -> list[dict]:
                           "launched_at": session.launched_at, "terminated_at": session.terminated_at,
                           "abandoned_at": session.abandoned_at} for session in registration.sessions.all()],
         })
-    return found
+    uploaded = list(Cmi5Course.objects.filter(uploaded_by=user).order_by("pk").values("title", "uploaded_at"))
+    return {"registrations": found, "courses_uploaded": uploaded}
 
 
 @register_eraser("cmi5")

@@ -57,12 +57,12 @@ def launch(request, lesson_key: UUID, block_id: str, au_index: int):
     path, _sep, own_query = au["url"].partition("?")
     parameters = urlencode({
         "endpoint": request.build_absolute_uri("/xapi/"),
-        "fetch": request.build_absolute_uri(reverse("cmi5_fetch", kwargs={"session_id": started.session.session_id})),
+        "fetch": request.build_absolute_uri(reverse("cmi5_fetch", kwargs={"launch_id": started.session.session_id})),
         "actor": json.dumps(agent_for(request.user), separators=(",", ":")),
         "registration": str(started.registration.registration),
         "activityId": started.activity_id,
     })
-    file_url = reverse("cmi5_file", kwargs={"course_id": course.pk, "path": path})
+    file_url = reverse("cmi5_file", kwargs={"cmi5_course_id": course.pk, "path": path})
     return JsonResponse({"url": f"{file_url}?{own_query + '&' if own_query else ''}{parameters}"})
 
 
@@ -75,12 +75,12 @@ def _cors(response):
 @never_cache
 @_json
 @require_http_methods(["POST", "OPTIONS"])
-def fetch(request, session_id: UUID):
+def fetch(request, launch_id: UUID):
     """cmi5 section 8.2.3: {"auth-token": ...} once; later requests get error-code 1 (in use) or 2."""
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))
     try:
-        token = services.fetch_token(session_id=session_id)
+        token = services.fetch_token(session_id=launch_id)
     except services.TokenRefused as refused:
         return _cors(JsonResponse({"error-code": refused.code, "error-text": refused.message}))
     return _cors(JsonResponse({"auth-token": token}))
@@ -96,9 +96,9 @@ def returned(request):
 
 
 @require_GET
-def course_file(request, course_id: int, path: str):
+def course_file(request, cmi5_course_id: int, path: str):
     _refuse_to_run_in_our_pages(request)
-    name = selectors.course_file(course_id=course_id, path=path)
+    name = selectors.course_file(course_id=cmi5_course_id, path=path)
     if name is None:
         raise Http404(_("This file is not part of the course."))
     content_type, _encoding = mimetypes.guess_type(name)

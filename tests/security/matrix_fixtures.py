@@ -286,6 +286,10 @@ def build_world() -> World:
         "package": package.pk, "title": "Strong passwords", "completion": "completed", "pass_mark": 60}}])
     lesson.save_revision().publish()
     library = H5PLibrary.objects.order_by("pk").first()
+    from courses.cmi5.demo import demo_package as cmi5_package
+    from courses.cmi5.services import install_package as install_cmi5
+
+    cmi5_course = install_cmi5(source=io.BytesIO(cmi5_package("en")))
 
     # A password-protected page, for Wagtail's password form (the second lesson, not the walked one).
     restriction = PageViewRestriction.objects.create(page=site["lessons"][1], restriction_type="password",
@@ -309,6 +313,7 @@ def build_world() -> World:
         "folder": f"{library.machine_name}-{library.major_version}.{library.minor_version}" if library else "x-1.0",
         "page_view_restriction_id": restriction.pk, "page_id": site["lessons"][1].pk,
         "file_id": proposal.files.get().pk, "device_id": device.pk,
+        "cmi5_course_id": cmi5_course.pk, "au_index": 0, "launch_id": "9e7a0000-0000-4000-8000-00000000c5c5",
     }
     from cms import models as cms_models
 
@@ -331,6 +336,7 @@ def build_world() -> World:
 PATHS = {  # the `path` converter: a file that exists
     "h5p_file_content": "h5p.json",
     "h5p_file_library": "library.json",
+    "cmi5_file": "cmi5.xml",
 }
 
 
