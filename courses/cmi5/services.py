@@ -350,9 +350,12 @@ def _scaled(statement: dict):
 class AuGrant:
     """What an AU session may do in the LRS, and the cmi5 rules its statements must keep."""
 
+    read_only_documents = frozenset({LAUNCH_DATA})
+
     def __init__(self, session: AuSession):
         self.session = session
         self.registration = session.registration
+        self.registration_id = session.registration.registration
         self.au = self.registration.course.aus[session.au_index]
         self.activity_id = identity.au_iri(self.registration.lesson_key, self.registration.block_id,
                                            session.au_index)

@@ -506,6 +506,7 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
 
     now = now or timezone.now()
     documents.check_access(requester, where, write=True)
+    _check_launch_write(requester, document_id)
     # A learner's own session keeps documents as small as H5P's saved answers.
     limit = MAX_DOCUMENT_BYTES if requester.client is not None else MAX_STATE_BYTES
     if len(document.encode("utf-8")) > limit:
@@ -541,6 +542,12 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
     existing.updated_at = now
     existing.save()
     return existing
+
+
+def _check_launch_write(requester: Requester, document_id: str | None) -> None:
+    """Launched content may not change what its launcher wrote for it (cmi5's LMS.LaunchData)."""
+    if requester.launch is not None and (document_id is None or document_id in requester.launch.read_only_documents):
+        raise NotAllowed(_("This document is written by Sangkat: the activity may only read it."))
 
 
 def _new_document(requester: Requester, where, document_id: str):
@@ -581,6 +588,7 @@ def delete_documents(*, requester: Requester, where, document_id: str | None,
     from courses.xapi import documents
 
     documents.check_access(requester, where, write=True)
+    _check_launch_write(requester, document_id)
     found = documents.rows(where)
     if document_id is not None:
         found = found.filter(**{where.id_field: document_id})

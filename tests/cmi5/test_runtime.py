@@ -70,6 +70,12 @@ def test_the_token_works_for_its_au_and_nothing_else(learner_client, learner, le
     assert au.get_state("answers", activity_id=other_activity).status_code == 403
     assert au.get_state("answers", registration="00000000-0000-4000-8000-000000000000").status_code == 403
     assert au.send(au.statement(INITIALIZED), token="bm90OmF0b2tlbg==").status_code == 401
+    assert au.put_state("LMS.LaunchData", {"moveOn": "NotApplicable"}).status_code == 403
+    assert au.get_state("LMS.LaunchData").json()["moveOn"] == "Completed"
+    # It reads the statements of its own registration only, never her others.
+    au.send(au.statement(INITIALIZED))
+    found = au.http.get("/xapi/statements", **au.headers()).json()["statements"]
+    assert found and {row["context"]["registration"] for row in found} == {au.registration}
 
 
 def test_statements_out_of_order_are_refused(learner_client, learner, lesson):
@@ -77,6 +83,9 @@ def test_statements_out_of_order_are_refused(learner_client, learner, lesson):
     assert au.send(au.statement(COMPLETED, move_on=True, result={"completion": True})).status_code == 403
     assert au.send(au.statement(INITIALIZED)).status_code == 200
     assert au.send(au.statement(INITIALIZED)).status_code == 403
+    # Called from the AU's opaque origin: CORS answers, with no credentials allowed.
+    preflight = au.http.options("/xapi/statements", HTTP_ORIGIN="null")
+    assert preflight.status_code == 204 and "Authorization" in preflight["Access-Control-Allow-Headers"]
     assert au.send(au.statement(COMPLETED, result={"completion": True})).status_code == 403  # no moveOn category
     assert au.send(au.statement(PASSED, move_on=True, result={"success": True, "score": {"scaled": 0.3}})).status_code == 403
     assert au.send(au.statement(ADL + "satisfied")).status_code == 403
