@@ -176,6 +176,7 @@ _ALL = ("add", "change", "delete", "view")
 STAFF_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "innovation-unit": {
         "h5p.h5ppackage": _ALL,
+        "cmi5.cmi5course": _ALL,
         "labs.center": _ALL,
         "labs.session": ("add", "change", "view"),
         "ambassadors.tracksettings": ("change", "view"),

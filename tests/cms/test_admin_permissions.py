@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 # The listings the README sends Innovation Unit staff to.
 STAFF_LISTINGS = {
     "H5P activities": "/admin/snippets/h5p/h5ppackage/",
+    "cmi5 courses": "/admin/snippets/cmi5/cmi5course/",
     "Centers": "/admin/snippets/labs/center/",
     "Sessions": "/admin/snippets/labs/session/",
     "Ambassador track settings": "/admin/snippets/ambassadors/tracksettings/",
@@ -35,7 +36,7 @@ STAFF_LISTINGS = {
     "Audit log": "/admin/audit_log/",
 }
 # What the sidebar of the admin shows her (menu labels).
-STAFF_MENU = ["H5P activities", "Sessions", "Centers", "Ambassadors", "Points and badges", "Block by Block",
+STAFF_MENU = ["H5P activities", "cmi5 courses", "Sessions", "Centers", "Ambassadors", "Points and badges", "Block by Block",
               "Snippets", "Users", "Audit log"]
 
 
