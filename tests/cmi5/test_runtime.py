@@ -161,3 +161,14 @@ def test_visitors_cannot_launch(client, lesson):
 def test_a_wrong_block_or_au_is_404(learner_client, lesson):
     assert learner_client.post(f"/cmi5/launch/{lesson.translation_key}/nope/0/").status_code == 404
     assert learner_client.post(f"/cmi5/launch/{lesson.translation_key}/{BLOCK_ID}/5/").status_code == 404
+
+
+def test_her_registrations_are_exported_and_erased_with_her(learner_client, learner, lesson):
+    from courses.cmi5.privacy import collect_cmi5, erase_cmi5
+
+    au = launch(learner_client, lesson).start()
+    exported = collect_cmi5(learner)
+    assert exported["registrations"][0]["registration"] == au.registration
+    assert exported["registrations"][0]["sessions"][0]["au"] == 0
+    erase_cmi5(learner, on_commit=lambda fn: fn())
+    assert not Registration.objects.filter(user=learner).exists()
