@@ -185,6 +185,7 @@ STAFF_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "innovation-unit": {
         "h5p.h5ppackage": _ALL,
         "scorm.scormpackage": _ALL,
+        "cmi5.cmi5course": _ALL,
         "labs.center": _ALL,
         "labs.session": ("add", "change", "view"),
         "ambassadors.tracksettings": ("change", "view"),

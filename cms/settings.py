@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "courses.h5p.apps.H5PConfig",
     "courses.scorm.apps.ScormConfig",
     "courses.xapi",
+    "courses.cmi5",
     "labs",
     "labs.participation.apps.ParticipationConfig",
     "labs.hercity.apps.HerCityConfig",

@@ -154,6 +154,19 @@ class ScormBlock(blocks.StructBlock):
         icon = "doc-full"
         label = _("SCORM package")
         template = "courses/blocks/scorm.html"
+class Cmi5CourseBlock(blocks.StructBlock):
+    """A cmi5 course: its AUs launched per the cmi5 specification in a sandboxed frame; the block is
+    done when every AU is satisfied by its moveOn (courses/cmi5)."""
+
+    course = SnippetChooserBlock("cmi5.Cmi5Course", label=_("cmi5 course"))
+    title = blocks.CharBlock(
+        label=_("title"), max_length=150, help_text=_("Said by screen readers and shown above the course."),
+    )
+
+    class Meta:
+        icon = "doc-full-inverse"
+        label = _("cmi5 course")
+        template = "courses/blocks/cmi5.html"
 
 
 class LessonStreamBlock(blocks.StreamBlock):
@@ -164,3 +177,4 @@ class LessonStreamBlock(blocks.StreamBlock):
     quiz = QuizBlock()
     h5p = H5PActivityBlock()
     scorm = ScormBlock()
+    cmi5 = Cmi5CourseBlock()

@@ -14,6 +14,7 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page
 
+from courses.cmi5.demo import seed_cmi5_demo
 from courses.h5p.demo import seed_h5p_demo
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 from courses.scorm.demo import seed_scorm_demo
@@ -132,4 +133,5 @@ def build_curriculum(*, home: Page, home_km: Page) -> list[CoursePage]:
 
     seed_h5p_demo()
     seed_scorm_demo()
+    seed_cmi5_demo()
     return list(courses.values())

@@ -33,6 +33,7 @@ urlpatterns = [
     path("xapi/", include(xapi_urls)),
     path("h5p/", include("courses.h5p.urls")),
     path("scorm/", include("courses.scorm.urls")),
+    path("cmi5/", include("courses.cmi5.urls")),
 ]
 
 urlpatterns += i18n_patterns(

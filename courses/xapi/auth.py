@@ -17,6 +17,27 @@ class Unauthenticated(Exception):
     pass
 
 
+# Narrow credentials that content launched by Sangkat uses instead of a session (a cmi5 AU's
+# one-time token): (key, secret) -> Requester, or None when the key is not of that scheme.
+_schemes: list = []
+
+
+def register_scheme(resolver):
+    """Add a credential scheme; `resolver(key, secret)` returns a Requester, None when the key is
+    not its own, or raises Unauthenticated when it is its own and wrong."""
+    if resolver not in _schemes:
+        _schemes.append(resolver)
+    return resolver
+
+
+def _launched(key: str, secret: str) -> Requester | None:
+    for resolver in _schemes:
+        requester = resolver(key, secret)
+        if requester is not None:
+            return requester
+    return None
+
+
 def _basic_credentials(header: str) -> tuple[str, str] | None:
     scheme, _space, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -37,6 +58,9 @@ def requester_of(request) -> Requester:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header:
         credentials = _basic_credentials(header)
+        launched = _launched(*credentials) if credentials else None
+        if launched is not None:
+            return launched
         client = client_for_credentials(key=credentials[0], secret=credentials[1]) if credentials else None
         if client is None:
             raise Unauthenticated

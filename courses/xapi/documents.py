@@ -85,6 +85,8 @@ def check_access(requester, where: Address, *, write: bool) -> None:
     if requester.client is None:
         if where.resource == ACTIVITY_PROFILE or where.user_id != requester.user.pk:
             raise NotAllowed(_("You can only use your own documents."))
+        if requester.launch is not None:
+            requester.launch.check_document(where, write=write)
         return
     client = requester.client
     if write and not client.may_write:

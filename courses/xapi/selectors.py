@@ -18,6 +18,8 @@ from courses.xapi.validation import VOIDED, InvalidStatement
 
 def visible_statements(requester: Requester) -> QuerySet:
     if requester.client is None:
+        if requester.launch is not None:  # launched content reads its own registration only
+            return Statement.objects.filter(user=requester.user, registration=requester.launch.registration_id)
         return Statement.objects.filter(user=requester.user)
     if requester.client.may_read_all:
         return Statement.objects.all()

@@ -60,6 +60,9 @@ class Requester:
 
     user: object | None = None
     client: LRSClient | None = None
+    # A launched content session (cmi5 AU) acting for `user` with a narrow credential: it checks
+    # every statement and document before the store takes it (see courses.xapi.auth.register_scheme).
+    launch: object | None = None
 
     @property
     def rate_key(self) -> str:
@@ -139,6 +142,8 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
         statement["id"] = statement_id
     declared = _check_attachments(statements, attachments)
     _check_writer(requester, statements)
+    if requester.launch is not None:
+        requester.launch.check_statements(statements, now=now)
 
     authority = authority_for(requester)
     stamp = _now_iso(now)
@@ -192,6 +197,8 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             parsed = parse_activity_iri(activity_id)
             if parsed is not None:
                 progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+        if requester.launch is not None:
+            requester.launch.stored(statements, now=now)
         if forward:
             transaction.on_commit(_enqueue_forwarding)
     return [row.id for row in rows]
@@ -499,6 +506,7 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
 
     now = now or timezone.now()
     documents.check_access(requester, where, write=True)
+    _check_launch_write(requester, document_id)
     # A learner's own session keeps documents as small as H5P's saved answers.
     limit = MAX_DOCUMENT_BYTES if requester.client is not None else MAX_STATE_BYTES
     if len(document.encode("utf-8")) > limit:
@@ -534,6 +542,12 @@ def save_document(*, requester: Requester, where, document_id: str, document: st
     existing.updated_at = now
     existing.save()
     return existing
+
+
+def _check_launch_write(requester: Requester, document_id: str | None) -> None:
+    """Launched content may not change what its launcher wrote for it (cmi5's LMS.LaunchData)."""
+    if requester.launch is not None and (document_id is None or document_id in requester.launch.read_only_documents):
+        raise NotAllowed(_("This document is written by Sangkat: the activity may only read it."))
 
 
 def _new_document(requester: Requester, where, document_id: str):
@@ -574,6 +588,7 @@ def delete_documents(*, requester: Requester, where, document_id: str | None,
     from courses.xapi import documents
 
     documents.check_access(requester, where, write=True)
+    _check_launch_write(requester, document_id)
     found = documents.rows(where)
     if document_id is not None:
         found = found.filter(**{where.id_field: document_id})

@@ -39,6 +39,15 @@ class BadRequest(Exception):
         self.message = message
 
 
+def _cors(response):
+    """Content launched in an opaque-origin sandbox (a cmi5 AU) calls the LRS cross-origin with its
+    own Basic credential. "*" never lets a browser send cookies, so a session is never used this way."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = (
+        "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through")
+    return response
+
+
 def _error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -48,6 +57,13 @@ def _xapi_headers(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = _cors(HttpResponse(status=204))
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, POST, PUT, DELETE"
+            response["Access-Control-Allow-Headers"] = (
+                "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match")
+            response["Access-Control-Max-Age"] = "600"
+            return response
         problem = _alternate_syntax(request) if "method" in request.GET else None
         version = request.META.get("HTTP_X_EXPERIENCE_API_VERSION", "")
         if problem:
@@ -59,6 +75,7 @@ def _xapi_headers(view):
         else:
             response = view(request, *args, **kwargs)
         response["X-Experience-API-Version"] = VERSION
+        _cors(response)
         # LocaleMiddleware turns any 404 on an unprefixed path into a redirect to /en/... when
         # that path exists there (Wagtail's catch-all always does). A statement that is not found
         # must stay a JSON 404: judge this request by a URLconf without language prefixes.
@@ -183,7 +200,7 @@ def _gate(request):
         response["WWW-Authenticate"] = 'Basic realm="Sangkat LRS"'
         return response
     if (request.method in ("POST", "PUT", "DELETE") and requester.client is None
-            and csrf_failure(request)):
+            and requester.launch is None and csrf_failure(request)):
         return _error(403, _("Your session has expired. Please reload the page."))
     wait = over_rate_limit(requester)
     if wait:

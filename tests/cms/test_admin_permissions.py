@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 STAFF_LISTINGS = {
     "H5P activities": "/admin/snippets/h5p/h5ppackage/",
     "SCORM packages": "/admin/snippets/scorm/scormpackage/",
+    "cmi5 courses": "/admin/snippets/cmi5/cmi5course/",
     "Centers": "/admin/snippets/labs/center/",
     "Sessions": "/admin/snippets/labs/session/",
     "Ambassador track settings": "/admin/snippets/ambassadors/tracksettings/",
@@ -36,7 +37,7 @@ STAFF_LISTINGS = {
     "Audit log": "/admin/audit_log/",
 }
 # What the sidebar of the admin shows her (menu labels).
-STAFF_MENU = ["H5P activities", "SCORM packages", "Sessions", "Centers", "Ambassadors", "Points and badges", "Block by Block",
+STAFF_MENU = ["H5P activities", "SCORM packages", "cmi5 courses", "Sessions", "Centers", "Ambassadors", "Points and badges", "Block by Block",
               "Snippets", "Users", "Audit log"]
 
 

@@ -296,6 +296,10 @@ def build_world() -> World:
     attempt = scorm.attempt_for(user=owner, lesson_key=lesson.translation_key, block_id=SCORM_BLOCK,
                                 package=scorm_demo)
     library = H5PLibrary.objects.order_by("pk").first()
+    from courses.cmi5.demo import demo_package as cmi5_package
+    from courses.cmi5.services import install_package as install_cmi5
+
+    cmi5_course = install_cmi5(source=io.BytesIO(cmi5_package("en")))
 
     # A password-protected page, for Wagtail's password form (the second lesson, not the walked one).
     restriction = PageViewRestriction.objects.create(page=site["lessons"][1], restriction_type="password",
@@ -319,6 +323,7 @@ def build_world() -> World:
         "folder": f"{library.machine_name}-{library.major_version}.{library.minor_version}" if library else "x-1.0",
         "page_view_restriction_id": restriction.pk, "page_id": site["lessons"][1].pk,
         "file_id": proposal.files.get().pk, "device_id": device.pk,
+        "cmi5_course_id": cmi5_course.pk, "au_index": 0, "launch_id": "9e7a0000-0000-4000-8000-00000000c5c5",
     }
     from cms import models as cms_models
 
@@ -344,6 +349,7 @@ PATHS = {  # the `path` converter: a file that exists
     "h5p_file_content": "h5p.json",
     "h5p_file_library": "library.json",
     "scorm_play": "phone-safety/index.html",
+    "cmi5_file": "cmi5.xml",
 }
 
 
