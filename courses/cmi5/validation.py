@@ -15,21 +15,10 @@ from urllib.parse import urlsplit
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-# H5P's zip defences. The scorm branch makes them public (checked_members, read_members): once both
-# are merged, use those instead of these private names.
-from courses.h5p.validation import (
-    RATIO_MIN_BYTES,
-    PackageRejected,
-    _check_name,
-    _is_ignored,
-    _read_all,
-    max_bytes,
-    max_files,
-    max_ratio,
-)
+# The zip defences every uploaded package goes through (H5P, SCORM and cmi5 alike).
+from courses.h5p.validation import PackageRejected, checked_members, max_bytes, read_members
 
 COURSE_XML = "cmi5.xml"
 MAX_XML_BYTES = 512 * 1024
@@ -168,32 +157,6 @@ def describe(data: bytes, names: set[str]) -> tuple[str, str, list[dict]]:
     return title or aus[0]["title"], course_id, aus
 
 
-def _checked_members(archive: zipfile.ZipFile, limit: int) -> list[zipfile.ZipInfo]:
-    """The files of the zip, after H5P's checks of names, duplicates, count, sizes and ratios."""
-    seen: set[str] = set()
-    files = []
-    for info in archive.infolist():
-        _check_name(info)
-        folded = info.filename.rstrip("/").casefold()
-        if folded in seen:
-            raise PackageRejected(_("The name “%(name)s” appears twice in the package.") % {"name": info.filename})
-        seen.add(folded)
-        if info.is_dir() or _is_ignored(tuple(info.filename.split("/"))):
-            continue
-        files.append(info)
-    if len(files) > max_files():
-        raise PackageRejected(_("The package has more than %(count)d files.") % {"count": max_files()})
-    if sum(info.file_size for info in files) > limit:
-        raise PackageRejected(_("The package is bigger than %(limit)s when unpacked.") % {"limit": filesizeformat(limit)})
-    for info in files:
-        if info.file_size >= RATIO_MIN_BYTES and info.file_size > max_ratio() * max(info.compress_size, 1):
-            raise PackageRejected(
-                _("The file “%(name)s” is compressed more than %(ratio)d times: it looks like a zip bomb.")
-                % {"name": info.filename, "ratio": max_ratio()}
-            )
-    return files
-
-
 def validate_package(source) -> ValidatedCourse:
     """Validate a cmi5 course zip (a path or a seekable binary file); raises PackageRejected."""
     try:
@@ -203,14 +166,14 @@ def validate_package(source) -> ValidatedCourse:
             _("This is not a complete cmi5 course (a zip archive). It may be damaged or only partly downloaded.")
         ) from None
     with archive:
-        files = _checked_members(archive, max_bytes())
+        files = checked_members(archive, max_bytes())
         names = {info.filename for info in files}
         info = next((info for info in files if info.filename == COURSE_XML), None)
         if info is None:
             raise PackageRejected(_("The package has no cmi5.xml at its top level."))
         if info.file_size > MAX_XML_BYTES:
             raise PackageRejected(_("cmi5.xml is bigger than %(size)s KB.") % {"size": MAX_XML_BYTES // 1024})
-        total, kept = _read_all(archive, files, {COURSE_XML})
+        total, kept = read_members(archive, files, {COURSE_XML})
     data = kept[COURSE_XML]
     if len(data) > MAX_XML_BYTES:
         raise PackageRejected(_("cmi5.xml is bigger than %(size)s KB.") % {"size": MAX_XML_BYTES // 1024})
