@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from wagtail.models import Locale
 
 from ambassadors.models import Application, Certification, PracticeSession, RequiredCourse
+from courses.cmi5.demo import DEMO as CMI5_DEMO
 from courses.models import LessonPage
 from courses.scorm.packaging import DEMO as SCORM_DEMO
 from games.minecraft.models import Site as MinecraftSite
@@ -111,6 +112,14 @@ def pass_lesson(page, base, lesson):
         page.wait_for_timeout(500)  # the last commit reaches the lesson page's queue by postMessage
         page.wait_for_function("() => Object.keys(localStorage).filter(k => k.startsWith('sangkat-scorm-queue-'))"
                                ".every(k => localStorage.getItem(k) === '[]')")
+    for number, _block in enumerate(block for block in lesson.body if block.block_type == "cmi5"):
+        # The demo's cmi5 AU (courses.cmi5.demo), in Khmer: launched, every question answered right.
+        page.locator(".cmi5-launch").nth(number).click()
+        au = page.frame_locator("iframe.cmi5-frame")
+        expect(au.locator("body[data-ready='1']")).to_be_attached()
+        for question in CMI5_DEMO["km"]["questions"]:
+            au.get_by_role("radio", name=question["answers"][question["correct"]]).check()
+        expect(au.locator("#status")).to_have_text(CMI5_DEMO["km"]["ui"]["finished"])
     quizzes = lesson.quiz_blocks()
     if not quizzes:
         page.locator(f"form[action$='/learn/lessons/{lesson.pk}/complete/'] button[type=submit]").click()
