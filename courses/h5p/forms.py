@@ -13,6 +13,20 @@ from courses.h5p import services
 from courses.h5p.validation import PackageRejected, max_bytes, validate_package
 
 
+def settle_package_fields(form, *upload_fields: str) -> None:
+    """An uploaded package's admin form (H5P, SCORM): an installed package is never replaced in
+    place (lessons use it), so its upload fields go and its title is required once it is ready; a
+    new one may leave the title empty to take the one inside the package."""
+    if form.instance.pk:
+        for name in upload_fields:
+            form.fields.pop(name, None)
+        if "title" in form.fields:
+            form.fields["title"].required = form.instance.is_ready
+    elif "title" in form.fields:
+        form.fields["title"].required = False
+        form.fields["title"].help_text = _("Leave empty to use the title inside the package.")
+
+
 class H5PPackageForm(WagtailAdminModelForm):
     """An upload is checked here, at once; a package at an address is downloaded and checked by the
     background task that installs either (see services.add_package)."""
@@ -34,15 +48,7 @@ class H5PPackageForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._package_title = ""
-        if self.instance.pk:
-            # An installed package is never replaced in place (lessons use it): upload a new one.
-            self.fields.pop("package_file", None)
-            self.fields.pop("package_url", None)
-            if "title" in self.fields:
-                self.fields["title"].required = self.instance.is_ready
-        elif "title" in self.fields:
-            self.fields["title"].required = False
-            self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
+        settle_package_fields(self, "package_file", "package_url")
 
     def clean(self):
         data = super().clean()

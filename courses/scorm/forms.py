@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from courses.h5p.forms import settle_package_fields
 from courses.h5p.validation import max_bytes
 from courses.scorm import services
 from courses.scorm.validation import PackageRejected, validate_package
@@ -24,13 +25,7 @@ class ScormPackageForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._validated = None
-        if self.instance.pk:
-            self.fields.pop("package_file", None)
-            if "title" in self.fields:
-                self.fields["title"].required = self.instance.is_ready
-        elif "title" in self.fields:
-            self.fields["title"].required = False
-            self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
+        settle_package_fields(self, "package_file")
 
     def clean(self):
         data = super().clean()
