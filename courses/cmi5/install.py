@@ -5,15 +5,14 @@ files. courses.cmi5.services re-exports these.
 
 import logging
 import zipfile
-from pathlib import Path
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from courses.cmi5.models import Cmi5Course
 from courses.cmi5.validation import PackageRejected, ValidatedCourse, validate_package
+from courses.h5p.install import PackageWriter
 
 logger = logging.getLogger(__name__)
 
@@ -22,22 +21,15 @@ INCOMING_ROOT = "cmi5/incoming"
 
 
 def _copy_files(archive: zipfile.ZipFile, names: list[str], folder: str) -> list[str]:
-    written = []
+    """Copy these zip members into `folder` with the H5P and SCORM writer; a failure removes what it wrote."""
+    writer = PackageWriter(archive)
     try:
         for name in names:
-            target = f"{folder}/{name}"
-            if default_storage.exists(target):
-                default_storage.delete(target)
-            with archive.open(name) as handle:
-                saved = default_storage.save(target, File(handle, name=Path(target).name))
-            written.append(saved)
-            if saved != target:
-                raise RuntimeError(f"storage saved {target!r} as {saved!r}")
+            writer.copy(name, f"{folder}/{name}")
     except BaseException:
-        for name in reversed(written):
-            default_storage.delete(name)
+        writer.remove_all()
         raise
-    return written
+    return writer.written
 
 
 def _install(*, source, course: Cmi5Course, validated: ValidatedCourse | None = None) -> Cmi5Course:
