@@ -3,7 +3,14 @@
 from django.utils.translation import gettext_lazy
 
 from ambassadors.models import Application, Certification, PracticeSession
-from cms.privacy import register_collector, register_eraser, rows
+from cms.privacy import exclude, register_collector, register_eraser, rows
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "ambassadors.Application.reviewed_by": "staff decision on someone else's application",
+    "ambassadors.PracticeSession.supervisor": "facilitator confirming someone else's practice",
+    "ambassadors.Certification.issued_by": "staff issuing someone else's certificate",
+})
 
 
 @register_collector("ambassador", label=gettext_lazy("Digital City Ambassador application and certification"), covers=[

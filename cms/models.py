@@ -10,6 +10,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
+from cms import structure
+from cms.home import home_context
 from cms.pages import SangkatPageMixin
 
 
@@ -135,8 +137,6 @@ class HomePage(SangkatPageMixin, Page):
         Wagtail's own routing, which gives the same answer or the same 404.
         """
         if path_components:
-            from cms import structure
-
             parent_path = self.url_path + "".join(f"{c}/" for c in path_components[:-1])
             wanted = parent_path + f"{path_components[-1]}/"
 
@@ -161,9 +161,6 @@ class HomePage(SangkatPageMixin, Page):
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
-        # Here, not at the top: cms.selectors imports these models (a models module loads before anything that uses it).
-        from cms.selectors import home_context
-
         context = super().get_context(request, *args, **kwargs)
         context.update(home_context(user=request.user, home=self))
         return context

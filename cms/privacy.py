@@ -1,5 +1,5 @@
-"""Personal data (the registry, the export and the deletion of one person, one flow, ~440 lines; the apps'
-collectors and erasers live in <app>/privacy.py): what Sangkat holds about one person (export) and how an account is deleted.
+"""Personal data, the core: the registry, the account's own sections, the export and the deletion of one
+person (the apps' collectors, erasers and exclusions live in <app>/privacy.py).
 
 Every app contributes a *collector* (reads the person's own rows, never other people's names) and,
 where deletion must change its rows, an *eraser*. They are plain functions in a small registry:
@@ -12,11 +12,12 @@ where deletion must change its rows, an *eraser*. They are plain functions in a 
 
 `covers` names every user foreign key ("app_label.Model.field") the collector reads; fields that
 are not personal data of the person they point to (a staff member who reviewed something) go in
-EXCLUDED with the reason. tests/privacy checks that every user foreign key of Sangkat's own apps is
-in one or the other, so a new model cannot be forgotten. Each app keeps its collector and eraser in its
-own `<app>/privacy.py` (with the `label=` its section has in the export's README): `collectors()` and
-the deletion import those modules (like Django's admin autodiscovery), so this module, the core,
-imports no feature app. Here: the registry, the account's own sections, the export and the deletion.
+the app's `exclude({...})` with the reason (excluded() reads them all). tests/privacy checks that
+every user foreign key of Sangkat's own apps is in one or the other, so a new model cannot be
+forgotten. Each app keeps its collector, eraser and exclusions in its own `<app>/privacy.py` (with
+the `label=` its section has in the export's README): `collectors()` and the deletion import those
+modules (like Django's admin autodiscovery), so this module, the core, imports no feature app.
+Here: the registry, the account's own sections, the export and the deletion.
 What deletion removes and what it keeps anonymised is recorded in docs/decisions.md.
 """
 
@@ -62,25 +63,10 @@ _COLLECTORS: dict[str, Collector] = {}
 _ERASERS: dict[str, Callable] = {}
 _FIRST_PARTY = ("cms", "courses", "games", "ambassadors", "labs")
 
-# User foreign keys that are not the pointed-to person's own data, with the reason.
+# User foreign keys that are not the pointed-to person's own data, with the reason: the core's here,
+# each app's added by exclude() in its <app>/privacy.py (read them through excluded()).
 EXCLUDED: dict[str, str] = {
-    "ambassadors.Application.reviewed_by": "staff decision on someone else's application",
-    "ambassadors.PracticeSession.supervisor": "facilitator confirming someone else's practice",
-    "ambassadors.Certification.issued_by": "staff issuing someone else's certificate",
     "cms.DeletionRequest.handled_by": "staff fulfilling someone else's request",
-    "h5p.H5PPackage.uploaded_by": "course content uploaded by staff, not about them",
-    "h5p.H5PLibraryUpgrade.offered_by": "library code uploaded by staff, not about them",
-    "scorm.ScormPackage.uploaded_by": "course content uploaded by staff, not about them",
-    "hercity.Workshop.created_by": "workshop set up by a facilitator (work record)",
-    "labs.Attendance.recorded_by": "staff ticking someone else's presence",
-    "participation.Call.created_by": "call for proposals published by the city",
-    "participation.Proposal.answered_by": "the city's answer, given by staff on its behalf",
-    "participation.ModerationLog.moderator": "moderator's action on someone else's content",
-    "participation.WomenSpaceMembership.confirmed_by": "facilitator confirming someone else's membership",
-    "minecraft.Site.created_by": "co-design site prepared by staff",
-    "minecraft.CoDesignSession.facilitator": "facilitator running a workshop (work record)",
-    "minecraft.Capture.created_by": "facilitator importing builds (work record)",
-    "minecraft.Team.members": "read through minecraft.TeamMember.user (team name only)",
     "cms.AuditEntry.actor": "audit trail of staff acts on others, kept for accountability",
 }
 
@@ -93,6 +79,16 @@ def register_collector(name: str, *, covers: tuple[str, ...] | list[str] = (), l
         return fn
 
     return decorator
+
+
+def exclude(fields: dict[str, str]) -> None:
+    """Name user foreign keys of an app that are not the pointed-to person's own data, each with the reason."""
+    EXCLUDED.update(fields)
+
+
+def excluded() -> dict[str, str]:
+    _discover()
+    return dict(EXCLUDED)
 
 
 def register_eraser(name: str):
@@ -160,24 +156,6 @@ def rows(queryset, *fields: str) -> list[dict]:
     return [dict(row) for row in queryset.values(*fields)]
 
 
-def _course_titles(keys) -> dict[str, str]:
-    from wagtail.models import Page
-
-    titles: dict[str, str] = {}
-    for key, title in Page.objects.filter(translation_key__in={k for k in keys if k}).values_list(
-        "translation_key", "title"
-    ):
-        titles.setdefault(str(key), title)
-    return titles
-
-
-def with_course_titles(rows: list[dict]) -> list[dict]:
-    titles = _course_titles(row.get("course_key") for row in rows)
-    for row in rows:
-        row["course"] = titles.get(str(row.get("course_key")), "")
-    return rows
-
-
 # --- Collectors --------------------------------------------------------------------------------------
 
 
@@ -228,22 +206,6 @@ def collect_site_editing(user) -> dict:
 def collect_notifications(user) -> list:
     return rows(Notification.objects.filter(user=user).order_by("created_at"),
                  "kind", "title", "body", "url", "created_at", "read_at")
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- Export ------------------------------------------------------------------------------------------
@@ -427,17 +389,3 @@ def deleted_label() -> str:
 @register_eraser("notifications")
 def erase_notifications(user, *, on_commit) -> None:
     Notification.objects.filter(user=user).delete()
-
-
-
-
-
-
-
-
-
-
-
-
-
-

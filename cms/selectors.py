@@ -1,28 +1,11 @@
 """Reads for the site shell: the home page's blocks and what the header shows."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from cms.home import add_to_home, home_context  # noqa: F401  (cms.selectors.<name> still works)
 from cms.models import Notification
 from cms.phones import normalize_phone
 from cms.roles import FACILITATOR, INNOVATION_UNIT, MODERATOR, PLAIN_ROLES, has_role, is_city_staff
-
-# What the home page shows comes from the apps: each adds `fn(*, user, home) -> dict` in its
-# AppConfig.ready() (courses: the course cards), so the core imports none of them.
-_HOME_PARTS: list[Callable[..., dict]] = []
-
-
-def add_to_home(fn: Callable[..., dict]) -> Callable[..., dict]:
-    if fn not in _HOME_PARTS:
-        _HOME_PARTS.append(fn)
-    return fn
-
-
-def home_context(*, user, home) -> dict:
-    context: dict = {}
-    for part in _HOME_PARTS:
-        context.update(part(user=user, home=home))
-    return context
 
 
 def navigation_flags(*, user) -> dict:

@@ -81,7 +81,7 @@ class Rerunnable:
 
 # Every task Sangkat has (`grep -rn "@task" --include=*.py`). Each is safe to run twice:
 # - install_package_task: a ready, failed or deleted package is left alone; the install itself is
-#   one transaction, and the staged upload stays until a run ends (courses/h5p/services.py);
+#   one transaction, and the staged upload stays until a run ends (courses/h5p/install.py);
 # - generate_world_task: writes the whole world file again; only a run that finds the world waiting
 #   claims it (a conditional update), so one made or being made is left alone;
 # - capture_task: the same claim; the builds a killed run had saved are replaced;

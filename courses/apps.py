@@ -8,13 +8,7 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Django's app loading: models and what uses them are imported once the registry is ready.
-        from django.db.models.signals import post_delete, post_save
-        from wagtail.models import Locale
+        # In ready(): receivers imports models, importable only once the app registry is ready.
+        from courses import receivers
 
-        from cms.selectors import add_to_home
-        from courses.selectors import forget_locales, home_context
-
-        post_save.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales")
-        post_delete.connect(forget_locales, sender=Locale, dispatch_uid="sangkat-forget-locales-delete")
-        add_to_home(home_context)
+        receivers.connect()

@@ -2,8 +2,9 @@
 
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import register_collector, rows, with_course_titles
+from cms.privacy import register_collector, rows
 from courses.models import Enrolment, LessonProgress, QuizAttempt, QuizResult
+from courses.selectors import with_course_titles
 
 
 @register_collector("courses", label=gettext_lazy("courses, lesson progress and your quiz answers"), covers=[

@@ -1,24 +1,30 @@
-"""Reads for learning pages, "continue where you left off", My learning and facilitator reports.
+"""Reads for learning pages, "continue where you left off" and My learning; facilitator reports
+(courses.reports), quizzes as shown (courses.quizviews), other apps' reads (courses.lookups) and pages by
+key (courses.locales) are re-exported.
 
 Query counts do not grow with the number of lessons or learners: each reader fetches pages,
 progress and results in a fixed number of queries and joins them in Python.
 """
 
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from wagtail.models import Locale, Page
 
 from cms import structure
 from cms.requestids import parse_id
-from cms.selectors import centers_for
+from courses.locales import active_locale_id, forget_locales, localized_by_key  # noqa: F401
+from courses.lookups import (  # noqa: F401  (courses.selectors.<name> still works)
+    all_live,
+    completed_course_keys,
+    completions_by_home_center,
+    course_pages_by_key,
+    lesson_by_key,
+    live_courses,
+    with_course_titles,
+)
 from courses.models import (
     CourseIndexPage,
     CoursePage,
@@ -29,41 +35,9 @@ from courses.models import (
     QuizResult,
     QuizRules,
 )
-from courses.services import QUIZ_TRY_WINDOW, quiz_tries_used_message
-
-_locale_ids: dict[str, int] = {}
-
-
-def _active_locale_id() -> int | None:
-    """The active language's Locale id, remembered per process (Locale rows almost never change;
-    cms.apps clears this when one is saved or deleted)."""
-    from django.utils.translation import get_language
-
-    language = get_language() or "en"
-    if language not in _locale_ids:
-        try:
-            _locale_ids[language] = Locale.get_active().pk
-        except Locale.DoesNotExist:
-            return None
-    return _locale_ids[language]
-
-
-def forget_locales(**_kwargs) -> None:
-    _locale_ids.clear()
-
-
-def localized_by_key(model, keys: Iterable[UUID]) -> dict[UUID, Page]:
-    """The live page for each translation key, in the active language when it exists."""
-    keys = set(keys)
-    if not keys:
-        return {}
-    active = _active_locale_id()
-    chosen: dict[UUID, Page] = {}
-    for page in model.objects.live().filter(translation_key__in=keys).select_related("locale"):
-        current = chosen.get(page.translation_key)
-        if current is None or page.locale_id == active:
-            chosen[page.translation_key] = page
-    return chosen
+from courses.quizviews import AnswerView, QuestionView, QuizView, quiz_view  # noqa: F401
+from courses.reports import CourseReport, LearnerRow, center_course_report  # noqa: F401
+from courses.services import QUIZ_TRY_WINDOW
 
 
 @dataclass
@@ -193,8 +167,8 @@ def course_cards(*, user, index: CourseIndexPage | None = None) -> list[CourseCa
         courses = courses.child_of(index)
         lessons = lessons.descendant_of(index)
     else:
-        courses = courses.filter(locale_id=_active_locale_id())
-        lessons = lessons.filter(locale_id=_active_locale_id())
+        courses = courses.filter(locale_id=active_locale_id())
+        lessons = lessons.filter(locale_id=active_locale_id())
     courses = list(courses)
     if not courses:
         return []
@@ -220,91 +194,6 @@ def course_cards(*, user, index: CourseIndexPage | None = None) -> list[CourseCa
                 status.started = key in progress
                 status.completed = progress.get(key) is not None
     return cards
-
-
-@dataclass
-class AnswerView:
-    index: int
-    text: str
-    chosen: bool = False
-    feedback: str = ""
-
-
-@dataclass
-class QuestionView:
-    number: int
-    kind: str
-    prompt: str
-    answers: list[AnswerView]
-    correct: bool | None = None  # None until the learner has an attempt to look at
-
-
-@dataclass
-class QuizView:
-    block_id: str
-    title: str
-    pass_mark: int
-    questions: list[QuestionView]
-    token: str
-    best_percent: int | None = None
-    passed: bool = False
-    attempts: int = 0
-    feedback: QuizAttempt | None = None
-    answers_hidden: bool = False  # the course shows right answers only after passing
-    tries_per_day: int | None = None
-    tries_left: int | None = None  # None: no limit
-    tries_used_message: str = ""
-
-
-def _quiz_view(
-    block, result, feedback: QuizAttempt | None, *, rules: QuizRules | None = None,
-    recent_tries: list[datetime] | None = None, now: datetime | None = None,
-) -> QuizView:
-    """Questions ready to render; with an attempt, its choices marked and their feedback shown.
-
-    When the course holds answers back until a pass, an attempt shows only its score.
-    """
-    rules = rules or QuizRules()
-    passed = bool(result and result.passed_at)
-    answers_hidden = rules.answers_after_pass and not passed
-    show_answers = feedback is not None and not answers_hidden
-    questions = []
-    for number, question in enumerate(block.value["questions"]):
-        chosen = set(feedback.answers.get(str(number), [])) if feedback else set()
-        answers = [
-            AnswerView(
-                index=index, text=answer["text"], chosen=index in chosen,
-                feedback=answer["feedback"] if show_answers and index in chosen else "",
-            )
-            for index, answer in enumerate(question["answers"])
-        ]
-        correct = None
-        if show_answers:
-            correct = chosen == {i for i, a in enumerate(question["answers"]) if a["correct"]}
-        questions.append(QuestionView(
-            number=number, kind=question["kind"], prompt=question["prompt"], answers=answers, correct=correct,
-        ))
-    tries_left, tries_used_message = None, ""
-    if rules.attempts_per_day:
-        recent = sorted(recent_tries or [])
-        tries_left = max(0, rules.attempts_per_day - len(recent))
-        if not tries_left:
-            tries_used_message = quiz_tries_used_message(
-                limit=rules.attempts_per_day,
-                retry_at=recent[-rules.attempts_per_day] + QUIZ_TRY_WINDOW, now=now or timezone.now(),
-            )
-    return QuizView(
-        block_id=block.id, title=block.value["title"], pass_mark=block.value["pass_mark"],
-        questions=questions, token=str(uuid.uuid4()),
-        best_percent=result.best_percent if result else None,
-        passed=passed,
-        attempts=result.attempts if result else 0,
-        feedback=feedback,
-        answers_hidden=answers_hidden,
-        tries_per_day=rules.attempts_per_day,
-        tries_left=tries_left,
-        tries_used_message=tries_used_message,
-    )
 
 
 def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
@@ -337,7 +226,7 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
     body = [
         {
             "block": block,
-            "quiz": _quiz_view(
+            "quiz": quiz_view(
                 block, results.get(block.id),
                 feedback if feedback and feedback.quiz_id == block.id else None,
                 rules=rules, recent_tries=recent_tries.get(block.id), now=now,
@@ -426,77 +315,6 @@ def my_learning(*, user) -> list[CourseCard]:
     return [cards[key] for key in enrolled_keys if key in cards]
 
 
-# --- Facilitator reports -------------------------------------------------------------------
-
-@dataclass
-class LearnerRow:
-    learner: object
-    enrolled_at: datetime
-    completed_at: datetime | None
-    lessons_done: int
-    lessons_total: int
-    seconds_spent: int
-    quiz_percents: dict[str, int | None]
-
-
-@dataclass
-class CourseReport:
-    center: object
-    course: CoursePage
-    quizzes: list[tuple[str, str]]  # (quiz id, "Lesson: quiz title")
-    rows: list[LearnerRow]
-
-
-def center_course_report(*, viewer, center_id: int, course: CoursePage,
-                         learner_ids: Iterable[int] | None = None) -> CourseReport:
-    """Each learner of a center enrolled in a course: lessons, time, best quiz scores.
-
-    `learner_ids` narrows it to some of them (a class of labs.classes).
-
-    Raises PermissionDenied when the viewer does not facilitate that center, so a forged
-    center id shows nothing.
-    """
-    center = centers_for(viewer).filter(pk=center_id).first()
-    if center is None:
-        raise PermissionDenied
-    lessons = list(LessonPage.objects.live().child_of(course).order_by("path"))
-    required_keys = [lesson.translation_key for lesson in lessons if lesson.required]
-    quizzes = [
-        (block.id, f"{lesson.title}: {block.value['title']}")
-        for lesson in lessons for block in lesson.quiz_blocks()
-    ]
-    enrolments = Enrolment.objects.filter(course_key=course.translation_key, user__home_center=center)
-    if learner_ids is not None:
-        enrolments = enrolments.filter(user_id__in=list(learner_ids))
-    enrolments = list(enrolments.select_related("user").order_by("user__nickname", "user__username"))
-    user_ids = [e.user_id for e in enrolments]
-    progress = {
-        row["user_id"]: row
-        for row in LessonProgress.objects.filter(user_id__in=user_ids, course_key=course.translation_key)
-        .values("user_id")
-        .annotate(
-            done=Count("id", filter=Q(completed_at__isnull=False, lesson_key__in=required_keys)),
-            seconds=Sum("seconds_spent"),
-        )
-    }
-    best: dict[int, dict[str, int]] = defaultdict(dict)
-    for result in QuizResult.objects.filter(user_id__in=user_ids, course_key=course.translation_key):
-        best[result.user_id][result.quiz_id] = result.best_percent
-    rows = [
-        LearnerRow(
-            learner=e.user,
-            enrolled_at=e.enrolled_at,
-            completed_at=e.completed_at,
-            lessons_done=progress.get(e.user_id, {}).get("done", 0),
-            lessons_total=len(required_keys),
-            seconds_spent=progress.get(e.user_id, {}).get("seconds") or 0,
-            quiz_percents={quiz_id: best[e.user_id].get(quiz_id) for quiz_id, _ in quizzes},
-        )
-        for e in enrolments
-    ]
-    return CourseReport(center=center, course=course, quizzes=quizzes, rows=rows)
-
-
 def home_context(*, user, home) -> dict:
     """The home page's course cards and where to continue (added to the home page by CoursesConfig)."""
     cards = course_cards(user=user)
@@ -504,48 +322,3 @@ def home_context(*, user, home) -> dict:
         "continue_point": continue_learning(user=user, cards=cards),
         "course_cards": cards,
     }
-
-
-# --- For other apps: they read courses through these, never through its models ----------------------
-
-def completed_course_keys(*, user, keys: Iterable[UUID], since: datetime | None = None) -> set[UUID]:
-    """Which of these courses (translation keys) the person completed (after `since` when given)."""
-    keys = set(keys)
-    if not keys or not user.is_authenticated:
-        return set()
-    done = Enrolment.objects.filter(user=user, course_key__in=keys, completed_at__isnull=False)
-    if since is not None:
-        done = done.filter(completed_at__gt=since)
-    return set(done.values_list("course_key", flat=True))
-
-
-def course_pages_by_key(keys: Iterable[UUID]) -> dict[UUID, CoursePage]:
-    """The live course page for each translation key, in the active language when it exists."""
-    return localized_by_key(CoursePage, keys)
-
-
-def live_courses(*, limit: int = 500) -> list[CoursePage]:
-    """Published courses in the visitor's language, by title."""
-    keys = set(CoursePage.objects.live().values_list("translation_key", flat=True)[:limit])
-    return sorted(course_pages_by_key(keys).values(), key=lambda page: page.title)
-
-
-def all_live(course_ids: Iterable[int]) -> bool:
-    """Whether every one of these course pages (ids) exists and is published."""
-    ids = set(course_ids)
-    return CoursePage.objects.filter(pk__in=ids, live=True).count() == len(ids)
-
-
-def completions_by_home_center(*, center_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, int]:
-    """Courses completed in [start, end) by learners of these home centers: {center id: count}."""
-    return {
-        row["user__home_center_id"]: row["n"]
-        for row in (Enrolment.objects.filter(completed_at__gte=start, completed_at__lt=end,
-                                             user__home_center_id__in=list(center_ids))
-                    .values("user__home_center_id").annotate(n=Count("pk")))
-    }
-
-
-def lesson_by_key(key: UUID) -> LessonPage | None:
-    """The live lesson with this translation key, in the active language when it exists."""
-    return localized_by_key(LessonPage, [key]).get(key)

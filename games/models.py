@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+from courses.selectors import all_live
 
 MAX_RULE_POINTS = 1000
 
@@ -266,13 +268,37 @@ class BadgeDefinition(ClusterableModel):
         return self.description_km if km and self.description_km else self.description_en
 
     def clean(self):
-        # Here, not at the top: games.services imports these models (a models module loads before anything that uses it).
-        from games.services import validate_badge_criteria
-
         validate_badge_criteria(self)
 
     def __str__(self):
         return self.name_en
+
+
+def validate_badge_criteria(definition: BadgeDefinition) -> None:
+    """Reject criteria that cannot be met, with a message naming the field to fix (BadgeDefinition.clean;
+    here, next to the model it checks, so the model needs no import of games.services)."""
+    c = definition.criterion
+    if c == Criterion.EVENT_COUNT:
+        errors = {}
+        if not definition.event_kind:
+            errors["event_kind"] = gettext("Choose which event counts.")
+        if not definition.count:
+            errors["count"] = gettext("Say how many events are needed.")
+        if errors:
+            raise ValidationError(errors)
+    elif c == Criterion.POINTS and not definition.points:
+        raise ValidationError({"points": gettext("Say how many points are needed.")})
+    elif c == Criterion.COURSES:
+        chosen = [course.pk for course in definition.courses.all()]
+        if not chosen:
+            raise ValidationError({"courses": gettext("Choose at least one course.")})
+        if not all_live(chosen):
+            raise ValidationError({"courses": gettext("One of these courses is deleted or not published.")})
+    elif c == Criterion.COURSE:
+        if definition.course_id is None:
+            raise ValidationError({"course": gettext("Choose the course.")})
+        if not all_live([definition.course_id]):
+            raise ValidationError({"course": gettext("This course is deleted or not published.")})
 
 
 class BadgeAward(models.Model):

@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import register_collector, register_eraser, rows, with_course_titles
+from cms.privacy import register_collector, register_eraser, rows
+from courses.selectors import with_course_titles
 from games.models import Award, BadgeAward, CourseScore, Event, Preferences, Score, WeeklyScore
 
 

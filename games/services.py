@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.services import notify
-from courses.selectors import all_live
 from games import leaderboards, upserts
 from games.models import (
     Award,
@@ -299,32 +298,6 @@ def revoke_badge(*, award: BadgeAward, reason: str) -> BadgeAward:
 def revoke_badge_of(*, user, slug: str, reason: str) -> BadgeAward | None:
     award = BadgeAward.objects.filter(user=user, badge__slug=slug, revoked_at__isnull=True).first()
     return revoke_badge(award=award, reason=reason) if award else None
-
-
-def validate_badge_criteria(definition: BadgeDefinition) -> None:
-    """Reject criteria that cannot be met, with a message naming the field to fix."""
-    c = definition.criterion
-    if c == Criterion.EVENT_COUNT:
-        errors = {}
-        if not definition.event_kind:
-            errors["event_kind"] = _("Choose which event counts.")
-        if not definition.count:
-            errors["count"] = _("Say how many events are needed.")
-        if errors:
-            raise ValidationError(errors)
-    elif c == Criterion.POINTS and not definition.points:
-        raise ValidationError({"points": _("Say how many points are needed.")})
-    elif c == Criterion.COURSES:
-        chosen = [course.pk for course in definition.courses.all()]
-        if not chosen:
-            raise ValidationError({"courses": _("Choose at least one course.")})
-        if not all_live(chosen):
-            raise ValidationError({"courses": _("One of these courses is deleted or not published.")})
-    elif c == Criterion.COURSE:
-        if definition.course_id is None:
-            raise ValidationError({"course": _("Choose the course.")})
-        if not all_live([definition.course_id]):
-            raise ValidationError({"course": _("This course is deleted or not published.")})
 
 
 @transaction.atomic

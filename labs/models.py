@@ -1,9 +1,13 @@
 """Neighborhood centers: the places where learning and co-design happen."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from cms.roles import FACILITATOR, has_role, is_city_staff
+from labs import hooks
 
 
 class Center(models.Model):
@@ -145,16 +149,21 @@ class Session(models.Model):
 
     def clean(self):
         # Also checked in the admin: an ambassador without a valid certification cannot lead.
-        from django.core.exceptions import ValidationError
-
         if self.lead_id and self.starts_at:
-            # Here, not at the top: labs.services imports these models (a models module loads before anything that uses it).
-            from labs.services import SessionError, check_lead
+            refusal = self.lead_refusal()
+            if refusal:
+                raise ValidationError({"lead": refusal})
 
-            try:
-                check_lead(session=self)
-            except SessionError as error:
-                raise ValidationError({"lead": error.message}) from None
+    def lead_refusal(self):
+        """Why the lead may not lead, or None: facilitators, staff, ambassadors certified then (labs.hooks)."""
+        lead = self.lead
+        if lead is None or has_role(lead, FACILITATOR) or is_city_staff(lead):
+            return None
+        if not hooks.is_certified_ambassador(user=lead, at=self.starts_at):
+            return (_("%(name)s has no valid ambassador certification on that date, so cannot lead "
+                      "a session. Add them as a co-facilitating ambassador instead.")
+                    % {"name": lead.public_name})
+        return None
 
 
 # --- Sessions in practice: lead, check-in code, registrations, attendance, reports ---------------

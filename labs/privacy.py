@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import register_collector, register_eraser, rows
+from cms.privacy import exclude, register_collector, register_eraser, rows
 from labs.models import (
     Attendance,
     Center,
@@ -14,6 +14,11 @@ from labs.models import (
     SessionReport,
 )
 from labs.services import cancel_registration
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "labs.Attendance.recorded_by": "staff ticking someone else's presence",
+})
 
 
 @register_collector("centers_and_sessions", label=gettext_lazy("session registrations, attendance and reports you filed"), covers=[

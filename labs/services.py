@@ -170,13 +170,9 @@ def update_session(*, by, session: Session, **fields) -> Session:
 
 def check_lead(*, session: Session) -> None:
     """A lead is a facilitator, staff, or an ambassador whose certification is valid at the session."""
-    lead = session.lead
-    if lead is None or has_role(lead, FACILITATOR) or is_city_staff(lead):
-        return
-    if not hooks.is_certified_ambassador(user=lead, at=session.starts_at):
-        raise SessionError(_("%(name)s has no valid ambassador certification on that date, so cannot lead "
-                             "a session. Add them as a co-facilitating ambassador instead.")
-                           % {"name": lead.public_name})
+    refusal = session.lead_refusal()
+    if refusal:
+        raise SessionError(refusal)
 
 
 def can_assign_ambassadors(*, user, session: Session) -> bool:

@@ -9,6 +9,7 @@ class Cmi5Config(AppConfig):
     verbose_name = _("cmi5 courses")
 
     def ready(self):
-        # The AU's one-time credential is a scheme of the statement store's auth, and an AU
-        # satisfied per its moveOn is a requirement of the lesson that holds it.
-        from courses.cmi5 import services, signals  # noqa: F401
+        # In ready(): signals imports models, importable only once the app registry is ready. It also
+        # imports services, which makes the AU's one-time credential a scheme of the statement store's
+        # auth; signals makes an AU satisfied per its moveOn a requirement of the lesson that holds it.
+        from courses.cmi5 import signals  # noqa: F401

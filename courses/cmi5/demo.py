@@ -6,6 +6,11 @@ import json
 import zipfile
 from pathlib import Path
 
+from courses.cmi5.models import Cmi5Course
+from courses.cmi5.services import install_package
+from courses.h5p.demo import _repair_child_count
+from courses.models import CoursePage, LessonPage
+
 AU_JS = Path(__file__).parent / "demo_au" / "au.js"
 COURSE_ID = "https://sangkat.example/cmi5/safe-messages"
 AU_ID = COURSE_ID + "/au/1"
@@ -119,9 +124,6 @@ LESSON = {
 
 
 def demo_courses() -> dict:
-    from courses.cmi5.models import Cmi5Course
-    from courses.cmi5.services import install_package
-
     found = {}
     for language, spec in DEMO.items():
         course = Cmi5Course.objects.filter(title=spec["title"], course_id=COURSE_ID, status=Cmi5Course.Status.READY).first()
@@ -140,9 +142,6 @@ def seed_cmi5_demo() -> None:
     """Adds the optional "Try it: safe messages" lesson with the demo cmi5 course (once), in English and Khmer."""
     from django.db import transaction
     from wagtail.models import Locale
-
-    from courses.h5p.demo import _repair_child_count
-    from courses.models import CoursePage, LessonPage
 
     with transaction.atomic():
         parent = CoursePage.objects.filter(slug=DEMO_COURSE_SLUG, locale__language_code="en").first()

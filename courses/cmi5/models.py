@@ -3,18 +3,15 @@ in it (with their one-time fetch token) and what each AU has reached (completed,
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from courses.packages import InstalledPackage, PackageStatus
 
-class Cmi5Course(models.Model):
+
+class Cmi5Course(InstalledPackage, models.Model):
     """An uploaded cmi5 course zip (cmi5.xml and its AUs' files), installed like an H5P activity."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting to be installed")
-        INSTALLING = "installing", _("being installed")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("could not be installed")
+    Status = PackageStatus  # pending, installing, ready, failed: the same for the three kinds
 
     title = models.CharField(_("title"), max_length=255, blank=True)
     course_id = models.CharField(_("course id"), max_length=2000, blank=True)
@@ -40,16 +37,6 @@ class Cmi5Course(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self._meta.verbose_name)
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
-
-    def status_summary(self) -> str:
-        label = self.get_status_display()
-        if self.status == self.Status.FAILED and self.error:
-            return gettext("%(status)s: %(error)s") % {"status": label, "error": self.error}
-        return label
 
 
 class Registration(models.Model):

@@ -2,12 +2,12 @@
 AU reached. (What the AU saved is in the xAPI State resource: courses.xapi.privacy exports and erases it.)"""
 
 from cms.privacy import register_collector, register_eraser
+from courses.cmi5.models import Cmi5Course, Registration
+from courses.cmi5.services import erase_registrations_of
 
 
 @register_collector("cmi5", covers=["cmi5.Registration.user", "cmi5.Cmi5Course.uploaded_by"])
 def collect_cmi5(user) -> dict:
-    from courses.cmi5.models import Cmi5Course, Registration
-
     found = []
     for registration in (Registration.objects.filter(user=user).select_related("course")
                          .prefetch_related("aus", "sessions").order_by("pk")):
@@ -28,6 +28,4 @@ def collect_cmi5(user) -> dict:
 
 @register_eraser("cmi5")
 def erase_cmi5(user, *, on_commit) -> None:
-    from courses.cmi5.services import erase_registrations_of
-
     erase_registrations_of(user=user)

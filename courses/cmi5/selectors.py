@@ -7,6 +7,8 @@ from uuid import UUID
 from django.core.files.storage import default_storage
 
 from courses.cmi5.models import AuSession, AuStatus, Cmi5Course, Registration
+from courses.h5p.selectors import may_view as h5p_may_view
+from courses.models import LessonPage
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,6 @@ class Cmi5Block:
 
 def block_in(*, lesson_key: UUID, block_id: str, language: str) -> Cmi5Block | None:
     """The cmi5 block of a lesson (the translation in `language` if there is one, live first)."""
-    from courses.models import LessonPage
-
     lessons = list(LessonPage.objects.live().filter(translation_key=lesson_key).select_related("locale"))
     lessons.sort(key=lambda lesson: lesson.locale.language_code != language)
     for lesson in lessons:
@@ -34,8 +34,6 @@ def block_in(*, lesson_key: UUID, block_id: str, language: str) -> Cmi5Block | N
 
 
 def may_view(*, request, lesson) -> bool:
-    from courses.h5p.selectors import may_view as h5p_may_view
-
     return h5p_may_view(request=request, lesson=lesson)
 
 

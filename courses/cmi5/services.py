@@ -1,6 +1,7 @@
-"""Writes for cmi5 (issue 17 part 4): installing courses, launching an AU per the cmi5 specification
-(registration, LMS.LaunchData, "launched", one-time fetch token), checking what the AU sends with
-that token against cmi5's rules, and moveOn: an AU satisfied -> the lesson block done -> the lesson.
+"""Writes for cmi5, one protocol flow kept whole (~410 lines; issue 17 part 4): queueing courses (the
+install: courses.cmi5.install), launching an AU per the cmi5 specification (registration,
+LMS.LaunchData, "launched", one-time fetch token), checking what the AU sends with that token
+against cmi5's rules, and moveOn: an AU satisfied -> the lesson block done -> the lesson.
 
 The AU runs in an opaque-origin sandbox (like H5P and SCORM) and never gets the learner's session:
 it talks to the LRS (courses.xapi) with a credential this module hands out once at the fetch URL,
@@ -14,28 +15,34 @@ import json
 import logging
 import secrets
 import uuid
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.cmi5 import identity
+from courses.cmi5.install import (  # noqa: F401  (courses.cmi5.services.<name> still works)
+    CONTENT_ROOT,
+    INCOMING_ROOT,
+    delete_course_files,
+    install_package,
+    install_queued_course,
+)
 from courses.cmi5.models import AuSession, AuStatus, Cmi5Course, Registration
-from courses.cmi5.validation import PackageRejected, ValidatedCourse, validate_package
+from courses.cmi5.tasks import install_cmi5_task
+from courses.cmi5.validation import validate_package
+from courses.models import LessonPage, LessonProgress
+from courses.services import complete_lesson, unmet_requirements
+from courses.xapi import documents
 from courses.xapi import services as xapi
 from courses.xapi.auth import Unauthenticated, register_scheme
 from courses.xapi.identity import agent_for
 
 logger = logging.getLogger(__name__)
 
-CONTENT_ROOT = "cmi5/content"
-INCOMING_ROOT = "cmi5/incoming"
 LAUNCH_DATA = "LMS.LaunchData"
 # How long a fetched token works after its launch (a long lesson on a shared PC, not a week).
 TOKEN_HOURS = 12
@@ -58,59 +65,11 @@ class Cmi5Refused(xapi.NotAllowed):
     """A statement or document the AU may not send (403, cmi5 section 9 and 10)."""
 
 
-# ---- Installing ------------------------------------------------------------------------------
-
-
-def _copy_files(archive: zipfile.ZipFile, names: list[str], folder: str) -> list[str]:
-    written = []
-    try:
-        for name in names:
-            target = f"{folder}/{name}"
-            if default_storage.exists(target):
-                default_storage.delete(target)
-            with archive.open(name) as handle:
-                saved = default_storage.save(target, File(handle, name=Path(target).name))
-            written.append(saved)
-            if saved != target:
-                raise RuntimeError(f"storage saved {target!r} as {saved!r}")
-    except BaseException:
-        for name in reversed(written):
-            default_storage.delete(name)
-        raise
-    return written
-
-
-def _install(*, source, course: Cmi5Course, validated: ValidatedCourse | None = None) -> Cmi5Course:
-    if validated is None:
-        validated = validate_package(source)
-    if hasattr(source, "seek"):
-        source.seek(0)
-    with zipfile.ZipFile(source) as archive, transaction.atomic():
-        if course.pk is not None:
-            course = Cmi5Course.objects.select_for_update().get(pk=course.pk)
-            if course.is_ready:
-                return course
-        course.title = (course.title or validated.title)[:255]
-        course.course_id = validated.course_id
-        course.aus = validated.aus
-        course.size, course.file_count = validated.total_bytes, len(validated.files)
-        course.status, course.error, course.staged_file = Cmi5Course.Status.READY, "", ""
-        course.save()
-        course.storage_path = f"{CONTENT_ROOT}/{course.pk}"
-        _copy_files(archive, validated.files, course.storage_path)
-        course.save(update_fields=["storage_path"])
-    return course
-
-
-def install_package(*, source, uploaded_by=None, title: str = "") -> Cmi5Course:
-    """Validate and install a cmi5 zip at once (the demo, tests); raises PackageRejected, storing nothing."""
-    return _install(source=source, course=Cmi5Course(title=title[:255], uploaded_by=uploaded_by))
+# ---- Queueing --------------------------------------------------------------------------------
 
 
 def add_course(*, upload, uploaded_by=None, title: str = "", language: str = "en") -> Cmi5Course:
     """Check an upload at once (a refusal stores nothing), then stage it for the background install."""
-    from courses.cmi5.tasks import install_cmi5_task
-
     validated = validate_package(upload)
     upload.seek(0)
     staged = default_storage.save(f"{INCOMING_ROOT}/{secrets.token_hex(16)}.zip", upload)
@@ -125,45 +84,6 @@ def add_course(*, upload, uploaded_by=None, title: str = "", language: str = "en
         raise
     return course
 
-
-def install_queued_course(*, course_id: int) -> None:
-    """The background half of add_course; a course that is ready, failed or deleted is left alone."""
-    course = Cmi5Course.objects.filter(
-        pk=course_id, status__in=[Cmi5Course.Status.PENDING, Cmi5Course.Status.INSTALLING]).first()
-    if course is None:
-        return
-    Cmi5Course.objects.filter(pk=course_id).update(status=Cmi5Course.Status.INSTALLING)
-    try:
-        with default_storage.open(course.staged_file, "rb") as source:
-            _install(source=source, course=course)
-    except PackageRejected as rejected:
-        Cmi5Course.objects.filter(pk=course_id).update(status=Cmi5Course.Status.FAILED, error=rejected.message)
-    except Exception:
-        logger.exception("installing cmi5 course %s failed", course_id)
-        Cmi5Course.objects.filter(pk=course_id).update(
-            status=Cmi5Course.Status.FAILED,
-            error=_("The course could not be installed because of an error on the server. Delete it and add it again."))
-    finally:
-        if course.staged_file:
-            default_storage.delete(course.staged_file)
-
-
-def delete_course_files(*, course: Cmi5Course) -> None:
-    if not course.storage_path:
-        return
-    for name in [line for line in _walk(course.storage_path)]:
-        default_storage.delete(name)
-
-
-def _walk(folder: str):
-    try:
-        directories, files = default_storage.listdir(folder)
-    except (FileNotFoundError, NotImplementedError):
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from _walk(f"{folder}/{directory}")
 
 
 # ---- Launching ---------------------------------------------------------------------------------
@@ -361,8 +281,6 @@ class AuGrant:
                                            session.au_index)
 
     def check_document(self, where, *, write: bool) -> None:
-        from courses.xapi import documents
-
         if where.resource == documents.AGENT_PROFILE and not write:
             return  # cmi5LearnerPreferences, read only
         if (where.resource != documents.STATE or where.activity_id != self.activity_id
@@ -481,9 +399,6 @@ def _satisfy(registration: Registration, status: AuStatus, au: dict, session_id,
 
 
 def _complete_lesson_if_ready(registration: Registration, now: datetime) -> None:
-    from courses.models import LessonPage, LessonProgress
-    from courses.services import complete_lesson, unmet_requirements
-
     lesson = LessonPage.objects.filter(translation_key=registration.lesson_key).order_by("-live", "pk").first()
     if lesson is None:
         return
@@ -497,3 +412,4 @@ def _complete_lesson_if_ready(registration: Registration, now: datetime) -> None
 def erase_registrations_of(*, user) -> int:
     deleted, _per_model = Registration.objects.filter(user=user).delete()
     return deleted
+

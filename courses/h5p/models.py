@@ -5,8 +5,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from courses.packages import InstalledPackage, PackageStatus
 
 
 class H5PLibrary(models.Model):
@@ -52,18 +53,14 @@ class H5PLibrary(models.Model):
         return f"{self.machine_name}-{self.major_version}.{self.minor_version}"
 
 
-class H5PPackage(models.Model):
+class H5PPackage(InstalledPackage, models.Model):
     """An uploaded `.h5p` activity: its content files plus links to the libraries it needs.
 
     The admin adds a package in two steps: a pending row (the upload staged in storage, or the
     address to download), then a background task installs it into that row (courses/h5p/tasks.py).
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting to be installed")
-        INSTALLING = "installing", _("being installed")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("could not be installed")
+    Status = PackageStatus  # pending, installing, ready, failed: the same for the three kinds
 
     # Blank while an import from an address waits: the package's own title is used once installed.
     title = models.CharField(_("title"), max_length=255, blank=True)
@@ -96,19 +93,6 @@ class H5PPackage(models.Model):
         return self.title or PurePosixPath(urlsplit(self.source_url).path).name or self.source_url or str(
             self._meta.verbose_name
         )
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
-
-    def status_summary(self) -> str:
-        """The status as the admin shows it: with the progress while installing, the reason once failed."""
-        label = self.get_status_display()
-        if self.status == self.Status.FAILED and self.error:
-            return gettext("%(status)s: %(error)s") % {"status": label, "error": self.error}
-        if self.status == self.Status.INSTALLING:
-            return gettext("%(status)s (%(progress)s%%)") % {"status": label, "progress": self.progress}
-        return label
 
 
 class H5PLibraryUpgrade(models.Model):

@@ -11,4 +11,5 @@ class ScormConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # In ready(): signals imports models, importable only once the app registry is ready.
         from courses.scorm import signals  # noqa: F401

@@ -3,19 +3,16 @@ of every SCO (sharable content object) in it."""
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from courses.packages import InstalledPackage, PackageStatus
 
-class ScormPackage(models.Model):
+
+class ScormPackage(InstalledPackage, models.Model):
     """An uploaded SCORM zip. Added in two steps like an H5P activity: a pending row with the upload
     staged in storage, then a background task (courses/scorm/tasks.py) installs the files."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting to be installed")
-        INSTALLING = "installing", _("being installed")
-        READY = "ready", _("ready")
-        FAILED = "failed", _("could not be installed")
+    Status = PackageStatus  # pending, installing, ready, failed: the same for the three kinds
 
     class Version(models.TextChoices):
         SCORM_12 = "1.2", _("SCORM 1.2")
@@ -49,18 +46,6 @@ class ScormPackage(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self._meta.verbose_name)
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
-
-    def status_summary(self) -> str:
-        label = self.get_status_display()
-        if self.status == self.Status.FAILED and self.error:
-            return gettext("%(status)s: %(error)s") % {"status": label, "error": self.error}
-        if self.status == self.Status.INSTALLING:
-            return gettext("%(status)s (%(progress)s%%)") % {"status": label, "progress": self.progress}
-        return label
 
 
 class Attempt(models.Model):

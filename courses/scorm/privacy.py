@@ -1,8 +1,13 @@
 """Personal data in SCORM: each learner's attempts and the runtime data of every SCO in them."""
 
-from cms.privacy import register_collector, register_eraser
+from cms.privacy import exclude, register_collector, register_eraser
 from courses.scorm.models import Attempt
 from courses.scorm.services import erase_attempts_of
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "scorm.ScormPackage.uploaded_by": "course content uploaded by staff, not about them",
+})
 
 
 @register_collector("scorm", covers=["scorm.Attempt.user"])

@@ -1,5 +1,5 @@
-"""Writes for SCORM: installing packages (like H5P activities: staged upload, background task,
-files through Django's storage) and storing each learner's runtime data, commit by commit.
+"""Writes for SCORM: queueing packages (like H5P activities: staged upload, background task; the
+install itself is courses.scorm.install) and storing each learner's runtime data, commit by commit.
 
 A commit is what the SCO's runtime (scorm-again, inside the sandboxed frame) holds, relayed by the
 lesson page with the learner's session. It carries an id made by the lesson page: a retry of a
@@ -12,7 +12,6 @@ import math
 import re
 import secrets
 import uuid
-import zipfile
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -21,16 +20,21 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from courses.h5p.services import PackageWriter, delete_file, delete_folder
+from courses.scorm.install import (  # noqa: F401  (courses.scorm.services.<name> still works)
+    CONTENT_ROOT,
+    INCOMING_ROOT,
+    delete_package_files,
+    install_package,
+    install_queued_package,
+)
 from courses.scorm.models import Attempt, Commit, ScoData, ScormPackage
-from courses.scorm.validation import PackageRejected, ValidatedScorm, validate_package
+from courses.scorm.tasks import install_scorm_task
+from courses.scorm.validation import ValidatedScorm
 from courses.xapi import services as xapi_services
 from courses.xapi.identity import activity_iri, agent_for
 
 logger = logging.getLogger(__name__)
 
-CONTENT_ROOT = "scorm/content"
-INCOMING_ROOT = "scorm/incoming"
 
 # The SCORM data model's limits (SCORM 1.2 RTE 3.4; SCORM 2004 4th edition RTE 4.2).
 LIMITS = {
@@ -50,51 +54,12 @@ _ISO_DURATION = re.compile(
 )
 
 
-# ---- Installing ------------------------------------------------------------------------------
-
-
-def _install(*, source, package: ScormPackage, validated: ValidatedScorm | None = None) -> ScormPackage:
-    if validated is None:
-        validated = validate_package(source)
-    if hasattr(source, "seek"):
-        source.seek(0)
-    with zipfile.ZipFile(source) as archive:
-        writer = PackageWriter(archive)
-        try:
-            with transaction.atomic():
-                if package.pk is not None:
-                    package = ScormPackage.objects.select_for_update().get(pk=package.pk)
-                    if package.is_ready:
-                        return package
-                package.title = (package.title or validated.title)[:255]
-                package.version = validated.version
-                package.items = validated.items
-                package.unsupported = validated.unsupported
-                package.size, package.file_count = validated.total_bytes, len(validated.files)
-                package.status, package.progress, package.error = ScormPackage.Status.READY, 100, ""
-                package.staged_file = ""
-                package.save()
-                folder = f"{CONTENT_ROOT}/{package.pk}"
-                for name in validated.files:
-                    writer.copy(name, f"{folder}/{name}")
-                package.storage_path = folder
-                package.save(update_fields=["storage_path"])
-        except BaseException:
-            writer.remove_all()
-            raise
-    return package
-
-
-def install_package(*, source, uploaded_by=None, title: str = "") -> ScormPackage:
-    """Validate and install a SCORM zip (a path or a seekable file) at once: the demo, commands, tests."""
-    return _install(source=source, package=ScormPackage(title=title[:255], uploaded_by=uploaded_by))
+# ---- Queueing ---------------------------------------------------------------------------------
 
 
 def add_package(*, upload, uploaded_by=None, title: str = "", validated: ValidatedScorm | None = None) -> ScormPackage:
     """Queue an upload the admin form has checked: staged in storage, installed by a background task.
     What the check found (version, items, what is not supported) is on the row at once, for the editor."""
-    from courses.scorm.tasks import install_scorm_task
-
     staged = default_storage.save(f"{INCOMING_ROOT}/{secrets.token_hex(16)}.zip", upload)
     try:
         with transaction.atomic():
@@ -110,49 +75,6 @@ def add_package(*, upload, uploaded_by=None, title: str = "", validated: Validat
         raise
     return package
 
-
-def install_queued_package(*, package_id: int) -> None:
-    """The background half of add_package; a package that is ready, failed or deleted is left alone."""
-    package = ScormPackage.objects.filter(
-        pk=package_id, status__in=[ScormPackage.Status.PENDING, ScormPackage.Status.INSTALLING]
-    ).first()
-    if package is None:
-        return
-    ScormPackage.objects.filter(pk=package_id).update(status=ScormPackage.Status.INSTALLING, progress=10)
-    source = None
-    interrupted = False
-    try:
-        source = default_storage.open(package.staged_file, "rb")
-        _install(source=source, package=package)
-    except PackageRejected as rejected:
-        _set_failed(package_id, error=rejected.message)
-    except ScormPackage.DoesNotExist:
-        pass
-    except Exception:
-        logger.exception("installing SCORM package %s failed", package_id)
-        _set_failed(package_id, error=_("The package could not be installed because of an error on the server. "
-                                        "Delete it and add it again, or ask for help if it happens again."))
-    except BaseException:
-        interrupted = True
-        raise
-    finally:
-        if source is not None:
-            source.close()
-        if package.staged_file and not interrupted:
-            delete_file(package.staged_file)
-
-
-def _set_failed(package_id: int, *, error: str) -> None:
-    ScormPackage.objects.filter(pk=package_id).exclude(status=ScormPackage.Status.READY).update(
-        status=ScormPackage.Status.FAILED, error=error, staged_file=""
-    )
-
-
-def delete_package_files(*, package: ScormPackage) -> None:
-    if package.storage_path:
-        delete_folder(package.storage_path)
-    if package.staged_file:
-        delete_file(package.staged_file)
 
 
 # ---- Runtime data ----------------------------------------------------------------------------
@@ -406,3 +328,4 @@ def _record_statements(*, attempt: Attempt, commit_uuid: uuid.UUID) -> None:
 
 def erase_attempts_of(*, user) -> int:
     return Attempt.objects.filter(user=user).delete()[0]
+

@@ -3,10 +3,10 @@
 from django.utils import translation
 from django_tasks import task
 
+from courses.scorm.install import install_queued_package
+
 
 @task()
 def install_scorm_task(package_id: int, language: str) -> None:
-    from courses.scorm.services import install_queued_package
-
     with translation.override(language):
         install_queued_package(package_id=package_id)

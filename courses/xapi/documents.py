@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from courses.xapi.identity import agent_for, user_id_of
 from courses.xapi.models import ActivityState, ProfileDocument
-from courses.xapi.services import NotAllowed
+from courses.xapi.requesters import NotAllowed
 from courses.xapi.validation import agent_key
 
 STATE = "state"

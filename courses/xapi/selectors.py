@@ -11,8 +11,9 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from courses.xapi import documents
 from courses.xapi.models import ActivityResult, ActivityState, Statement, StatementAttachment
-from courses.xapi.services import NotAllowed, Requester
+from courses.xapi.requesters import NotAllowed, Requester
 from courses.xapi.validation import VOIDED, InvalidStatement
 
 
@@ -260,8 +261,6 @@ def formatted(statement: dict, fmt: str, languages: list[str], *, sub: bool = Fa
 
 def document(*, requester: Requester, where, document_id: str):
     """One document at `where` (documents.Address) the requester may see, else None."""
-    from courses.xapi import documents
-
     documents.check_access(requester, where, write=False)
     found = documents.rows(where).filter(**{where.id_field: document_id})
     return documents.visible(requester, found).first()
@@ -269,8 +268,6 @@ def document(*, requester: Requester, where, document_id: str):
 
 def document_ids(*, requester: Requester, where, since: datetime | None = None) -> list[str]:
     """The ids of the documents at `where` the requester may see, changed after `since` if given."""
-    from courses.xapi import documents
-
     documents.check_access(requester, where, write=False)
     found = documents.visible(requester, documents.rows(where))
     if since is not None:

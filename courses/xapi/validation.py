@@ -1,4 +1,4 @@
-"""Checks an incoming xAPI 1.0.3 statement and derives what the store indexes from it.
+"""Checks an incoming xAPI 1.0.3 statement and derives what the store indexes from it (one checker, ~400 lines).
 
 Structure (required properties, IRIs, UUIDs, score ranges, language tags, unknown properties) is
 checked by ralph's pydantic models (docs/decisions.md); the few things they accept too loosely

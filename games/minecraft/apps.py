@@ -3,6 +3,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from labs import hooks
+
 
 class MinecraftConfig(AppConfig):
     name = "games.minecraft"
@@ -13,6 +15,5 @@ class MinecraftConfig(AppConfig):
     def ready(self):
         # Django's app loading: selectors use models, importable once the registry is ready.
         from games.minecraft.selectors import session_page_part
-        from labs import hooks
 
         hooks.add_to_session_page(session_page_part)

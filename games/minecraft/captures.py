@@ -10,7 +10,6 @@ import zlib
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,37 +27,12 @@ from .models import (
     TeamBuild,
 )
 from .sites import categories, site_volume
-from .tasks import capture_task
 from .volume import BASE_Y, CAPTURE_HEIGHT, SiteVolume, capture_window
 
 log = logging.getLogger("games.minecraft.services")  # the name its messages always had
 
 
 # --- capture --------------------------------------------------------------------------------
-
-def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Capture:
-    """Check the uploaded world completely before anything is stored, then queue the import."""
-    try:
-        safezip.open_world(upload)
-    except ValidationError as exc:
-        raise CoDesignError(" ".join(exc.messages)) from None
-    upload.seek(0)
-    with transaction.atomic():
-        item = Capture(session=session, source=Capture.Source.UPLOAD, created_by=user)
-        item.upload.save(f"build-{session.pk}.zip", upload, save=False)
-        item.save()
-        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
-    return item
-
-
-def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture:
-    if not Snapshot.objects.filter(team__session=session, baseline=False).exists():
-        raise CoDesignError(_("No live snapshot yet: run the live session first, or upload the world."))
-    with transaction.atomic():
-        item = Capture.objects.create(session=session, source=Capture.Source.LIVE, created_by=user)
-        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
-    return item
-
 
 def set_coordinates(*, session: CoDesignSession, coordinates: str, spawn: tuple[int, int, int]) -> None:
     """How the live session's game server counts coordinates, and its spawn point (relative mode)."""

@@ -2,9 +2,17 @@
 
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import deleted_label, register_collector, register_eraser, rows
+from cms.privacy import deleted_label, exclude, register_collector, register_eraser, rows
 from games.minecraft.models import Pin, Team, TeamMember, Vote
 from labs.participation.privacy import forget_team_nicknames
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "minecraft.Site.created_by": "co-design site prepared by staff",
+    "minecraft.CoDesignSession.facilitator": "facilitator running a workshop (work record)",
+    "minecraft.Capture.created_by": "facilitator importing builds (work record)",
+    "minecraft.Team.members": "read through minecraft.TeamMember.user (team name only)",
+})
 
 
 @register_collector("minecraft", label=gettext_lazy("Minecraft co-design teams and votes"), covers=["minecraft.TeamMember.user", "minecraft.Vote.user", "minecraft.Pin.author"])

@@ -1,4 +1,5 @@
-"""Writes for Block by Block: sessions and teams, world generation. One transaction per user action.
+"""Writes for Block by Block: sessions and teams, queueing the world and the captures (the background
+work is .worldgen and .captures, run by .tasks). One transaction per user action.
 
 Sites (.sites), captures and snapshots (.captures), pins, votes and proposals (.teamwork) have their
 own modules; their names are re-exported here, so `services.<name>` (and cms.workers' give-up paths)
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.files.base import ContentFile
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,25 +18,25 @@ from django.utils.translation import gettext_lazy
 
 from cms.services import notify
 
-from . import render
+from . import safezip
 from .captures import (  # noqa: F401
     give_up_capture,
-    request_capture_from_snapshots,
-    request_capture_from_upload,
     run_capture,
     save_snapshot,
     set_coordinates,
 )
 from .errors import CoDesignError, EmptyPlot  # noqa: F401
 from .models import (
+    Capture,
     CoDesignSession,
     Site,
+    Snapshot,
     TaskState,
     Team,
     TeamMember,
 )
 from .sites import categories, create_site, has_control, render_site_preview, site_volume  # noqa: F401
-from .tasks import generate_world_task
+from .tasks import capture_task, generate_world_task
 from .teamwork import (  # noqa: F401
     add_pin,
     can_take_part,
@@ -45,7 +46,7 @@ from .teamwork import (  # noqa: F401
     withdraw_vote,
 )
 from .volume import plot_origin
-from .world import write_world_zip
+from .worldgen import _set_world, generate_world, give_up_world  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,6 @@ def add_member(*, team: Team, user, nickname: str) -> TeamMember:
 
 # --- world generation -----------------------------------------------------------------------
 
-def _set_world(session_id: int, **fields) -> None:
-    CoDesignSession.objects.filter(pk=session_id).update(**fields)
-
-
 def request_world(*, session: CoDesignSession) -> None:
     """Queue the world's generation (a background task); the session page shows its progress."""
     if session.world_state in {TaskState.QUEUED, TaskState.RUNNING}:
@@ -105,47 +102,27 @@ def request_world(*, session: CoDesignSession) -> None:
     transaction.on_commit(lambda: generate_world_task.enqueue(session_id=session.pk))
 
 
-def generate_world(*, session_id: int) -> None:
-    """Make the session's world. Re-running is safe: only a run that finds the world waiting
-    claims it (a conditional update), so a world already made, or being made by another run, is
-    left alone."""
-    claimed = CoDesignSession.objects.filter(
-        pk=session_id, world_state__in=[TaskState.NONE, TaskState.QUEUED]
-    ).update(world_state=TaskState.RUNNING, world_progress=1)
-    if not claimed:
-        return
-    session = CoDesignSession.objects.select_related("site").get(pk=session_id)
-    last = [0]
+# --- queueing a capture (run by tasks.capture_task: .captures.run_capture) --------------------
 
-    def progress(fraction):
-        percent = min(99, int(fraction * 100))
-        if percent >= last[0] + 5:
-            last[0] = percent
-            _set_world(session_id, world_progress=percent)
-
+def request_capture_from_upload(*, session: CoDesignSession, user, upload) -> Capture:
+    """Check the uploaded world completely before anything is stored, then queue the import."""
     try:
-        vol = site_volume(session.site)
-        icon = render.plan(vol.blocks, categories(), title="", width=vol.width, depth=vol.depth, scale=1)
-        icon = icon.crop((render.MAP_X, render.MAP_Y, render.MAP_X + vol.width, render.MAP_Y + vol.depth))
-        icon.thumbnail((64, 64))
-        teams = list(session.teams.order_by("index").values_list("name", flat=True))
-        data = write_world_zip(vol, level_name=session.title, team_names=teams, progress=progress,
-                               icon_png=render.png(icon))
-        name = f"sangkat-world-{session.pk}.zip"
-        old = session.world_zip.name if session.world_zip else None
-        session.world_zip.save(name, ContentFile(data), save=False)
-        _set_world(session_id, world_zip=session.world_zip.name, world_state=TaskState.DONE, world_progress=100,
-                   world_generated_at=timezone.now())
-        if old and old != session.world_zip.name:
-            session.world_zip.storage.delete(old)
-    except Exception as exc:
-        log.exception("world generation failed for session %s", session_id)
-        _set_world(session_id, world_state=TaskState.FAILED, world_error=str(exc)[:300])
+        safezip.open_world(upload)
+    except ValidationError as exc:
+        raise CoDesignError(" ".join(exc.messages)) from None
+    upload.seek(0)
+    with transaction.atomic():
+        item = Capture(session=session, source=Capture.Source.UPLOAD, created_by=user)
+        item.upload.save(f"build-{session.pk}.zip", upload, save=False)
+        item.save()
+        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
+    return item
 
 
-def give_up_world(*, session_id: int) -> None:
-    """Stop re-queueing a world generation that stopped its worker again and again (cms.workers)."""
-    CoDesignSession.objects.filter(pk=session_id, world_state__in=[TaskState.QUEUED, TaskState.RUNNING]).update(
-        world_state=TaskState.FAILED,
-        world_error=_("The server stopped several times while making this world. Try again, or ask for help."),
-    )
+def request_capture_from_snapshots(*, session: CoDesignSession, user) -> Capture:
+    if not Snapshot.objects.filter(team__session=session, baseline=False).exists():
+        raise CoDesignError(_("No live snapshot yet: run the live session first, or upload the world."))
+    with transaction.atomic():
+        item = Capture.objects.create(session=session, source=Capture.Source.LIVE, created_by=user)
+        transaction.on_commit(lambda: capture_task.enqueue(capture_id=item.pk))
+    return item

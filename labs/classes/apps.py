@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from courses.groups import register_learner_groups
+
 
 class ClassesConfig(AppConfig):
     name = "labs.classes"
@@ -9,7 +11,7 @@ class ClassesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from courses.groups import register_learner_groups
+        # In ready(): selectors imports models, importable only once the app registry is ready.
         from labs.classes.selectors import learner_groups
 
         # The facilitator's progress report (courses) filters by class without importing classes.

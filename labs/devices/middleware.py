@@ -11,6 +11,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from .selectors import cookie_name, device_from_cookie
+from .services import touch_device
 
 # Session keys (the session of a person signed in on a device).
 DEVICE = "devices.device"        # the device's pk
@@ -63,8 +64,6 @@ class CenterDeviceMiddleware:
         was_signed_in = request.user.is_authenticated
         on_device_session = was_signed_in and request.session.get(DEVICE) is not None
         if device is not None:
-            from .services import touch_device
-
             touch_device(device)
         ended = self._why_ended(request, device) if was_signed_in else None
         if ended:

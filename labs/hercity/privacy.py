@@ -2,8 +2,13 @@
 
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import register_collector, register_eraser, rows
+from cms.privacy import exclude, register_collector, register_eraser, rows
 from labs.hercity.models import ActionItem, Dot, Idea, SafetyScore
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "hercity.Workshop.created_by": "workshop set up by a facilitator (work record)",
+})
 
 
 @register_collector("her_city", label=gettext_lazy("Her City workshop contributions"), covers=[

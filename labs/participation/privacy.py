@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from cms.privacy import deleted_label, register_collector, register_eraser, rows
+from cms.privacy import deleted_label, exclude, register_collector, register_eraser, rows
 from labs.participation.models import (
     Block,
     Comment,
@@ -15,6 +15,14 @@ from labs.participation.models import (
     WomenSpaceMembership,
 )
 from labs.participation.selectors import can_enter_women_space
+
+# User foreign keys that are not the pointed-to person's own data (cms.privacy.excluded()).
+exclude({
+    "participation.Call.created_by": "call for proposals published by the city",
+    "participation.Proposal.answered_by": "the city's answer, given by staff on its behalf",
+    "participation.ModerationLog.moderator": "moderator's action on someone else's content",
+    "participation.WomenSpaceMembership.confirmed_by": "facilitator confirming someone else's membership",
+})
 
 
 @register_collector("participation", label=gettext_lazy("proposals, comments, supports, reports and the women-and-girls space"), covers=[

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cms import workers
-from courses.h5p import services
+from courses.h5p import install, services
 from courses.h5p.models import H5PPackage
 from tests.h5p.conftest import good_package, stored_files
 
@@ -71,7 +71,7 @@ def test_a_run_cut_short_is_queued_again_with_its_language_and_the_rerun_finishe
     def stopped(**kwargs):
         raise SystemExit(1)
 
-    monkeypatch.setattr(services, "_install", stopped)
+    monkeypatch.setattr(install, "_install", stopped)
     with pytest.raises(SystemExit):
         services.install_queued_package(package_id=package.pk)
     monkeypatch.undo()

@@ -1,4 +1,4 @@
-"""A headless Minetest server with an mcpi mod: world set-up, start, wait, stop (and a CLI).
+"""A headless Minetest server with an mcpi mod: world set-up, start, wait, stop, and a CLI (one tool, ~400 lines).
 
 Used by `make minetest-start` / `make minetest-stop`, the bridge's integration tests and the bridge
 benchmark, so that all three run the server the same way:
