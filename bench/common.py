@@ -100,10 +100,12 @@ def server(workers: int | None = None, port: int | None = None, **env):
     """gunicorn with DEBUG off on a loopback port (a free one unless given); yields the base URL."""
     port = port or free_port()
     workers = workers or (os.cpu_count() or 2) * 2
+    # Its log goes to a file: a pipe nobody reads while it runs blocks the server once 64 KB fill it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "cms.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--threads", "1", "--log-level", "error"],
-        cwd=ROOT, env=bench_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=bench_env(**env), stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,7 +116,8 @@ def server(workers: int | None = None, port: int | None = None, **env):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()) from None
+                    log.seek(0)
+                    raise RuntimeError("gunicorn did not start: " + log.read()[-4000:].decode(errors="replace")) from None
                 time.sleep(0.3)
         yield base
     finally:
@@ -123,6 +126,7 @@ def server(workers: int | None = None, port: int | None = None, **env):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 _WRK_SCRIPT = """
