@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,19 +102,44 @@ def _check_writer(requester: Requester, statements: list[dict]) -> None:
             raise NotAllowed(_("You can only send statements about yourself."))
 
 
-def _learner_ids(statements: list[dict]) -> dict[str, int]:
-    """Statement id -> Sangkat user id, for statements whose actor is one of our learners."""
+def _learner_ids(statements: list[dict], *, checked: bool = True) -> dict[str, int]:
+    """Statement id -> Sangkat user id, for statements whose actor is one of our learners.
+
+    Unchecked, the ids are those the actors name (no query): the user foreign key is checked by the
+    database at commit, and store_statements stores again with checked ids if one names nobody."""
     wanted = {}
     for statement in statements:
         user_id = user_id_of(statement["actor"])
         if user_id is not None:
             wanted[statement["id"]] = user_id
-    if not wanted:
-        return {}
+    if not wanted or not checked:
+        return wanted
     existing = set(
         get_user_model().objects.filter(pk__in=set(wanted.values())).values_list("pk", flat=True)
     )
     return {sid: uid for sid, uid in wanted.items() if uid in existing}
+
+
+def _insert_new(rows: list[Statement]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING, as bulk_create(ignore_conflicts=True) does; returns how many
+    rows the database inserted (bulk_create does not tell), so a batch of new statements needs no
+    read-back of what is stored."""
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql import InsertQuery
+
+    db = router.db_for_write(Statement)
+    connection = connections[db]
+    fields = Statement._meta.concrete_fields
+    size = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            query = InsertQuery(Statement, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, rows[start:start + size])
+            for sql, params in query.get_compiler(using=db).as_sql():
+                cursor.execute(sql, params)
+                inserted += cursor.rowcount
+    return inserted
 
 
 def store_statements(*, statements: list, requester: Requester, now: datetime | None = None,
@@ -148,10 +173,13 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
     authority = authority_for(requester)
     stamp = _now_iso(now)
     forward = bool(settings.SANGKAT_XAPI_FORWARD_URL)
+    # Outside a transaction, the learners a client's statements name are checked by the database
+    # at commit (a deferred foreign key); inside one, that check would come at the caller's commit.
+    unchecked = requester.client is not None and not connections[router.db_for_write(Statement)].in_atomic_block
     if requester.client is None:
         owners = {statement["id"]: requester.user.pk for statement in statements}
     else:
-        owners = _learner_ids(statements)
+        owners = _learner_ids(statements, checked=not unchecked)
     rows = []
     for statement in statements:
         signature = signature_of(statement)
@@ -171,37 +199,54 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             forward_next_at=now if forward else None,
         ))
 
-    with transaction.atomic():
-        # Re-sent statements hit the primary key and are skipped; comparing signatures afterwards
-        # also catches a concurrent request that stored the same id a moment earlier.
-        Statement.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    try:
+        _store_rows(rows, requester, statements, declared, attachments, now, forward)
+    except IntegrityError:
+        if not unchecked:
+            raise
+        # A statement named a learner who is not (or no longer) here: store it about nobody, as a
+        # checked owner list would have.
+        owners = _learner_ids(statements)
+        for row in rows:
+            row.user_id = owners.get(row.id)
+        _store_rows(rows, requester, statements, declared, attachments, now, forward)
+    return [row.id for row in rows]
+
+
+@transaction.atomic
+def _store_rows(rows: list[Statement], requester: Requester, statements: list[dict],
+                declared: set[tuple[str, str]], attachments: dict[str, tuple[str, bytes]], now: datetime,
+                forward: bool) -> None:
+    """store_statements' transaction: the rows, their attachments, voiding, progress, forwarding."""
+    # Re-sent statements hit the primary key and are skipped. When some were, comparing signatures
+    # afterwards also catches a concurrent request that stored the same id a moment earlier.
+    if _insert_new(rows) < len(rows):
         stored = dict(Statement.objects.filter(id__in=[row.id for row in rows]).values_list("id", "signature"))
         for row in rows:
             if stored.get(UUID(row.id)) != row.signature:
                 raise StatementConflict(
                     _("A different statement with the id %(id)s is already stored.") % {"id": row.id}
                 )
-        if declared:
-            kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
-                       .values_list("statement_id", "sha2"))
-            StatementAttachment.objects.bulk_create([
-                StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
-                                    content=attachments[sha2][1])
-                for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
-            ])
-        touched = _apply_voiding(rows, requester)
-        for row in rows:
-            if row.user_id is not None and row.activity_id:
-                touched.add((row.user_id, row.activity_id))
-        for user_id, activity_id in sorted(touched):
-            parsed = parse_activity_iri(activity_id)
-            if parsed is not None:
-                progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
-        if requester.launch is not None:
-            requester.launch.stored(statements, now=now)
-        if forward:
-            transaction.on_commit(_enqueue_forwarding)
-    return [row.id for row in rows]
+    if declared:
+        kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
+                   .values_list("statement_id", "sha2"))
+        StatementAttachment.objects.bulk_create([
+            StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
+                                content=attachments[sha2][1])
+            for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
+        ])
+    touched = _apply_voiding(rows, requester)
+    for row in rows:
+        if row.user_id is not None and row.activity_id:
+            touched.add((row.user_id, row.activity_id))
+    for user_id, activity_id in sorted(touched):
+        parsed = parse_activity_iri(activity_id)
+        if parsed is not None:
+            progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+    if requester.launch is not None:
+        requester.launch.stored(statements, now=now)
+    if forward:
+        transaction.on_commit(_enqueue_forwarding)
 
 
 def _check_attachments(statements: list[dict], attachments: dict[str, tuple[str, bytes]]) -> set[tuple[str, str]]:
