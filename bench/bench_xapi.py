@@ -112,14 +112,14 @@ def _template(actor: dict, registration: str) -> tuple[str, str]:
 
 
 def _wrk(url: str, *, per_request: int, actor: dict, key: str, secret: str, registration: str,
-         seconds: int = SECONDS) -> dict:
+         seconds: int = SECONDS, timeout: int = 10) -> dict:
     import base64
 
     prefix, suffix = _template(actor, registration)
     script = _LUA % {"run": random.randrange(1, 2**31), "prefix": prefix, "suffix": suffix,
                      "per_request": per_request}
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    result = wrk(url, connections=CONNECTIONS, seconds=seconds, script=script, headers={
+    result = wrk(url, connections=CONNECTIONS, seconds=seconds, script=script, timeout=timeout, headers={
         "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3", "Authorization": f"Basic {auth}"})
     ids, acked = result["extra"].split()
     return {**result, "ids": int(ids), "acked": int(acked)}
