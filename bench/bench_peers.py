@@ -3,7 +3,10 @@
 - signed-in lesson page and anonymous course page (page cache off, then on), 32 clients: Sangkat against
   wagtail-lms 0.11.1 (a small production-like site, bench/peer_lms/, built in its own database);
 - xAPI POSTs (single statements, batches of 50), 16 connections: Sangkat's /xapi/statements against
-  Ralph 5.1's LRS with its file backend (bench/peer_ralph.py, with the append fix applied there);
+  Ralph 5.1's LRS with its file backend (bench/peer_ralph.py, with the append fix applied there). Each
+  Ralph run is a fresh uvicorn from empty files (Ralph keeps a growing history in memory), warmed by
+  8 single POSTs; each run of either side must store every statement it acknowledged (ids read from
+  the 200 answers) or the row fails, as it does when a run answered nothing;
 - awarding points for an event, 1 connection and 16 threads: record_event against django-gamification
   0.3.2's award path (bench/peers_games.py).
 
@@ -13,7 +16,8 @@ sessions. One pair = a run of A then a run of B (the next pair B then A), PEERS_
 PEERS_SECONDS seconds (5). A row gives the median of the paired ratios Sangkat / peer and their spread
 (min-max): on a shared, loaded machine the absolute rates move from minute to minute, the ratio of two
 runs a few seconds apart much less. Peer files (static, media, LRS files) go to var/peers/ (gitignored).
-Alone: BENCH=peers .venv/bin/python bench/run.py
+Alone: BENCH=peers .venv/bin/python bench/run.py; some parts only: PEERS_PARTS=xapi (a comma-separated
+list of pages, xapi, events), e.g. PEERS_PARTS=xapi PEERS_PAIRS=5 BENCH=peers .venv/bin/python bench/run.py
 """
 
 from __future__ import annotations
