@@ -3,7 +3,10 @@
 - signed-in lesson page and anonymous course page (page cache off, then on), 32 clients: Sangkat against
   wagtail-lms 0.11.1 (a small production-like site, bench/peer_lms/, built in its own database);
 - xAPI POSTs (single statements, batches of 50), 16 connections: Sangkat's /xapi/statements against
-  Ralph 5.1's LRS with its file backend (bench/peer_ralph.py, with the append fix applied there);
+  Ralph 5.1's LRS with its file backend (bench/peer_ralph.py, with the append fix applied there). Each
+  Ralph run is a fresh uvicorn from empty files (Ralph keeps a growing history in memory), warmed by
+  8 single POSTs; each run of either side must store every statement it acknowledged (ids read from
+  the 200 answers) or the row fails, as it does when a run answered nothing;
 - awarding points for an event, 1 connection and 16 threads: record_event against django-gamification
   0.3.2's award path (bench/peers_games.py).
 
@@ -13,7 +16,8 @@ sessions. One pair = a run of A then a run of B (the next pair B then A), PEERS_
 PEERS_SECONDS seconds (5). A row gives the median of the paired ratios Sangkat / peer and their spread
 (min-max): on a shared, loaded machine the absolute rates move from minute to minute, the ratio of two
 runs a few seconds apart much less. Peer files (static, media, LRS files) go to var/peers/ (gitignored).
-Alone: BENCH=peers .venv/bin/python bench/run.py
+Alone: BENCH=peers .venv/bin/python bench/run.py; some parts only: PEERS_PARTS=xapi (a comma-separated
+list of pages, xapi, events), e.g. PEERS_PARTS=xapi PEERS_PAIRS=5 BENCH=peers .venv/bin/python bench/run.py
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from bench.common import (
     PYTHON,
@@ -67,9 +72,15 @@ _PORT = _ports()
 
 
 @contextmanager
-def _serve(command: list[str], env: dict, probe: str):
-    """Start a server process; yields once `probe` answers (any HTTP status), stops it after."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _serve(command: list[str], env: dict, probe: str, log: Path):
+    """Start a server process; yields once `probe` answers (any HTTP status), stops it after.
+
+    Its output goes to `log`, never to a pipe: nobody reads a pipe while the server runs, and once its
+    64 KB fill (uvicorn logs a traceback for every request wrk drops at the end of a run) the server
+    blocks on its next log line and answers nothing more."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -80,7 +91,7 @@ def _serve(command: list[str], env: dict, probe: str):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command[2]} did not start: " + process.stderr.read().decode()) from None
+                    raise RuntimeError(f"{command[2]} did not start: " + _tail(log)) from None
                 time.sleep(0.3)
         yield
     finally:
@@ -89,6 +100,11 @@ def _serve(command: list[str], env: dict, probe: str):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+def _tail(log: Path, size: int = 1500) -> str:
+    return log.read_bytes()[-size:].decode(errors="replace") if log.exists() else "(no log)"
 
 
 def _pairs(ours, theirs) -> list[tuple[float, float]]:
@@ -113,16 +129,23 @@ def _ratio(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
 
 
 def _row(benchmark: str, pairs, peer: str, unit: str, target: float, extra: str = "", ok: bool = True) -> Row:
+    stalled = sum(1 for a, b in pairs if not (a and b))
+    if stalled:  # a ratio from a run that answered nothing means nothing: say so instead of printing one
+        return Row(AREA, benchmark, f"FAILED: in {stalled} of {len(pairs)} pairs one side answered no request "
+                   "in its run", f">= {target:g}x", False)
     median, low, high = _ratio(pairs)
     ours = statistics.median(a for a, _ in pairs)
     theirs = statistics.median(b for _, b in pairs)
-    stalled = sum(1 for a, b in pairs if not (a and b))
-    ok = ok and not stalled
-    if stalled:
-        extra = f"{stalled} pair(s) where one side answered no request in its run" + (f"; {extra}" if extra else "")
     value = (f"{median:.2f}x ({low:.2f}-{high:.2f}, {len(pairs)} pairs); Sangkat {ours:.0f} {unit}, "
              f"{peer} {theirs:.0f} {unit}" + (f"; {extra}" if extra else ""))
     return Row(AREA, benchmark, value, f">= {target:g}x", ok and median >= target)
+
+
+def _failed(benchmark: str, target: float, error: Exception) -> Row:
+    reason = " ".join(str(error).split())
+    print(f"  [peers] {benchmark}: FAILED: {error}", flush=True)
+    return Row(AREA, benchmark, "FAILED: " + (reason[:300] + " ..." if len(reason) > 300 else reason),
+               f">= {target:g}x", False)
 
 
 def _check_page(url: str, cookie: str, needle: str) -> None:
@@ -181,7 +204,8 @@ def pages() -> list[Row]:
     lms_base = f"http://127.0.0.1:{lms_port}"
     lms_command = [PYTHON, "-m", "gunicorn", "bench.peer_lms.wsgi:application", "-b", f"127.0.0.1:{lms_port}",
                    "-w", "2", "--threads", "1", "--log-level", "error"]
-    with _serve(lms_command, _lms_env(), lms_base + "/static/wagtail_lms/css/course.css"), \
+    with _serve(lms_command, _lms_env(), lms_base + "/static/wagtail_lms/css/course.css",
+                VAR / "lms" / "server.log"), \
             server(workers=2, port=next(_PORT), ANONYMOUS_PAGE_CACHE_SECONDS="0") as base:
         _check_page(base + lesson.url, cookie, lesson.title)
         _check_page(lms_base + lms["lesson"], lms["cookie"], "lms-lesson__title")
@@ -207,91 +231,168 @@ def pages() -> list[Row]:
 # --- xAPI: Ralph -----------------------------------------------------------------------------------
 
 RALPH_USER, RALPH_PASSWORD = "bench", "bench-ralph-password"
+RALPH_DIR = VAR / "ralph"
+RALPH_FILE = RALPH_DIR / "data" / "fs_lrs.jsonl"  # the file backend's DEFAULT_LRS_FILE
+RALPH_BCRYPT_ROUNDS = 4
+# Longer than a run: a request still unanswered when the run ends is not counted, on either side,
+# rather than counted as an error (a loaded machine gave Ralph's batches of 50 over 10 s).
+_TIMEOUT = 60
 
 
 def _ralph_env() -> dict:
+    """Ralph's settings (its env variables) and auth file: the file backend in var/peers/ralph/.
+
+    The password hash uses bcrypt's lowest cost. Ralph checks a password once per worker and then
+    caches it for an hour, so the cost only slows each worker's first requests, but there it held the
+    GIL: 16 first requests at cost 12 meant ~8 s of bcrypt per run on a loaded 2-core machine."""
     import bcrypt
 
-    VAR.joinpath("ralph", "data").mkdir(parents=True, exist_ok=True)
-    auth = VAR / "ralph" / "auth.json"
-    if not auth.exists():  # what `ralph auth` writes (its CLI needs the `cli` extra, not installed)
+    RALPH_FILE.parent.mkdir(parents=True, exist_ok=True)
+    auth = RALPH_DIR / "auth.json"
+    if not auth.exists() or f"$2b${RALPH_BCRYPT_ROUNDS:02d}$" not in auth.read_text():
+        # what `ralph auth` writes (its CLI needs the `cli` extra, not installed)
+        salt = bcrypt.gensalt(rounds=RALPH_BCRYPT_ROUNDS)
         auth.write_text(json.dumps([{
-            "username": RALPH_USER, "hash": bcrypt.hashpw(RALPH_PASSWORD.encode(), bcrypt.gensalt()).decode(),
+            "username": RALPH_USER, "hash": bcrypt.hashpw(RALPH_PASSWORD.encode(), salt).decode(),
             "scopes": ["all"], "agent": {"mbox": "mailto:bench@example.org", "objectType": "Agent"},
             "target": None}]))
-    return {**os.environ, "RALPH_RUNSERVER_BACKEND": "fs", "RALPH_APP_DIR": str(VAR / "ralph"),
-            "RALPH_AUTH_FILE": str(auth), "RALPH_HISTORY_FILE": str(VAR / "ralph" / "history.json"),
-            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(VAR / "ralph" / "data"),
+    return {**os.environ, "RALPH_RUNSERVER_BACKEND": "fs", "RALPH_APP_DIR": str(RALPH_DIR),
+            "RALPH_AUTH_FILE": str(auth), "RALPH_HISTORY_FILE": str(RALPH_DIR / "history.json"),
+            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(RALPH_FILE.parent),
             "RALPH_LOGGING__LOGGERS__ralph__level": "ERROR"}
 
 
 def _ralph_reset() -> None:
-    """Each Ralph run starts from empty files: its file backend reads the whole file for every POST's
-    duplicate check and rewrites its history file, so it slows as they grow."""
-    data = VAR / "ralph" / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    for name in ("fs_lrs.jsonl",):  # emptied in place: the running server keeps using the same files
-        (data / name).write_bytes(b"")
-    (VAR / "ralph" / "history.json").write_text("[]")
+    """Empty Ralph's files (in place: a running server keeps using the same ones). Its file backend
+    reads the whole statements file for every POST's duplicate check, and rewrites its whole history
+    (two entries per POST) into history.json, so it slows as they grow."""
+    RALPH_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RALPH_FILE.write_bytes(b"")
+    (RALPH_DIR / "history.json").write_text("[]")
 
 
-def _xapi_rate(url: str, per_request: int, actor: dict, key: str, secret: str, seconds: int = SECONDS):
-    from bench.bench_xapi import _wrk
+def _ralph_stored() -> tuple[int, int]:
+    """(lines, distinct statement ids) in Ralph's statements file."""
+    ids = [json.loads(line)["id"] for line in RALPH_FILE.read_bytes().splitlines() if line.strip()]
+    return len(ids), len(set(ids))
+
+
+def _post(url: str, body: bytes, user: str, password: str) -> int:
+    import base64
+
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3", "Authorization": f"Basic {auth}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def _statements(actor: dict, per_request: int) -> bytes:
+    from bench.bench_xapi import _template
+
+    prefix, suffix = _template(actor, str(uuid.uuid4()))
+    parts = [prefix + str(uuid.uuid4()) + suffix for _ in range(per_request)]
+    return (parts[0] if per_request == 1 else "[" + ",".join(parts) + "]").encode()
+
+
+def _check_stored(side: str, result: dict, stored: int, distinct: int, per_request: int) -> None:
+    """Every acknowledged statement is stored; nothing is stored that was not sent."""
+    if not result["requests"] or not result["acked"]:
+        raise RuntimeError(f"{side} answered no request in a {result['seconds']:.0f} s run")
+    if result["errors"]:
+        raise RuntimeError(f"{side}: {result['errors']} errors of {result['requests']} requests "
+                           f"({result['error_kinds']}; p99 {result['p99']:.0f} ms)")
+    if not result["acked"] <= distinct <= result["ids"]:
+        raise RuntimeError(f"{side} stored {distinct} distinct statements, acknowledged {result['acked']} "
+                           f"of {result['ids']} sent")
+
+
+def _ralph_run(port: int, per_request: int, actor: dict, seconds: int, checks: list):
+    """One Ralph run, on a fresh server: uvicorn keeps Ralph's history in memory (its reset above
+    empties only the file), so a server that lives through several runs gets slower with each."""
+    url = f"http://127.0.0.1:{port}/xAPI/statements"
+    command = [PYTHON, "-m", "uvicorn", "bench.peer_ralph:app", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "2", "--log-level", "error", "--no-access-log"]
+    log = RALPH_DIR / "server.log"
 
     def run() -> float:
-        result = _wrk(url, per_request=per_request, actor=actor, key=key, secret=secret,
-                      registration=str(uuid.uuid4()), seconds=seconds)
-        if result["errors"]:
-            raise RuntimeError(f"{url}: {result['errors']} errors of {result['requests']}")
+        from bench.bench_xapi import _wrk
+
+        _ralph_reset()
+        with _serve(command, _ralph_env(), f"http://127.0.0.1:{port}/__lbheartbeat__", log):
+            # Warm both workers one request at a time (each checks the password once, loads what its
+            # first statement needs): new connections, so both workers take some.
+            for _ in range(8):
+                _post(url, _statements(actor, per_request), RALPH_USER, RALPH_PASSWORD)
+            _ralph_reset()
+            result = _wrk(url, per_request=per_request, actor=actor, key=RALPH_USER, secret=RALPH_PASSWORD,
+                          registration=str(uuid.uuid4()), seconds=seconds, timeout=_TIMEOUT)
+        # Stopped: uvicorn finished every request it had taken, so the file holds all it will.
+        lines, distinct = _ralph_stored()
+        try:
+            _check_stored("Ralph", result, distinct, distinct, per_request)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; its log: {_tail(log, 600)}") from None
+        checks.append({"acked": result["acked"], "stored": distinct, "duplicates": lines - distinct})
         return result["requests"] * per_request / result["seconds"]
     return run
 
 
-def _few_connections(run) -> None:
-    from bench import bench_xapi
+def _sangkat_run(url: str, per_request: int, actor: dict, key: str, secret: str, seconds: int, checks: list):
+    def run() -> float:
+        from bench.bench_xapi import _stored, _wrk
 
-    saved, bench_xapi.CONNECTIONS = bench_xapi.CONNECTIONS, 2
-    try:
-        run()
-    finally:
-        bench_xapi.CONNECTIONS = saved
+        registration = str(uuid.uuid4())
+        result = _wrk(url, per_request=per_request, actor=actor, key=key, secret=secret,
+                      registration=registration, seconds=seconds, timeout=_TIMEOUT)
+        # Requests wrk dropped at the end may still be committing: count once the number holds still.
+        stored, deadline = -1, time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = _stored(registration)
+            if now == stored:
+                break
+            stored = now
+        _check_stored("Sangkat", result, stored, stored, per_request)
+        checks.append({"acked": result["acked"], "stored": stored, "duplicates": 0})
+        return result["requests"] * per_request / result["seconds"]
+    return run
+
+
+def _stored_note(ours: list, theirs: list) -> str:
+    def side(checks):
+        return (f"{sum(c['stored'] for c in checks)} stored / {sum(c['acked'] for c in checks)} acknowledged")
+    note = f"Sangkat {side(ours)}, Ralph {side(theirs)}"
+    duplicates = sum(c["duplicates"] for c in theirs)
+    if duplicates:
+        note += f" (+{duplicates} duplicate lines: a retry racing its original)"
+    return note
 
 
 def xapi() -> list[Row]:
-    from bench.bench_xapi import CONNECTIONS, _setup
+    from bench.bench_xapi import CONNECTIONS, _setup, _wrk
 
     django_setup()
     actor, key, secret = _setup()
-    port = next(_PORT)
-    ralph = f"http://127.0.0.1:{port}"
-    command = [PYTHON, "-m", "uvicorn", "bench.peer_ralph:app", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "2", "--log-level", "error", "--no-access-log"]
-    env = _ralph_env()
-    _ralph_reset()
     rows = []
-    with _serve(command, env, ralph + "/__lbheartbeat__"), server(workers=2, port=next(_PORT)) as base:
+    ralph_port = next(_PORT)  # the same port for every Ralph run (uvicorn reuses the address)
+    with server(workers=2, port=next(_PORT)) as base:
         for label, per_request in (("single POSTs", 1), ("batches of 50", 50)):
-            # 10 s runs (as bench_xapi): Ralph's first answers to 16 new connections can take seconds.
-            seconds = max(SECONDS, 10)
-            ours = _xapi_rate(base + "/xapi/statements", per_request, actor, key, secret, seconds=seconds)
-            peer = _xapi_rate(ralph + "/xAPI/statements", per_request, actor, RALPH_USER, RALPH_PASSWORD,
-                              seconds=seconds)
-
-            def theirs(peer=peer):
-                _ralph_reset()
-                return peer()
-
-            # Warm: each worker loads its validators on its first statement, and Ralph checks the
-            # password (bcrypt) once per worker before its cache answers: first over 2 connections
-            # (16 first requests would run 16 bcrypt checks at once and time out on a loaded machine).
-            _few_connections(_xapi_rate(ralph + "/xAPI/statements", per_request, actor, RALPH_USER,
-                                        RALPH_PASSWORD, seconds=max(SECONDS, 8)))
-            _xapi_rate(base + "/xapi/statements", per_request, actor, key, secret, seconds=max(SECONDS, 8))()
-            _xapi_rate(ralph + "/xAPI/statements", per_request, actor, RALPH_USER, RALPH_PASSWORD,
-                       seconds=max(SECONDS, 8))()
-            pairs = _pairs(ours, theirs)
-            rows.append(_row(f"xAPI {label}, {CONNECTIONS} connections: Sangkat / Ralph (file backend)", pairs,
-                             "Ralph", "statements/s", TARGET_XAPI))
+            benchmark = f"xAPI {label}, {CONNECTIONS} connections: Sangkat / Ralph (file backend)"
+            ours_checks: list = []
+            their_checks: list = []
+            ours = _sangkat_run(base + "/xapi/statements", per_request, actor, key, secret, SECONDS, ours_checks)
+            theirs = _ralph_run(ralph_port, per_request, actor, SECONDS, their_checks)
+            try:
+                # Warm Sangkat: each worker loads its validators on its first statement.
+                _wrk(base + "/xapi/statements", per_request=per_request, actor=actor, key=key, secret=secret,
+                     registration=str(uuid.uuid4()), seconds=3)
+                pairs = _pairs(ours, theirs)
+            except (RuntimeError, OSError) as error:
+                rows.append(_failed(benchmark, TARGET_XAPI, error))
+                continue
+            rows.append(_row(benchmark, pairs, "Ralph", "statements/s", TARGET_XAPI,
+                             _stored_note(ours_checks, their_checks)))
     return rows
 
 
@@ -339,11 +440,18 @@ def events() -> list[Row]:
     return rows
 
 
+PARTS = {"pages": pages, "xapi": xapi, "events": events}
+
+
 def run() -> list[Row]:
+    names = [n.strip() for n in os.environ.get("PEERS_PARTS", ",".join(PARTS)).split(",") if n.strip()]
+    unknown = [n for n in names if n not in PARTS]
+    if unknown:
+        raise RuntimeError(f"PEERS_PARTS: unknown part(s) {', '.join(unknown)} (known: {', '.join(PARTS)})")
     rows = [Row(AREA, "machine load (1-min average) at start, cores", f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}")]
-    for part in (pages, xapi, events):
-        print(f"  [peers] {part.__name__}", flush=True)
-        rows.extend(part())
+    for name in names:
+        print(f"  [peers] {name}", flush=True)
+        rows.extend(PARTS[name]())
     rows.append(Row(AREA, "machine load (1-min average) at end", f"{os.getloadavg()[0]:.1f}"))
     return rows
 

@@ -100,10 +100,12 @@ def server(workers: int | None = None, port: int | None = None, **env):
     """gunicorn with DEBUG off on a loopback port (a free one unless given); yields the base URL."""
     port = port or free_port()
     workers = workers or (os.cpu_count() or 2) * 2
+    # Its log goes to a file: a pipe nobody reads while it runs blocks the server once 64 KB fill it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "cms.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--threads", "1", "--log-level", "error"],
-        cwd=ROOT, env=bench_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=bench_env(**env), stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,7 +116,8 @@ def server(workers: int | None = None, port: int | None = None, **env):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()) from None
+                    log.seek(0)
+                    raise RuntimeError("gunicorn did not start: " + log.read()[-4000:].decode(errors="replace")) from None
                 time.sleep(0.3)
         yield base
     finally:
@@ -123,19 +126,22 @@ def server(workers: int | None = None, port: int | None = None, **env):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 _WRK_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format("SANGKAT %d %d %d %f %f %f\\n", summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("SANGKAT_ERRORS status %d connect %d read %d write %d timeout %d\\n", summary.errors.status,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
   if sangkat_extra ~= nil then io.write("SANGKAT_EXTRA " .. sangkat_extra() .. "\\n") end
 end
 """
 
 
 def wrk(url: str, *, connections: int, seconds: int = 10, headers: dict | None = None,
-        script: str | None = None) -> dict:
+        script: str | None = None, timeout: int = 10) -> dict:
     """Load a URL with wrk (one thread per core); returns rps, errors, p50/p95/p99 in ms.
 
     A `script` may define `sangkat_extra()` (a string), returned as "extra"."""
@@ -145,7 +151,7 @@ def wrk(url: str, *, connections: int, seconds: int = 10, headers: dict | None =
         handle.write((script or "") + _WRK_SCRIPT)
         lua = handle.name
     threads = max(1, min(connections, os.cpu_count() or 2))
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", lua, "--timeout", "10s"]
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", lua, "--timeout", f"{timeout}s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     try:
@@ -158,12 +164,15 @@ def wrk(url: str, *, connections: int, seconds: int = 10, headers: dict | None =
     requests, errors, duration_us, p50, p95, p99 = match.groups()
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     extra = re.search(r"SANGKAT_EXTRA (.*)", output)
+    kinds = re.search(r"SANGKAT_ERRORS (.*)", output)
     return {
         "rps": int(requests) / (int(duration_us) / 1e6), "requests": int(requests),
         "seconds": int(duration_us) / 1e6,
         "errors": int(errors) + (int(non_2xx.group(1)) if non_2xx else 0),
         "p50": float(p50), "p95": float(p95), "p99": float(p99),
         "extra": extra.group(1).strip() if extra else None,
+        # The errors by kind ("status" counts answers of 400 or more), for a failure's message.
+        "error_kinds": kinds.group(1).strip() if kinds else "",
     }
 
 

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,19 +99,88 @@ def _check_writer(requester: Requester, statements: list[dict]) -> None:
             raise NotAllowed(_("You can only send statements about yourself."))
 
 
-def _learner_ids(statements: list[dict]) -> dict[str, int]:
-    """Statement id -> Sangkat user id, for statements whose actor is one of our learners."""
+def _learner_ids(statements: list[dict], *, checked: bool = True) -> dict[str, int]:
+    """Statement id -> Sangkat user id, for statements whose actor is one of our learners.
+
+    Unchecked, the ids are those the actors name (no query): the user foreign key is checked by the
+    database at commit, and store_statements stores again with checked ids if one names nobody."""
     wanted = {}
     for statement in statements:
         user_id = user_id_of(statement["actor"])
         if user_id is not None:
             wanted[statement["id"]] = user_id
-    if not wanted:
-        return {}
+    if not wanted or not checked:
+        return wanted
     existing = set(
         get_user_model().objects.filter(pk__in=set(wanted.values())).values_list("pk", flat=True)
     )
     return {sid: uid for sid, uid in wanted.items() if uid in existing}
+
+
+class _Differing(Exception):
+    """The INSERT met a stored statement with one of its ids and other content."""
+
+
+def _insert_sql_batches(connection, rows: list[Statement]):
+    """(sql, params) of INSERTs of `rows` in which the database compares re-sent statements itself:
+    an id already stored with the same signature is skipped, one stored with another signature
+    fails the whole INSERT (a NOT NULL violation on the id, _is_differing). So a concurrent
+    request that stored the same id a moment earlier is caught as well, without reading back."""
+    from django.db.models.constants import OnConflict
+    from django.db.models.sql import InsertQuery
+
+    opts = Statement._meta
+    fields = opts.concrete_fields
+    pk, signature = opts.pk, opts.get_field("signature")
+    qn = connection.ops.quote_name
+    # Django writes ON CONFLICT(id) DO UPDATE SET signature = EXCLUDED.signature for this query:
+    # that clause is swapped for ours.
+    theirs = connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, [signature.column], [pk.column])
+    ours = (f"ON CONFLICT({qn(pk.column)}) DO UPDATE SET {qn(pk.column)} = NULL "
+            f"WHERE {qn(opts.db_table)}.{qn(signature.column)} <> EXCLUDED.{qn(signature.column)}")
+    size = _insert_batch_size(connection)
+    for start in range(0, len(rows), size):
+        query = InsertQuery(Statement, on_conflict=OnConflict.UPDATE, update_fields=[signature], unique_fields=[pk])
+        query.insert_values(fields, rows[start:start + size])
+        for sql, params in query.get_compiler(connection=connection).as_sql():
+            if not theirs or not sql.endswith(theirs):
+                raise RuntimeError(f"unexpected INSERT for statements: {sql[-200:]}")
+            yield sql[: -len(theirs)] + ours, params
+
+
+def _insert_batch_size(connection) -> int:
+    return max(1, min(500, connection.ops.bulk_batch_size(Statement._meta.concrete_fields, [None] * 500)))
+
+
+def _is_differing(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if getattr(cause, "sqlstate", None) == "23502":  # PostgreSQL: not_null_violation
+        return getattr(diag, "column_name", None) == Statement._meta.pk.column
+    return f"NOT NULL constraint failed: {Statement._meta.db_table}.{Statement._meta.pk.column}" in str(error)
+
+
+def _insert_new(rows: list[Statement]) -> int:
+    """INSERT the rows; returns how many were new. Raises _Differing when one of them has the id of a
+    stored statement with other content (nothing of that INSERT is stored)."""
+    connection = connections[router.db_for_write(Statement)]
+    inserted = 0
+    with connection.cursor() as cursor:
+        for sql, params in _insert_sql_batches(connection, rows):
+            try:
+                cursor.execute(sql, params)
+            except IntegrityError as error:
+                if _is_differing(error):
+                    raise _Differing from error
+                raise
+            inserted += cursor.rowcount
+    return inserted
+
+
+def _differing_id(rows: list[Statement]) -> str:
+    stored = dict(Statement.objects.filter(id__in=[row.id for row in rows]).values_list("id", "signature"))
+    return next((row.id for row in rows if UUID(row.id) in stored and stored[UUID(row.id)] != row.signature),
+                rows[0].id)
 
 
 def store_statements(*, statements: list, requester: Requester, now: datetime | None = None,
@@ -145,10 +214,15 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
     authority = authority_for(requester)
     stamp = _now_iso(now)
     forward = bool(settings.SANGKAT_XAPI_FORWARD_URL)
+    connection = connections[router.db_for_write(Statement)]
+    # Outside a transaction, the learners a client's statements name are checked by the database
+    # at commit (a deferred foreign key); inside one, that check would come at the caller's commit.
+    outside = not connection.in_atomic_block
+    unchecked = requester.client is not None and outside
     if requester.client is None:
         owners = {statement["id"]: requester.user.pk for statement in statements}
     else:
-        owners = _learner_ids(statements)
+        owners = _learner_ids(statements, checked=not unchecked)
     rows = []
     for statement in statements:
         signature = signature_of(statement)
@@ -168,37 +242,62 @@ def store_statements(*, statements: list, requester: Requester, now: datetime | 
             forward_next_at=now if forward else None,
         ))
 
-    with transaction.atomic():
-        # Re-sent statements hit the primary key and are skipped; comparing signatures afterwards
-        # also catches a concurrent request that stored the same id a moment earlier.
-        Statement.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        stored = dict(Statement.objects.filter(id__in=[row.id for row in rows]).values_list("id", "signature"))
-        for row in rows:
-            if stored.get(UUID(row.id)) != row.signature:
-                raise StatementConflict(
-                    _("A different statement with the id %(id)s is already stored.") % {"id": row.id}
-                )
-        if declared:
-            kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
-                       .values_list("statement_id", "sha2"))
-            StatementAttachment.objects.bulk_create([
-                StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
-                                    content=attachments[sha2][1])
-                for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
-            ])
-        touched = _apply_voiding(rows, requester)
-        for row in rows:
-            if row.user_id is not None and row.activity_id:
-                touched.add((row.user_id, row.activity_id))
-        for user_id, activity_id in sorted(touched):
-            parsed = parse_activity_iri(activity_id)
-            if parsed is not None:
-                progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
-        if requester.launch is not None:
-            requester.launch.stored(statements, now=now)
-        if forward:
-            transaction.on_commit(_enqueue_forwarding)
+    # Statements that only add rows (no attachment, voiding, progress, launch or forwarding) are
+    # one INSERT, which is all or nothing by itself: no transaction around it.
+    plain = (outside and len(rows) <= _insert_batch_size(connection) and not declared and requester.launch is None
+             and not forward and not any(row.voids is not None or _counts_for_progress(row) for row in rows))
+    for attempt in (1, 2):
+        try:
+            if plain:
+                _insert_new(rows)
+            else:
+                _store_rows(rows, requester, statements, declared, attachments, now, forward)
+            break
+        except _Differing:
+            raise StatementConflict(
+                _("A different statement with the id %(id)s is already stored.") % {"id": _differing_id(rows)}
+            ) from None
+        except IntegrityError:
+            if not unchecked or attempt == 2:
+                raise
+            # A statement named a learner who is not (or no longer) here: store it about nobody,
+            # as a checked owner list would have.
+            owners = _learner_ids(statements)
+            for row in rows:
+                row.user_id = owners.get(row.id)
     return [row.id for row in rows]
+
+
+@transaction.atomic
+def _store_rows(rows: list[Statement], requester: Requester, statements: list[dict],
+                declared: set[tuple[str, str]], attachments: dict[str, tuple[str, bytes]], now: datetime,
+                forward: bool) -> None:
+    """store_statements' transaction: the rows, their attachments, voiding, progress, forwarding."""
+    _insert_new(rows)  # re-sent statements are skipped, a differing one ends the transaction
+    if declared:
+        kept = set(StatementAttachment.objects.filter(statement_id__in=[row.id for row in rows])
+                   .values_list("statement_id", "sha2"))
+        StatementAttachment.objects.bulk_create([
+            StatementAttachment(statement_id=statement_id, sha2=sha2, content_type=attachments[sha2][0][:255],
+                                content=attachments[sha2][1])
+            for statement_id, sha2 in declared if (UUID(statement_id), sha2) not in kept
+        ])
+    touched = _apply_voiding(rows, requester)
+    for row in rows:
+        if _counts_for_progress(row):
+            touched.add((row.user_id, row.activity_id))
+    for user_id, activity_id in sorted(touched):
+        parsed = parse_activity_iri(activity_id)
+        if parsed is not None:
+            progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+    if requester.launch is not None:
+        requester.launch.stored(statements, now=now)
+    if forward:
+        transaction.on_commit(_enqueue_forwarding)
+
+
+def _counts_for_progress(row: Statement) -> bool:
+    return row.user_id is not None and bool(row.activity_id) and parse_activity_iri(row.activity_id) is not None
 
 
 def _check_attachments(statements: list[dict], attachments: dict[str, tuple[str, bytes]]) -> set[tuple[str, str]]:
