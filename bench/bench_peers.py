@@ -341,7 +341,11 @@ def events() -> list[Row]:
 
 def run() -> list[Row]:
     rows = [Row(AREA, "machine load (1-min average) at start, cores", f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}")]
+    # PEERS_PARTS=events (comma-separated part names) runs only those parts; all of them by default.
+    chosen = {name.strip() for name in os.environ.get("PEERS_PARTS", "").split(",") if name.strip()}
     for part in (pages, xapi, events):
+        if chosen and part.__name__ not in chosen:
+            continue
         print(f"  [peers] {part.__name__}", flush=True)
         rows.extend(part())
     rows.append(Row(AREA, "machine load (1-min average) at end", f"{os.getloadavg()[0]:.1f}"))

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,15 +38,16 @@ from games.selectors import course_source
 from games.upserts import STREAK_FORGIVEN_WEEKS, week_of  # noqa: F401  (services.<name> still works)
 
 
-@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def record_event(*, user, kind: str, source: str, course_key=None, at: datetime | None = None) -> list[Award]:
     """Record that `user` did `kind` because of `source`; award the active rule's points once.
 
     Returns the awards made by this call (empty when the event was already recorded).
 
-    A fixed handful of statements, each an `INSERT … ON CONFLICT` upsert the database settles on its
-    own (tests/games/test_statements.py holds the budget): the event (a replay ends here), its award,
-    the running totals with the streak, and one read for the badges that this kind can change."""
+    On PostgreSQL ONE statement (upserts.record_in_one_statement): in autocommit it is its own
+    transaction. Elsewhere (SQLite) one transaction of a fixed handful of `INSERT … ON CONFLICT`
+    upserts: the event (a replay ends here), its award, the week's and the course's totals, the total
+    with the streak, and one read for the badges this kind can change. A badge earned costs its insert
+    and its notice on top, once. tests/games/test_statements.py holds both budgets."""
     if kind not in EventKind.values:
         raise ValueError(f"unknown event kind {kind!r}")
     if not source or len(source) > 200:
@@ -54,13 +55,39 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
     if user is None or not user.pk:
         return []
     at = at or timezone.now()
+    memo = _definitions()  # the generation is read once per event, not once per use
+    rules = _active_rules(memo).get(kind, [])
+    if connection.vendor == "postgresql" and len(rules) <= 1:  # at most one active rule per kind (a constraint)
+        candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
+        done = upserts.record_in_one_statement(
+            user, kind, source, course_key, at, rules[0] if rules else None,
+            badge_ids=[d.pk for d in candidates],
+            count_kind=any(d.criterion == Criterion.EVENT_COUNT for d in candidates),
+            sources=_wanted_sources(candidates))
+        if done is None:
+            return []  # already recorded and not revoked: a replay, a double click, a racing retry
+        awards = [done.award] if done.award is not None else []
+        boards: dict[str, int] = {}
+        if done.award is not None:
+            upserts.note_boards(boards, user, done.award.week, done.week_total, done.award.course_key, done.course)
+            _note_total(user, done.total, boards)
+        to_give = _badges_met(candidates, points=done.total, owned=done.owned, count=done.count,
+                              completed=done.completed)
+        if to_give:
+            with transaction.atomic(savepoint=False):  # the badge and its notice together
+                for definition in to_give:
+                    _give(user, definition, evidence="")
+        return awards
+    with transaction.atomic(savepoint=False):  # no savepoint of its own: see docs/decisions.md
+        return _record_in_steps(user, kind, source, course_key, at, rules, memo)
+
+
+def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Award]:
     if not upserts.upsert_event(user, kind, source, course_key, at):
         return []  # already recorded and not revoked: a replay, a double click, a racing retry
-
     awards = []
     week = week_of(at)
-    memo = _definitions()  # the generation is read once per event, not once per use
-    for rule in _active_rules(memo).get(kind, []):
+    for rule in rules:
         award = upserts.upsert_award(user, rule, source, course_key, week, at)
         if award is not None:
             awards.append(award)
@@ -178,8 +205,7 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
     if any(d.criterion == Criterion.EVENT_COUNT for d in candidates):
         parts.append(f"SELECT 'count', 0, COUNT(*), '' FROM {event} WHERE user_id = %(user)s AND kind = %(kind)s"
                      f" AND revoked_at IS NULL")
-    wanted = sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
-                     for s in _course_sources(d)})
+    wanted = _wanted_sources(candidates)
     if wanted:
         names = ", ".join(f"%(source{i})s" for i in range(len(wanted)))
         params.update({f"source{i}": source for i, source in enumerate(wanted)})
@@ -193,6 +219,18 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
             count = number
         else:
             completed.add(source)
+    for definition in _badges_met(candidates, points=points, owned=owned, count=count, completed=completed):
+        _give(user, definition, evidence="")
+
+
+def _wanted_sources(candidates: list[BadgeDefinition]) -> list[str]:
+    return sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
+                   for s in _course_sources(d)})
+
+
+def _badges_met(candidates, *, points: int, owned: set, count: int, completed: set) -> list[BadgeDefinition]:
+    """Of the candidate badges she does not own, those whose criterion is met now."""
+    met = []
     for definition in candidates:
         if definition.pk in owned:
             continue
@@ -205,7 +243,8 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
             sources = set(_course_sources(definition))
             done, needed = len(sources & completed), len(sources)
         if needed and done >= needed:
-            _give(user, definition, evidence="")
+            met.append(definition)
+    return met
 
 
 def _course_sources(definition: BadgeDefinition) -> list[str]:
@@ -249,12 +288,10 @@ def hash_identity(identity: str, salt: str) -> str:
 def _give(user, definition: BadgeDefinition, evidence: str) -> BadgeAward | None:
     kind, identity = recipient_identity(user)
     salt = secrets.token_hex(16)
-    award, made = upserts.get_or_create(
-        BadgeAward, user=user, badge=definition,
-        defaults={"issued_at": timezone.now(), "salt": salt, "recipient_type": kind,
-                  "recipient_hash": hash_identity(identity, salt), "evidence": evidence[:300],
-                  "recipient_link": identity if kind == "url" else ""},
-    )
+    award, made = upserts.insert_badge_award(BadgeAward(
+        user=user, badge=definition, issued_at=timezone.now(), salt=salt, recipient_type=kind,
+        recipient_hash=hash_identity(identity, salt), evidence=evidence[:300],
+        recipient_link=identity if kind == "url" else ""))
     if made:
         _announce(award)
     return award
