@@ -12,6 +12,7 @@ database's unique constraints on (user, kind, source) and (user, rule, source) d
 
 import hashlib
 import secrets
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -162,13 +163,22 @@ def forget_local_definitions() -> None:
     _cache.clear()
 
 
+# How long a process trusts its copy before it asks the shared cache for the generation again: a burst
+# of events costs no cache round trip each; an edit in another process is seen up to this much later.
+DEFINITIONS_CHECK_SECONDS = 1.0
+
+
 def _definitions() -> dict:
     from django.core.cache import cache
 
+    now = time.monotonic()
+    if "generation" in _cache and now - _cache.get("checked", 0.0) < DEFINITIONS_CHECK_SECONDS:
+        return _cache
     generation = cache.get(GENERATION_KEY, 0)
     if _cache.get("generation") != generation:
         _cache.clear()
         _cache["generation"] = generation
+    _cache["checked"] = now
     return _cache
 
 
