@@ -49,38 +49,87 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
     upserts: the event (a replay ends here), its award, the week's and the course's totals, the total
     with the streak, and one read for the badges this kind can change. A badge earned costs its insert
     and its notice on top, once. tests/games/test_statements.py holds both budgets."""
-    if kind not in EventKind.values:
-        raise ValueError(f"unknown event kind {kind!r}")
-    if not source or len(source) > 200:
-        raise ValueError("source must be 1..200 characters")
+    _check_event(kind, source)
     if user is None or not user.pk:
         return []
     at = at or timezone.now()
     memo = _definitions()  # the generation is read once per event, not once per use
     rules = _active_rules(memo).get(kind, [])
-    if connection.vendor == "postgresql" and len(rules) <= 1:  # at most one active rule per kind (a constraint)
-        candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
-        done = upserts.record_in_one_statement(
-            user, kind, source, course_key, at, rules[0] if rules else None,
-            badge_ids=[d.pk for d in candidates],
-            count_kind=any(d.criterion == Criterion.EVENT_COUNT for d in candidates),
-            sources=_wanted_sources(candidates))
-        if done is None:
-            return []  # already recorded and not revoked: a replay, a double click, a racing retry
-        awards = [done.award] if done.award is not None else []
-        boards: dict[str, int] = {}
-        if done.award is not None:
-            upserts.note_boards(boards, user, done.award.week, done.week_total, done.award.course_key, done.course)
-            _note_total(user, done.total, boards)
-        to_give = _badges_met(candidates, points=done.total, owned=done.owned, count=done.count,
-                              completed=done.completed)
-        if to_give:
-            with transaction.atomic(savepoint=False):  # the badge and its notice together
-                for definition in to_give:
-                    _give(user, definition, evidence="")
+    if _one_statement(rules):
+        moved: dict[int, dict[str, int]] = {}
+        awards = _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
+        _points_changed(moved)
         return awards
     with transaction.atomic(savepoint=False):  # no savepoint of its own: see docs/decisions.md
         return _record_in_steps(user, kind, source, course_key, at, rules, memo)
+
+
+def record_events(events, *, at: datetime | None = None) -> list[Award]:
+    """Record many events at once (a bulk load, a rebuilt rollup, a replayed export): each item is
+    (user, kind, source, course_key) or (user, kind, source, course_key, at). Exactly what record_event would do for each, in order, but in
+    ONE transaction (one commit instead of one per event), with the rules read once and the
+    leaderboard cache told once per person after the commit, with her last totals. Returns the awards."""
+    events = [(*item, None)[:5] for item in events]
+    for _user, kind, source, _key, _at in events:
+        _check_event(kind, source)
+    now = at or timezone.now()
+    memo = _definitions()
+    awards: list[Award] = []
+    moved: dict[int, dict[str, int]] = {}
+    with transaction.atomic(savepoint=False):
+        for user, kind, source, course_key, when in events:
+            if user is None or not user.pk:
+                continue
+            at = when or now
+            rules = _active_rules(memo).get(kind, [])
+            if _one_statement(rules):
+                awards += _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
+            else:
+                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo)
+        _points_changed(moved)
+    return awards
+
+
+def _check_event(kind: str, source: str) -> None:
+    if kind not in EventKind.values:
+        raise ValueError(f"unknown event kind {kind!r}")
+    if not source or len(source) > 200:
+        raise ValueError("source must be 1..200 characters")
+
+
+def _one_statement(rules: list[Rule]) -> bool:
+    """PostgreSQL runs an event as one statement (data-modifying CTEs, which SQLite lacks); it holds
+    one rule, and a kind has at most one active rule (the one_active_rule_per_kind constraint)."""
+    return connection.vendor == "postgresql" and len(rules) <= 1
+
+
+def _record_one_statement(user, kind, source, course_key, at, rules, memo, moved) -> list[Award]:
+    """The event in one statement, then the badges it completes (their insert and notice together).
+    Notes the boards it moved in `moved` (person → board → her new points there)."""
+    candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
+    done = upserts.record_in_one_statement(
+        user, kind, source, course_key, at, rules[0] if rules else None,
+        badge_ids=[d.pk for d in candidates],
+        count_kind=any(d.criterion == Criterion.EVENT_COUNT for d in candidates),
+        sources=_wanted_sources(candidates))
+    if done is None:
+        return []  # already recorded and not revoked: a replay, a double click, a racing retry
+    if done.award is not None:
+        boards = moved.setdefault(user.pk, {})
+        upserts.note_boards(boards, user, done.award.week, done.week_total, done.award.course_key, done.course)
+        _note_all_time(boards, user, done.total)
+    to_give = _badges_met(candidates, points=done.total, owned=done.owned, count=done.count,
+                          completed=done.completed)
+    if to_give:
+        with transaction.atomic(savepoint=False):  # the badge and its notice together
+            for definition in to_give:
+                _give(user, definition, evidence="")
+    return [done.award] if done.award is not None else []
+
+
+def _points_changed(moved: dict[int, dict[str, int]]) -> None:
+    for user_id, boards in moved.items():
+        leaderboards.points_changed(user_id, boards)
 
 
 def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Award]:
@@ -129,11 +178,32 @@ def revoke_event(*, user, kind: str, source: str) -> int:
     return taken
 
 
+@transaction.atomic(savepoint=False)
+def revoke_events(events) -> int:
+    """Take back many events' points at once (a voided batch of statements): items (user, kind, source).
+
+    The same end state as revoke_event for each, in a fixed number of statements per batch of up to
+    upserts.BATCH items, whatever its size: the events, then their awards, then each running total
+    row once with the sum it loses (upserts.revoke_many). Returns the points taken back."""
+    items = [(user, kind, source) for user, kind, source in events if user is not None and user.pk]
+    users = {user.pk: user for user, _kind, _source in items}
+    taken, moved = upserts.revoke_many([(user.pk, kind, source) for user, kind, source in items], users,
+                                       timezone.now())
+    for user_id, (total, boards) in moved.items():
+        _note_all_time(boards, users[user_id], total)
+    _points_changed({user_id: boards for user_id, (_total, boards) in moved.items()})
+    return taken
+
+
 def _note_total(user, total: int, boards: dict[str, int]) -> None:
     """The all-time boards get the new total too; the cached tops it moves are dropped on commit."""
+    _note_all_time(boards, user, total)
+    leaderboards.points_changed(user.pk, boards)
+
+
+def _note_all_time(boards: dict[str, int], user, total: int) -> None:
     for scope, ident in (("overall", None), ("center", user.home_center_id)):
         boards[leaderboards.board_id(scope, "all", ident, None)] = total
-    leaderboards.points_changed(user.pk, boards)
 
 
 # --- rules and badge definitions, cached per process and dropped when staff edit them -------------

@@ -295,3 +295,109 @@ def insert_badge_award(award: BadgeAward) -> tuple[BadgeAward, bool]:
         award._state.adding = False
         return award, True
     return BadgeAward.objects.get(user_id=award.user_id, badge_id=award.badge_id), False
+
+
+# --- batches: a voided batch of statements ---------------------------------------------------------
+
+BATCH = 300  # items per round of statements (SQLite allows 32,766 parameters per statement)
+
+
+def _values(rows: list[tuple], prefix: str, params: dict, casts: dict[int, str] | None = None) -> str:
+    """A VALUES list of `rows` with named parameters (its columns are column1, column2, … on both
+    PostgreSQL and SQLite); `casts` types a column that may hold only NULLs."""
+    out = []
+    for i, row in enumerate(rows):
+        cells = []
+        for j, cell in enumerate(row):
+            name = f"{prefix}{i}_{j}"
+            params[name] = cell
+            cast = (casts or {}).get(j)
+            cells.append(f"CAST(%({name})s AS {cast})" if cast else f"%({name})s")
+        out.append(f"({', '.join(cells)})")
+    return "VALUES " + ", ".join(out)
+
+
+def revoke_many(items: list[tuple[int, str, str]], users: dict, now: datetime) -> tuple[int, dict]:
+    """revoke_event for many (user id, kind, source) at once: per round of BATCH items, one UPDATE of
+    the events, one of their awards, then one UPDATE per running-total table with what each row loses
+    (a row once, however many of its awards went). Returns (points taken back, {user id: (her new
+    total, {board: her new points there})})."""
+    taken, moved = 0, {}
+    for start in range(0, len(items), BATCH):
+        round_taken, round_moved = _revoke_round(items[start:start + BATCH], users, now)
+        taken += round_taken
+        for user_id, (total, boards) in round_moved.items():  # a later round has her later totals
+            merged = moved.get(user_id, (0, {}))[1]
+            merged.update(boards)
+            moved[user_id] = (total, merged)
+    return taken, moved
+
+
+def _revoke_round(items, users: dict, now: datetime) -> tuple[int, dict]:
+    event, award, rule = tables(Event), tables(Award), tables(Rule)
+    params = {"now": prep(Event, "revoked_at", now)}
+    revoked = execute(
+        f"UPDATE {event} SET revoked_at = %(now)s WHERE revoked_at IS NULL"
+        f" AND (user_id, kind, source) IN (SELECT column1, column2, column3 FROM ({_values(items, 'e', params)}) AS v)"
+        f" RETURNING user_id, kind, source", params)
+    if not revoked:
+        return 0, {}
+    params = {"now": prep(Award, "revoked_at", now)}
+    rows = execute(
+        f"UPDATE {award} SET revoked_at = %(now)s WHERE revoked_at IS NULL"
+        f" AND (user_id, source, rule_id) IN (SELECT v.column1, v.column3, r.id FROM"
+        f" ({_values([tuple(r) for r in revoked], 'a', params)}) AS v JOIN {rule} r ON r.kind = v.column2)"
+        f" RETURNING user_id, points, week, course_key", params)
+    this_week = week_of(timezone.now())
+    weeks: dict[tuple, int] = {}
+    courses: dict[tuple, list] = {}  # (user, course) → [points, this week's points, any of this week]
+    scores: dict[int, int] = {}
+    for user_id, points, week, key in rows:
+        week, key = value(Award, "week", week), value(Award, "course_key", key)
+        weeks[(user_id, week)] = weeks.get((user_id, week), 0) + points
+        scores[user_id] = scores.get(user_id, 0) + points
+        if key:
+            lost = courses.setdefault((user_id, key), [0, 0, 0])
+            lost[0] += points
+            if week == this_week:
+                lost[1] += points
+                lost[2] = 1
+    if not scores:
+        return 0, {}
+    moved: dict[int, tuple[int, dict]] = {}
+    boards = {user_id: {} for user_id in scores}
+    weekly, course_score, score = tables(WeeklyScore), tables(CourseScore), tables(Score)
+    # As add_to_period_totals with negative points: the center is her current one; a course row's week
+    # moves to this one when it loses an award of this week (whose week's points it then loses).
+    params = {}
+    week_rows = [(u, prep(WeeklyScore, "week", w), p, users[u].home_center_id) for (u, w), p in weeks.items()]
+    for user_id, week, total in execute(
+            f"UPDATE {weekly} SET points = {weekly}.points - v.column3, center_id = v.column4"
+            f" FROM ({_values(week_rows, 'w', params, {3: 'BIGINT'})}) AS v"
+            f" WHERE {weekly}.user_id = v.column1 AND {weekly}.week = v.column2 RETURNING user_id, week, points",
+            params):
+        user = users[user_id]
+        note_boards(boards[user_id], user, value(WeeklyScore, "week", week), total, None, None)
+    if courses:
+        params = {"now_week": prep(CourseScore, "week", this_week)}
+        course_rows = [(u, prep(CourseScore, "course_key", k), *lost) for (u, k), lost in courses.items()]
+        for user_id, key, total, row_week, week_points in execute(
+                f"UPDATE {course_score} SET points = {course_score}.points - v.column3,"
+                f" week = CASE WHEN v.column5 = 1 THEN %(now_week)s ELSE {course_score}.week END,"
+                f" week_points = CASE WHEN v.column5 <> 1 THEN {course_score}.week_points"
+                f" WHEN {course_score}.week = %(now_week)s THEN {course_score}.week_points - v.column4 ELSE 0 END"
+                f" FROM ({_values(course_rows, 'c', params)}) AS v"
+                f" WHERE {course_score}.user_id = v.column1 AND {course_score}.course_key = v.column2"
+                f" RETURNING user_id, course_key, points, week, week_points", params):
+            key = value(CourseScore, "course_key", key)
+            boards[user_id][leaderboards.board_id("course", "all", key, None)] = total
+            boards[user_id][leaderboards.board_id("course", "week", key, value(CourseScore, "week", row_week))] = \
+                week_points
+    params = {}
+    score_rows = [(u, p, users[u].home_center_id) for u, p in scores.items()]
+    for user_id, total in execute(
+            f"UPDATE {score} SET points = {score}.points - v.column2, center_id = v.column3"
+            f" FROM ({_values(score_rows, 's', params, {2: 'BIGINT'})}) AS v"
+            f" WHERE {score}.user_id = v.column1 RETURNING user_id, points", params):
+        moved[user_id] = (total, boards[user_id])
+    return sum(scores.values()), moved
