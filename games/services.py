@@ -66,9 +66,10 @@ def record_event(*, user, kind: str, source: str, course_key=None, at: datetime 
 
 def record_events(events, *, at: datetime | None = None) -> list[Award]:
     """Record many events at once (a bulk load, a rebuilt rollup, a replayed export): each item is
-    (user, kind, source, course_key) or (user, kind, source, course_key, at). Exactly what record_event would do for each, in order, but in
-    ONE transaction (one commit instead of one per event), with the rules read once and the
-    leaderboard cache told once per person after the commit, with her last totals. Returns the awards."""
+    (user, kind, source, course_key) or (user, kind, source, course_key, at). Exactly what
+    record_event would do for each, in order, but in ONE transaction (one commit instead of one per
+    event), with the rules read once and the leaderboard cache told once per person after the
+    commit, with her last totals. Returns the awards made."""
     events = [(*item, None)[:5] for item in events]
     for _user, kind, source, _key, _at in events:
         _check_event(kind, source)
