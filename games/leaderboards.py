@@ -1,9 +1,10 @@
 """The top of each leaderboard, kept in the shared cache and dropped by the points writes that move it.
 
 A board is one scope and period: overall, a center's or a course's; all time or one week. Its top
-rows (who, points, the public name) are read from the database once and kept under a key that
-carries two generation numbers: the board's own, and one for everything (someone hid herself,
-changed her nickname, lost a guardian's consent). A points write, once it commits, looks up the
+rows (who, points, the public name) are read from the database once and kept, one key per board,
+with the two generation numbers they were read under: the board's own, and one for everything
+(someone hid herself, changed her nickname, lost a guardian's consent); a top whose numbers are no
+longer the current ones is never served. Numbers and top come in one get_many. A points write, once it commits, looks up the
 boards it touches and bumps a board's generation only when the write can change its top: the person
 is listed there, her new total reaches the lowest listed one, the top is not full, or the board is
 not kept (a reader may be filling it with what it read before the write). So a quiet learner's
@@ -41,19 +42,29 @@ def _gen_key(board: str) -> str:
     return f"games:lb:gen:{board}"
 
 
-def _entry_key(everything, own, board: str) -> str:
-    return f"games:lb:{everything or 0}:{own or 0}:{board}"
+def _top_key(board: str) -> str:
+    return f"games:lb:top:{board}"
+
+
+def _current(got: dict, board: str) -> tuple:
+    """The generations a kept top must carry to be current: everything's and the board's own."""
+    return got.get(_EVERYTHING) or 0, got.get(_gen_key(board)) or 0
 
 
 def top(board: str, size: int, read) -> list[Entry]:
-    """The board's top `size` entries: from the cache, or `read()` (and then kept)."""
-    gens = cache.get_many([_EVERYTHING, _gen_key(board)])
-    key = _entry_key(gens.get(_EVERYTHING), gens.get(_gen_key(board)), board)
-    kept = cache.get(key)
-    if kept is not None and kept[0] >= size:
-        return kept[1][:size]
+    """The board's top `size` entries: from the cache, or `read()` (and then kept).
+
+    One cache round trip for a kept top: the generations and the top (which carries the generations
+    it was read under) in one get_many."""
+    got = cache.get_many([_EVERYTHING, _gen_key(board), _top_key(board)])
+    gens = _current(got, board)
+    kept = got.get(_top_key(board))
+    if kept is not None and kept[0] == gens and kept[1] >= size:
+        return kept[2][:size]
     entries = read()
-    cache.set(key, (size, entries), ENTRY_SECONDS)
+    # Tagged with the generations read BEFORE read(): a write that commits meanwhile bumps one of them,
+    # so what this stores is then never served (the next reader reads afresh).
+    cache.set(_top_key(board), (gens, size, entries), ENTRY_SECONDS)
     return entries
 
 
@@ -77,20 +88,18 @@ def points_changed(user_id: int, totals: dict[str, int]) -> None:
 
 
 def _drop_moved(user_id: int, totals: dict[str, int]) -> None:
-    gen_keys = {board: _gen_key(board) for board in totals}
-    gens = cache.get_many([_EVERYTHING, *gen_keys.values()])
-    entry_keys = {board: _entry_key(gens.get(_EVERYTHING), gens.get(gen_keys[board]), board) for board in totals}
-    kept = cache.get_many(list(entry_keys.values()))
+    got = cache.get_many([_EVERYTHING, *(_gen_key(board) for board in totals), *(_top_key(board) for board in totals)])
     moved = []
     for board, points in totals.items():
-        entry = kept.get(entry_keys[board])
-        if entry is not None:
-            size, entries = entry
+        kept = got.get(_top_key(board))
+        if kept is not None and kept[0] == _current(got, board):
+            _gens, size, entries = kept
             if not (any(e.user_id == user_id for e in entries) or len(entries) < size
                     or points >= entries[-1].points):
                 continue  # she is not listed and does not reach the lowest listed points
-        # Bumped also when not kept: a reader may be filling it with what it read before this commit.
-        moved.append(gen_keys[board])
+        # Bumped also when not kept (or kept under older generations): a reader may be filling it
+        # with what it read before this commit.
+        moved.append(_gen_key(board))
     _bump_many(moved)
 
 

@@ -12,11 +12,12 @@ database's unique constraints on (user, kind, source) and (user, rule, source) d
 
 import hashlib
 import secrets
+import time
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,29 +38,106 @@ from games.selectors import course_source
 from games.upserts import STREAK_FORGIVEN_WEEKS, week_of  # noqa: F401  (services.<name> still works)
 
 
-@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def record_event(*, user, kind: str, source: str, course_key=None, at: datetime | None = None) -> list[Award]:
     """Record that `user` did `kind` because of `source`; award the active rule's points once.
 
     Returns the awards made by this call (empty when the event was already recorded).
 
-    A fixed handful of statements, each an `INSERT … ON CONFLICT` upsert the database settles on its
-    own (tests/games/test_statements.py holds the budget): the event (a replay ends here), its award,
-    the running totals with the streak, and one read for the badges that this kind can change."""
+    On PostgreSQL ONE statement (upserts.record_in_one_statement): in autocommit it is its own
+    transaction. Elsewhere (SQLite) one transaction of a fixed handful of `INSERT … ON CONFLICT`
+    upserts: the event (a replay ends here), its award, the week's and the course's totals, the total
+    with the streak, and one read for the badges this kind can change. A badge earned costs its insert
+    and its notice on top, once. tests/games/test_statements.py holds both budgets."""
+    _check_event(kind, source)
+    if user is None or not user.pk:
+        return []
+    at = at or timezone.now()
+    memo = _definitions()  # the generation is read once per event, not once per use
+    rules = _active_rules(memo).get(kind, [])
+    if _one_statement(rules):
+        moved: dict[int, dict[str, int]] = {}
+        awards = _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
+        _points_changed(moved)
+        return awards
+    with transaction.atomic(savepoint=False):  # no savepoint of its own: see docs/decisions.md
+        return _record_in_steps(user, kind, source, course_key, at, rules, memo)
+
+
+def record_events(events, *, at: datetime | None = None) -> list[Award]:
+    """Record many events at once (a bulk load, a rebuilt rollup, a replayed export): each item is
+    (user, kind, source, course_key) or (user, kind, source, course_key, at). Exactly what
+    record_event would do for each, in order, but in ONE transaction (one commit instead of one per
+    event), with the rules read once and the leaderboard cache told once per person after the
+    commit, with her last totals. Returns the awards made."""
+    events = [(*item, None)[:5] for item in events]
+    for _user, kind, source, _key, _at in events:
+        _check_event(kind, source)
+    now = at or timezone.now()
+    memo = _definitions()
+    awards: list[Award] = []
+    moved: dict[int, dict[str, int]] = {}
+    with transaction.atomic(savepoint=False):
+        for user, kind, source, course_key, when in events:
+            if user is None or not user.pk:
+                continue
+            at = when or now
+            rules = _active_rules(memo).get(kind, [])
+            if _one_statement(rules):
+                awards += _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
+            else:
+                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo)
+        _points_changed(moved)
+    return awards
+
+
+def _check_event(kind: str, source: str) -> None:
     if kind not in EventKind.values:
         raise ValueError(f"unknown event kind {kind!r}")
     if not source or len(source) > 200:
         raise ValueError("source must be 1..200 characters")
-    if user is None or not user.pk:
-        return []
-    at = at or timezone.now()
+
+
+def _one_statement(rules: list[Rule]) -> bool:
+    """PostgreSQL runs an event as one statement (data-modifying CTEs, which SQLite lacks); it holds
+    one rule, and a kind has at most one active rule (the one_active_rule_per_kind constraint)."""
+    return connection.vendor == "postgresql" and len(rules) <= 1
+
+
+def _record_one_statement(user, kind, source, course_key, at, rules, memo, moved) -> list[Award]:
+    """The event in one statement, then the badges it completes (their insert and notice together).
+    Notes the boards it moved in `moved` (person → board → her new points there)."""
+    candidates = [d for d in _badge_definitions(memo) if _may_change(d, kind)]
+    done = upserts.record_in_one_statement(
+        user, kind, source, course_key, at, rules[0] if rules else None,
+        badge_ids=[d.pk for d in candidates],
+        count_kind=any(d.criterion == Criterion.EVENT_COUNT for d in candidates),
+        sources=_wanted_sources(candidates))
+    if done is None:
+        return []  # already recorded and not revoked: a replay, a double click, a racing retry
+    if done.award is not None:
+        boards = moved.setdefault(user.pk, {})
+        upserts.note_boards(boards, user, done.award.week, done.week_total, done.award.course_key, done.course)
+        _note_all_time(boards, user, done.total)
+    to_give = _badges_met(candidates, points=done.total, owned=done.owned, count=done.count,
+                          completed=done.completed)
+    if to_give:
+        with transaction.atomic(savepoint=False):  # the badge and its notice together
+            for definition in to_give:
+                _give(user, definition, evidence="")
+    return [done.award] if done.award is not None else []
+
+
+def _points_changed(moved: dict[int, dict[str, int]]) -> None:
+    for user_id, boards in moved.items():
+        leaderboards.points_changed(user_id, boards)
+
+
+def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Award]:
     if not upserts.upsert_event(user, kind, source, course_key, at):
         return []  # already recorded and not revoked: a replay, a double click, a racing retry
-
     awards = []
     week = week_of(at)
-    memo = _definitions()  # the generation is read once per event, not once per use
-    for rule in _active_rules(memo).get(kind, []):
+    for rule in rules:
         award = upserts.upsert_award(user, rule, source, course_key, week, at)
         if award is not None:
             awards.append(award)
@@ -100,11 +178,32 @@ def revoke_event(*, user, kind: str, source: str) -> int:
     return taken
 
 
+@transaction.atomic(savepoint=False)
+def revoke_events(events) -> int:
+    """Take back many events' points at once (a voided batch of statements): items (user, kind, source).
+
+    The same end state as revoke_event for each, in a fixed number of statements per batch of up to
+    upserts.BATCH items, whatever its size: the events, then their awards, then each running total
+    row once with the sum it loses (upserts.revoke_many). Returns the points taken back."""
+    items = [(user, kind, source) for user, kind, source in events if user is not None and user.pk]
+    users = {user.pk: user for user, _kind, _source in items}
+    taken, moved = upserts.revoke_many([(user.pk, kind, source) for user, kind, source in items], users,
+                                       timezone.now())
+    for user_id, (total, boards) in moved.items():
+        _note_all_time(boards, users[user_id], total)
+    _points_changed({user_id: boards for user_id, (_total, boards) in moved.items()})
+    return taken
+
+
 def _note_total(user, total: int, boards: dict[str, int]) -> None:
     """The all-time boards get the new total too; the cached tops it moves are dropped on commit."""
+    _note_all_time(boards, user, total)
+    leaderboards.points_changed(user.pk, boards)
+
+
+def _note_all_time(boards: dict[str, int], user, total: int) -> None:
     for scope, ident in (("overall", None), ("center", user.home_center_id)):
         boards[leaderboards.board_id(scope, "all", ident, None)] = total
-    leaderboards.points_changed(user.pk, boards)
 
 
 # --- rules and badge definitions, cached per process and dropped when staff edit them -------------
@@ -134,13 +233,22 @@ def forget_local_definitions() -> None:
     _cache.clear()
 
 
+# How long a process trusts its copy before it asks the shared cache for the generation again: a burst
+# of events costs no cache round trip each; an edit in another process is seen up to this much later.
+DEFINITIONS_CHECK_SECONDS = 1.0
+
+
 def _definitions() -> dict:
     from django.core.cache import cache
 
+    now = time.monotonic()
+    if "generation" in _cache and now - _cache.get("checked", 0.0) < DEFINITIONS_CHECK_SECONDS:
+        return _cache
     generation = cache.get(GENERATION_KEY, 0)
     if _cache.get("generation") != generation:
         _cache.clear()
         _cache["generation"] = generation
+    _cache["checked"] = now
     return _cache
 
 
@@ -177,8 +285,7 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
     if any(d.criterion == Criterion.EVENT_COUNT for d in candidates):
         parts.append(f"SELECT 'count', 0, COUNT(*), '' FROM {event} WHERE user_id = %(user)s AND kind = %(kind)s"
                      f" AND revoked_at IS NULL")
-    wanted = sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
-                     for s in _course_sources(d)})
+    wanted = _wanted_sources(candidates)
     if wanted:
         names = ", ".join(f"%(source{i})s" for i in range(len(wanted)))
         params.update({f"source{i}": source for i, source in enumerate(wanted)})
@@ -192,6 +299,18 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
             count = number
         else:
             completed.add(source)
+    for definition in _badges_met(candidates, points=points, owned=owned, count=count, completed=completed):
+        _give(user, definition, evidence="")
+
+
+def _wanted_sources(candidates: list[BadgeDefinition]) -> list[str]:
+    return sorted({s for d in candidates if d.criterion in (Criterion.COURSE, Criterion.COURSES)
+                   for s in _course_sources(d)})
+
+
+def _badges_met(candidates, *, points: int, owned: set, count: int, completed: set) -> list[BadgeDefinition]:
+    """Of the candidate badges she does not own, those whose criterion is met now."""
+    met = []
     for definition in candidates:
         if definition.pk in owned:
             continue
@@ -204,7 +323,8 @@ def _check_badges(user, *, kind: str, points: int, memo: dict | None = None) -> 
             sources = set(_course_sources(definition))
             done, needed = len(sources & completed), len(sources)
         if needed and done >= needed:
-            _give(user, definition, evidence="")
+            met.append(definition)
+    return met
 
 
 def _course_sources(definition: BadgeDefinition) -> list[str]:
@@ -248,12 +368,10 @@ def hash_identity(identity: str, salt: str) -> str:
 def _give(user, definition: BadgeDefinition, evidence: str) -> BadgeAward | None:
     kind, identity = recipient_identity(user)
     salt = secrets.token_hex(16)
-    award, made = upserts.get_or_create(
-        BadgeAward, user=user, badge=definition,
-        defaults={"issued_at": timezone.now(), "salt": salt, "recipient_type": kind,
-                  "recipient_hash": hash_identity(identity, salt), "evidence": evidence[:300],
-                  "recipient_link": identity if kind == "url" else ""},
-    )
+    award, made = upserts.insert_badge_award(BadgeAward(
+        user=user, badge=definition, issued_at=timezone.now(), salt=salt, recipient_type=kind,
+        recipient_hash=hash_identity(identity, salt), evidence=evidence[:300],
+        recipient_link=identity if kind == "url" else ""))
     if made:
         _announce(award)
     return award

@@ -148,8 +148,12 @@ def test_earning_a_badge_tells_the_learner_in_their_language(learner):
     assert "ជំហានដំបូង" in note.title and note.url.startswith("/km/")
 
 
-def test_a_rule_edited_on_another_server_applies_here_too():
-    """Each app server keeps rules in memory; an edit anywhere reaches them through the shared cache."""
+def test_a_rule_edited_on_another_server_applies_here_too(monkeypatch):
+    """Each app server keeps rules in memory; an edit anywhere reaches them through the shared cache,
+    asked at most once every DEFINITIONS_CHECK_SECONDS."""
+    import time
+
+    from games import services
     from games.models import EventKind, Rule
     from games.services import _active_rules, _bump_generation
 
@@ -159,4 +163,7 @@ def test_a_rule_edited_on_another_server_applies_here_too():
     Rule.objects.filter(kind=EventKind.LESSON_COMPLETED).update(points=25)  # saved by another process
     assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [10]  # not told yet
     _bump_generation()  # what that process's save does to the shared cache once it commits
+    assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [10]  # within the second
+    later = time.monotonic() + services.DEFINITIONS_CHECK_SECONDS + 0.1
+    monkeypatch.setattr(services.time, "monotonic", lambda: later)
     assert [r.points for r in _active_rules()[EventKind.LESSON_COMPLETED]] == [25]

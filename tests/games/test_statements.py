@@ -1,8 +1,13 @@
 """The per-event write path stays a fixed handful of SQL statements (docs/decisions.md).
 
-Budget, from the design: the event upsert (a replay stops there), the award upsert, the week's and
-the course's running totals, the total with the streak, one count for the badges the event's kind
-can change. Giving a badge costs its own insert and the notification on top, once per badge."""
+Budget, from the design. On PostgreSQL: ONE statement per event, first or later (a data-modifying
+CTE: the event, its award, the week's and the course's totals, the total with the streak, and the
+reads the badges this kind can change need), and a replay is that same statement finding the event
+there. Elsewhere (SQLite, no data-modifying CTEs): the event upsert (a replay stops there), the award
+upsert, the week's and the course's totals, the total with the streak, one read for the badges.
+Giving a badge costs its own insert (ON CONFLICT DO NOTHING, no savepoint) and its notice on top.
+Counted inside the test's transaction, so BEGIN/COMMIT are not in these numbers (bench_peers counts
+them apart: on PostgreSQL in autocommit there are none for an event that earns no badge)."""
 
 import pytest
 from django.db import connection
@@ -13,9 +18,11 @@ from games.models import Award, BadgeAward, Event, EventKind, Score, WeeklyScore
 
 pytestmark = pytest.mark.django_db
 
-EVENT_BUDGET = 6
+ONE_STATEMENT = connection.vendor == "postgresql"
+EVENT_BUDGET = 1 if ONE_STATEMENT else 6
 REPLAY_BUDGET = 1
 REVOKE_BUDGET = 5
+BADGE_COST = 2  # the badge given and its notice
 COURSE = "6f1c1a8e-3a4e-4d53-9d6c-0e2a1f8f4a10"
 
 
@@ -58,12 +65,11 @@ def test_revoking_and_returning_stay_within_the_budget(learner):
 
 
 def test_earning_a_badge_adds_only_the_badge_and_its_notice(learner):
-    """The first lesson earns "first steps": the budget, the race-safe get_or_create
-    of the badge (savepoints) and the notice."""
+    """The first lesson earns "first steps": the budget, the badge's insert (no savepoints) and the notice."""
     used, _awards = statements(lambda: services.record_event(
         user=learner, kind=EventKind.LESSON_COMPLETED, source="courses.lesson:one", course_key=COURSE))
     assert BadgeAward.objects.filter(user=learner, badge__slug="first-steps").exists()
-    assert used <= EVENT_BUDGET + 7, used
+    assert used <= EVENT_BUDGET + BADGE_COST, used
     later, _awards = statements(lambda: services.record_event(
         user=learner, kind=EventKind.LESSON_COMPLETED, source="courses.lesson:two", course_key=COURSE))
     assert later <= EVENT_BUDGET, later  # the badge is owned: seen in the same read, nothing given
