@@ -8,7 +8,7 @@ from courses.xapi.identity import agent_for
 from courses.xapi.models import Statement
 from tests.xapi.conftest import post, statement
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _nobody_here(learner) -> dict:
