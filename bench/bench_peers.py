@@ -49,7 +49,7 @@ PAIRS = int(os.environ.get("PEERS_PAIRS", "5"))
 SECONDS = int(os.environ.get("PEERS_SECONDS", "5"))
 PORT = int(os.environ.get("BENCH_PEER_PORT", "47500"))
 VAR = ROOT / "var" / "peers"
-LMS_DATABASE = "bench_wagtail_lms"
+LMS_DATABASE = os.environ.get("BENCH_LMS_DATABASE", "bench_wagtail_lms")  # own name: helpers share one server
 TARGET_PAGE = 2.0
 TARGET_XAPI = 2.0
 TARGET_EVENTS = 1.5
@@ -341,7 +341,11 @@ def events() -> list[Row]:
 
 def run() -> list[Row]:
     rows = [Row(AREA, "machine load (1-min average) at start, cores", f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}")]
+    # PEERS_PARTS=pages,xapi runs only the parts named (comma-separated); all of them by default.
+    wanted = {name.strip() for name in os.environ.get("PEERS_PARTS", "").split(",") if name.strip()}
     for part in (pages, xapi, events):
+        if wanted and part.__name__ not in wanted:
+            continue
         print(f"  [peers] {part.__name__}", flush=True)
         rows.extend(part())
     rows.append(Row(AREA, "machine load (1-min average) at end", f"{os.getloadavg()[0]:.1f}"))
