@@ -18,7 +18,7 @@ class CmsConfig(AppConfig):
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="sangkat-ensure-roles")
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
         from wagtail.models import Site
 
         # (same reason: ready())
@@ -45,15 +45,29 @@ class CmsConfig(AppConfig):
             signal.connect(structure.changed_if_page_or_site, dispatch_uid=f"sangkat-structure-{name}")
         for signal, name in ((page_published, "publish"), (page_unpublished, "unpublish"), (post_page_move, "move")):
             signal.connect(structure.changed, dispatch_uid=f"sangkat-structure-{name}")
+        from wagtail.models import PageViewRestriction
+
+        m2m_changed.connect(structure.changed_if_restriction_groups, sender=PageViewRestriction.groups.through,
+                            dispatch_uid="sangkat-structure-restriction-groups")
 
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed
 
         # (same reason: ready())
         from cms.services import record_role_change
 
         m2m_changed.connect(record_role_change, sender=get_user_model().groups.through,
                             dispatch_uid="sangkat-audit-roles")
+
+        from django.contrib.auth.models import Group
+
+        # (same reason: ready())
+        from cms import rolecache
+
+        # Whoever's groups change, or a group renamed or deleted: the kept role names are dropped.
+        m2m_changed.connect(rolecache.memberships_changed, sender=get_user_model().groups.through,
+                            dispatch_uid="sangkat-rolecache-members")
+        post_save.connect(rolecache.everyone_changed, sender=Group, dispatch_uid="sangkat-rolecache-group-save")
+        post_delete.connect(rolecache.everyone_changed, sender=Group, dispatch_uid="sangkat-rolecache-group-delete")
 
 
 class SangkatUsersAppConfig(WagtailUsersAppConfig):
