@@ -13,7 +13,9 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
 from cms import structure
@@ -37,8 +39,6 @@ _locale_ids: dict[str, int] = {}
 def _active_locale_id() -> int | None:
     """The active language's Locale id, remembered per process (Locale rows almost never change;
     cms.apps clears this when one is saved or deleted)."""
-    from django.utils.translation import get_language
-
     language = get_language() or "en"
     if language not in _locale_ids:
         try:
@@ -254,6 +254,7 @@ class QuizView:
     tries_per_day: int | None = None
     tries_left: int | None = None  # None: no limit
     tries_used_message: str = ""
+    questions_html: str = ""  # the questions already rendered (no attempt shown): lesson_context
 
 
 def _quiz_view(
@@ -307,6 +308,10 @@ def _quiz_view(
     )
 
 
+# Lesson blocks rendered for each request: they show the learner's own state.
+LIVE_BLOCKS = frozenset({"quiz", "h5p", "scorm", "cmi5"})
+
+
 def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
     course = lesson.get_parent()
     siblings = structure.remembered(request, "lessons", course.pk, lambda: list(counted_lessons().child_of(course)))
@@ -334,17 +339,28 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
             feedback = QuizAttempt.objects.filter(
                 pk=attempt_id, user=user, lesson_key=lesson.translation_key
             ).first()
-    body = [
-        {
-            "block": block,
-            "quiz": _quiz_view(
-                block, results.get(block.id),
-                feedback if feedback and feedback.quiz_id == block.id else None,
-                rules=rules, recent_tries=recent_tries.get(block.id), now=now,
-            ) if block.block_type == "quiz" else None,
-        }
-        for block in lesson.body
-    ]
+    language, signed_in = get_language() or "", bool(user.is_authenticated)
+    # The lesson's own content is the same for every learner: rendered once per revision, language
+    # and block, and kept with the page structure (cms.structure: a publish, any page, image or
+    # restriction change, or a minute, drops it). What depends on the learner stays live: her quiz
+    # state, and the H5P, SCORM and cmi5 blocks (their player settings carry her progress).
+    revision = (lesson.pk, lesson.live_revision_id, language)
+    body = []
+    for block in lesson.body:
+        item = {"block": block, "quiz": None, "html": None}
+        if block.block_type == "quiz":
+            quiz_feedback = feedback if feedback and feedback.quiz_id == block.id else None
+            item["quiz"] = quiz = _quiz_view(block, results.get(block.id), quiz_feedback, rules=rules,
+                                             recent_tries=recent_tries.get(block.id), now=now)
+            if quiz_feedback is None:  # nothing chosen or marked: the questions are everyone's
+                quiz.questions_html = structure.remembered(
+                    request, "quiz_questions", (*revision, block.id, signed_in),
+                    lambda quiz=quiz: render_to_string("courses/includes/quiz_questions.html",
+                                                       {"quiz": quiz, "signed_in": signed_in}))
+        elif block.block_type not in LIVE_BLOCKS:
+            item["html"] = structure.remembered(request, "block", (*revision, block.id),
+                                                lambda block=block: block.render())
+        body.append(item)
     completed = bool(statuses and statuses[position].completed)
     return {
         "course": course,
