@@ -44,7 +44,8 @@ class SangkatPageMixin:
             return super().get_url(request=request, current_site=current_site)
         site = Site.find_for_request(request)
         urls = self.__dict__.setdefault("_sangkat_urls", {})
-        key = site.pk if site is not None else None
+        # With the path and locale: an object whose slug is changed in memory (an editor's form) asks again.
+        key = (site.pk if site is not None else None, self.url_path, self.locale_id)
         if key not in urls:
             urls[key] = super().get_url(request=request, current_site=site)
         return urls[key]

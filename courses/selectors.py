@@ -345,6 +345,13 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
     # restriction change, or a minute, drops it). What depends on the learner stays live: her quiz
     # state, and the H5P, SCORM and cmi5 blocks (their player settings carry her progress).
     revision = (lesson.pk, lesson.live_revision_id, language)
+    # A preview (a draft, an old revision) has the live page's id and revision but other content:
+    # rendered each time and never kept, so it can never be shown as the live lesson.
+    keep = lesson.live and not getattr(request, "is_preview", False)
+
+    def kept(name, key, render):
+        return structure.remembered(request, name, key, render) if keep else render()
+
     body = []
     for block in lesson.body:
         item = {"block": block, "quiz": None, "html": None}
@@ -353,13 +360,12 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
             item["quiz"] = quiz = _quiz_view(block, results.get(block.id), quiz_feedback, rules=rules,
                                              recent_tries=recent_tries.get(block.id), now=now)
             if quiz_feedback is None:  # nothing chosen or marked: the questions are everyone's
-                quiz.questions_html = structure.remembered(
-                    request, "quiz_questions", (*revision, block.id, signed_in),
+                quiz.questions_html = kept(
+                    "quiz_questions", (*revision, block.id, signed_in),
                     lambda quiz=quiz: render_to_string("courses/includes/quiz_questions.html",
                                                        {"quiz": quiz, "signed_in": signed_in}))
         elif block.block_type not in LIVE_BLOCKS:
-            item["html"] = structure.remembered(request, "block", (*revision, block.id),
-                                                lambda block=block: block.render())
+            item["html"] = kept("block", (*revision, block.id), lambda block=block: block.render())
         body.append(item)
     completed = bool(statuses and statuses[position].completed)
     return {

@@ -105,3 +105,16 @@ def test_signed_out_visitors_get_disabled_answers_and_learners_do_not(site, lear
     anonymous = Client().get(lesson.url).content.decode()
     assert " disabled>" in anonymous
     assert " disabled>" not in learner_client.get(lesson.url).content.decode()
+
+
+def test_a_preview_of_a_draft_is_never_kept_as_the_live_lesson(learner_client, site):
+    from courses.models import LessonPage
+
+    lesson = site["lessons"][0]
+    _with_callout(lesson, "Live advice.")
+    draft = LessonPage.objects.get(pk=lesson.pk)  # same id and live revision, other content
+    draft.body = json.dumps([_callout("Draft advice."), quiz_block()])
+    assert "Draft advice." in draft.make_preview_request().content.decode()
+    live = learner_client.get(lesson.url).content.decode()
+    assert "Live advice." in live and "Draft advice." not in live
+    assert "Draft advice." in draft.make_preview_request().content.decode()  # not the kept live one
