@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import time
@@ -57,8 +58,16 @@ TARGET_EVENTS_PER_S = 500
 
 
 def _ports():
+    """PORT, PORT+1, ...: each one free when handed out (a client socket of an earlier run, to the
+    database or Redis, can hold a port of the range as its own local port)."""
     port = PORT
     while True:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                port += 1
+                continue
         yield port
         port += 1
 
