@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import time
@@ -54,7 +55,7 @@ PAIRS = int(os.environ.get("PEERS_PAIRS", "5"))
 SECONDS = int(os.environ.get("PEERS_SECONDS", "5"))
 PORT = int(os.environ.get("BENCH_PEER_PORT", "47500"))
 VAR = ROOT / "var" / "peers"
-LMS_DATABASE = "bench_wagtail_lms"
+LMS_DATABASE = os.environ.get("BENCH_LMS_DATABASE", "bench_wagtail_lms")  # own name: helpers share one server
 TARGET_PAGE = 2.0
 TARGET_XAPI = 2.0
 TARGET_EVENTS = 1.5
@@ -62,8 +63,16 @@ TARGET_EVENTS_PER_S = 500
 
 
 def _ports():
+    """PORT, PORT+1, ...: each one free when handed out (a client socket of an earlier run, to the
+    database or Redis, can hold a port of the range as its own local port)."""
     port = PORT
     while True:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                port += 1
+                continue
         yield port
         port += 1
 

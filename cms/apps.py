@@ -17,5 +17,6 @@ class CmsConfig(AppConfig):
         receivers.connect(self)
 
 
+
 class SangkatUsersAppConfig(WagtailUsersAppConfig):
     user_viewset = "cms.viewsets.SangkatUserViewSet"

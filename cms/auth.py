@@ -1,7 +1,7 @@
 """Log in with a username or a phone number (many learners have no email address).
 
-Loading the logged-in user also loads their role flags and unread-notification count in the
-same query: every page's header needs them, and a query each would be two more per page.
+Loading the logged-in user also loads their unread-notification count in the same query, and
+their role names from the cache (cms.rolecache): every page's header needs them.
 """
 
 from axes.backends import AxesStandaloneBackend
@@ -12,34 +12,26 @@ from django.contrib.auth.backends import ModelBackend
 
 from cms.models import Notification
 from cms.phones import normalize_phone
-from cms.roles import ALL_ROLES
+from cms.rolecache import roles_of
 from cms.selectors import person_named
 
 _user_sql: str | None = None
 
 
 def _user_with_header_data_sql() -> str:
-    """One SELECT for the user, a flag per role and the unread-notification count.
+    """One SELECT for the user and the unread-notification count (her roles: cms.rolecache).
 
     Built once per process from the models' metadata: compiling the same query with the ORM on
     every request cost 6 ms, more than running it.
     """
     global _user_sql
     if _user_sql is None:
-        from django.contrib.auth.models import Group
         from django.db import connection
 
         quote = connection.ops.quote_name
         User = get_user_model()
-        through = User.groups.through._meta
-        role_flags = ", ".join(
-            f"EXISTS (SELECT 1 FROM {quote(through.db_table)} ug"
-            f" JOIN {quote(Group._meta.db_table)} g ON g.id = ug.{quote(through.get_field('group').column)}"
-            f" WHERE ug.{quote(through.get_field('user').column)} = u.id AND g.name = %s) AS _role_{index}"
-            for index in range(len(ALL_ROLES))
-        )
         _user_sql = (
-            f"SELECT u.*, {role_flags},"
+            f"SELECT u.*,"
             f" (SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} n"
             f" WHERE n.user_id = u.id AND n.read_at IS NULL) AS _unread_notifications"
             f" FROM {quote(User._meta.db_table)} u WHERE u.id = %s"
@@ -86,10 +78,10 @@ class UsernameOrPhoneBackend(ModelBackend):
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = next(iter(User._default_manager.raw(_user_with_header_data_sql(), [*ALL_ROLES, user_id])), None)
+        user = next(iter(User._default_manager.raw(_user_with_header_data_sql(), [user_id])), None)
         if user is None or not self.user_can_authenticate(user):
             return None
-        user._sangkat_roles = {role for index, role in enumerate(ALL_ROLES) if getattr(user, f"_role_{index}")}
+        user._sangkat_roles = roles_of(user)
         return user
 
 

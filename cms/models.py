@@ -152,6 +152,11 @@ class HomePage(SangkatPageMixin, Page):
                     target = target.specific
                     if parent_path in found:
                         target._cached_parent_obj = found[parent_path]
+                    if hasattr(target, "read_view_restrictions"):
+                        # Read now, kept with the page: a restriction's change starts a new generation.
+                        restrictions = target.read_view_restrictions()
+                        restrictions._fetch_all()
+                        target._sangkat_view_restrictions = restrictions
                 return target
 
             # The live page at this path, remembered until any page or site changes (cms.structure).

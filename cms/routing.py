@@ -15,6 +15,8 @@ from django.utils.translation import get_language
 from wagtail import views as wagtail_views
 from wagtail.models import Page, Site
 
+from cms import structure
+
 SECONDS = 60
 _roots: dict[tuple[int, str], tuple[float, object]] = {}
 
@@ -42,6 +44,11 @@ def forget_if_page_or_site(sender, **_kwargs) -> None:
 def serve(request, path):
     components = [component for component in path.split("/") if component]
     site = Site.find_for_request(request)
+    if not hasattr(request, "_wagtail_cached_site_root_paths"):
+        # Every page link asks Wagtail for the sites' root paths (a cache GET per request): they
+        # are structure, remembered per process until a page or site changes (cms.structure).
+        request._wagtail_cached_site_root_paths = structure.remembered(
+            request, "site_root_paths", None, Site.get_site_root_paths)
     if site is not None and not hasattr(request, "_wagtail_route_for_request"):
         # Wagtail's own route_for_request reads this attribute first, so everything after
         # (hooks, the userbar, page.serve) sees the same route.

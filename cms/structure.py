@@ -8,8 +8,10 @@ production); each request reads it once (one cache GET instead of the queries) a
 memo belongs to another generation empties it. Without a shared cache (one process, tests) the
 generation lives in the local cache, and a memo is at most SECONDS old in any case.
 
-Only what routing and the lesson outline need is kept here: nothing personal (progress, quiz
-results, the user) and not the view restrictions, which are read fresh every request.
+Only what routing, the lesson outline and the page's fixed parts need is kept here: nothing
+personal (progress, quiz results, the user). The view restrictions of a routed page are kept with
+it: saving or deleting a restriction, or changing its groups, starts a new generation too, so a
+page made private is private at once in every process that reads the shared generation.
 """
 
 from __future__ import annotations
@@ -60,7 +62,16 @@ def changed(**_kwargs) -> None:
 
 
 def changed_if_page_or_site(sender, **kwargs) -> None:
-    from wagtail.models import Page, Site
+    """Connected to every model's post_save/post_delete: pages, sites, view restrictions (kept
+    with the routed page) and images (a course's cover rendition is remembered) are structure."""
+    from wagtail.images.models import AbstractImage
+    from wagtail.models import BaseViewRestriction, Page, Site
 
-    if isinstance(sender, type) and issubclass(sender, (Page, Site)):
+    if isinstance(sender, type) and issubclass(sender, (Page, Site, BaseViewRestriction, AbstractImage)):
+        changed()
+
+
+def changed_if_restriction_groups(sender, **kwargs) -> None:
+    """A restriction's groups changed (m2m_changed of PageViewRestriction.groups)."""
+    if kwargs.get("action", "").startswith("post_"):
         changed()

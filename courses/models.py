@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.shortcuts import get_rendition_or_not_found
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms import structure
 from cms.pages import SangkatPageMixin
 from courses.blocks import LessonStreamBlock
 
@@ -119,6 +121,13 @@ class CoursePage(SangkatPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = outline = course_outline(user=request.user, course=self, request=request)
+        image = self.cover_image
+        if image is not None:
+            # Wagtail reads the rendition from the cache and writes it back on every view: kept with
+            # the page structure instead (an image saved or deleted starts a new generation).
+            context["cover_html"] = structure.remembered(
+                request, "cover", (self.pk, image.pk, image.file.name),
+                lambda: get_rendition_or_not_found(image, "fill-960x360").img_tag({"alt": "", "class": "cover"}))
         # What "Save for offline" keeps: this page and its lessons (cms/offline.js adds their files).
         if request.user.is_authenticated:
             context["offline_pages"] = [self.get_url(request), *(item.page.get_url(request) for item in outline.lessons)]

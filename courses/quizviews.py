@@ -43,6 +43,7 @@ class QuizView:
     tries_per_day: int | None = None
     tries_left: int | None = None  # None: no limit
     tries_used_message: str = ""
+    questions_html: str = ""  # the questions already rendered (no attempt shown): lesson_context
 
 
 def quiz_view(

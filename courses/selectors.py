@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cms import structure
 from cms.requestids import parse_id
@@ -196,6 +198,10 @@ def course_cards(*, user, index: CourseIndexPage | None = None) -> list[CourseCa
     return cards
 
 
+# Lesson blocks rendered for each request: they show the learner's own state.
+LIVE_BLOCKS = frozenset({"quiz", "h5p", "scorm", "cmi5"})
+
+
 def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgress | None = None) -> dict:
     course = lesson.get_parent()
     siblings = structure.remembered(request, "lessons", course.pk, lambda: list(counted_lessons().child_of(course)))
@@ -223,17 +229,34 @@ def lesson_context(*, user, lesson: LessonPage, request, progress: LessonProgres
             feedback = QuizAttempt.objects.filter(
                 pk=attempt_id, user=user, lesson_key=lesson.translation_key
             ).first()
-    body = [
-        {
-            "block": block,
-            "quiz": quiz_view(
-                block, results.get(block.id),
-                feedback if feedback and feedback.quiz_id == block.id else None,
-                rules=rules, recent_tries=recent_tries.get(block.id), now=now,
-            ) if block.block_type == "quiz" else None,
-        }
-        for block in lesson.body
-    ]
+    language, signed_in = get_language() or "", bool(user.is_authenticated)
+    # The lesson's own content is the same for every learner: rendered once per revision, language
+    # and block, and kept with the page structure (cms.structure: a publish, any page, image or
+    # restriction change, or a minute, drops it). What depends on the learner stays live: her quiz
+    # state, and the H5P, SCORM and cmi5 blocks (their player settings carry her progress).
+    revision = (lesson.pk, lesson.live_revision_id, language)
+    # A preview (a draft, an old revision) has the live page's id and revision but other content:
+    # rendered each time and never kept, so it can never be shown as the live lesson.
+    keep = lesson.live and not getattr(request, "is_preview", False)
+
+    def kept(name, key, render):
+        return structure.remembered(request, name, key, render) if keep else render()
+
+    body = []
+    for block in lesson.body:
+        item = {"block": block, "quiz": None, "html": None}
+        if block.block_type == "quiz":
+            quiz_feedback = feedback if feedback and feedback.quiz_id == block.id else None
+            item["quiz"] = quiz = quiz_view(block, results.get(block.id), quiz_feedback, rules=rules,
+                                            recent_tries=recent_tries.get(block.id), now=now)
+            if quiz_feedback is None:  # nothing chosen or marked: the questions are everyone's
+                quiz.questions_html = kept(
+                    "quiz_questions", (*revision, block.id, signed_in),
+                    lambda quiz=quiz: render_to_string("courses/includes/quiz_questions.html",
+                                                       {"quiz": quiz, "signed_in": signed_in}))
+        elif block.block_type not in LIVE_BLOCKS:
+            item["html"] = kept("block", (*revision, block.id), lambda block=block: block.render())
+        body.append(item)
     completed = bool(statuses and statuses[position].completed)
     return {
         "course": course,

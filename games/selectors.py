@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Func, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,16 +227,18 @@ def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_i
 
     me = None
     if viewer is not None and viewer.is_authenticated:
-        mine = base.filter(user_id=viewer.pk).values_list(field, flat=True).first()
-        if mine:
-            # Rank among everyone (hidden people count too, so ranks do not jump when someone hides).
-            ahead = base.filter(**{f"{field}__gt": mine}).count()
-            me = Row(ahead + 1, public_label(viewer, _choice(viewer)), mine, True)
+        # Her points, how many are ahead of her and the name she chose, read live in one query.
+        # Rank among everyone (hidden people count too, so ranks do not jump when someone hides).
+        ahead = base.filter(**{f"{field}__gt": OuterRef(field)}).order_by().values_list(
+            Func(Value(1), function="COUNT"))
+        choice = Preferences.objects.filter(user=viewer).values_list("leaderboard")[:1]
+        mine = (base.filter(user_id=viewer.pk).order_by()
+                .values_list(field, Subquery(ahead), Subquery(choice))[:1])
+        found = next(iter(mine), None)
+        if found and found[0]:
+            points, ahead_count, chosen = found
+            me = Row(ahead_count + 1, public_label(viewer, chosen or LeaderboardChoice.NICKNAME), points, True)
     return Board(rows=rows, me=me, me_listed=me_listed)
-
-
-def _choice(user) -> str | None:
-    return leaderboard_preference(user=user)
 
 
 def leaderboard_preference(*, user) -> str:

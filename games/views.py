@@ -5,9 +5,11 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms import structure
 from games import selectors, services
 from games.forms import LeaderboardVisibilityForm
 
@@ -48,7 +50,8 @@ def _course_key(raw: str):
 def leaderboards(request):
     scope = request.GET.get("scope") if request.GET.get("scope") in SCOPES else "center"
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else "week"
-    courses = selectors.leaderboard_courses()
+    # Page structure (cms.structure): remembered per process until a page changes.
+    courses = structure.remembered(request, "leaderboard_courses", get_language(), selectors.leaderboard_courses)
     course_key = _course_key(request.GET.get("course", ""))
     if scope == "course" and course_key not in {c.translation_key for c in courses}:
         course_key = courses[0].translation_key if courses else None
