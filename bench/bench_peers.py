@@ -38,6 +38,7 @@ from pathlib import Path
 from bench.common import (
     PYTHON,
     ROOT,
+    SERVER_PIDS,
     Row,
     bench_env,
     count_queries,
@@ -45,6 +46,7 @@ from bench.common import (
     django_setup,
     login_cookie,
     manage,
+    process_tree_cpu,
     redis_url,
     server,
     wrk,
@@ -102,7 +104,7 @@ def _serve(command: list[str], env: dict, probe: str, log: Path):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{command[2]} did not start: " + _tail(log)) from None
                 time.sleep(0.3)
-        yield
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -328,32 +330,45 @@ def _ralph_run(port: int, per_request: int, actor: dict, seconds: int, checks: l
         from bench.bench_xapi import _wrk
 
         _ralph_reset()
-        with _serve(command, _ralph_env(), f"http://127.0.0.1:{port}/__lbheartbeat__", log):
+        with _serve(command, _ralph_env(), f"http://127.0.0.1:{port}/__lbheartbeat__", log) as process:
             # Warm both workers one request at a time (each checks the password once, loads what its
             # first statement needs): new connections, so both workers take some.
             for _ in range(8):
                 _post(url, _statements(actor, per_request), RALPH_USER, RALPH_PASSWORD)
             _ralph_reset()
+            cpu = process_tree_cpu(process.pid)
             result = _wrk(url, per_request=per_request, actor=actor, key=RALPH_USER, secret=RALPH_PASSWORD,
                           registration=str(uuid.uuid4()), seconds=seconds, timeout=_TIMEOUT)
+            cpu = process_tree_cpu(process.pid) - cpu
         # Stopped: uvicorn finished every request it had taken, so the file holds all it will.
         lines, distinct = _ralph_stored()
         try:
             _check_stored("Ralph", result, distinct, distinct, per_request)
         except RuntimeError as error:
             raise RuntimeError(f"{error}; its log: {_tail(log, 600)}") from None
-        checks.append({"acked": result["acked"], "stored": distinct, "duplicates": lines - distinct})
+        checks.append({"acked": result["acked"], "stored": distinct, "duplicates": lines - distinct,
+                       "cpu_ms": _cpu_ms(cpu, result, per_request)})
         return result["requests"] * per_request / result["seconds"]
     return run
 
 
-def _sangkat_run(url: str, per_request: int, actor: dict, key: str, secret: str, seconds: int, checks: list):
+def _cpu_ms(cpu: float, result: dict, per_request: int) -> float:
+    """Server CPU milliseconds per statement answered in a run (each answered request, retries too)."""
+    return 1000 * cpu / max(1, result["requests"] * per_request)
+
+
+def _sangkat_run(url: str, per_request: int, actor: dict, key: str, secret: str, seconds: int, checks: list,
+                 pid: int):
     def run() -> float:
         from bench.bench_xapi import _stored, _wrk
 
         registration = str(uuid.uuid4())
+        cpu = process_tree_cpu(pid)
+        database_cpu = _database_cpu()
         result = _wrk(url, per_request=per_request, actor=actor, key=key, secret=secret,
                       registration=registration, seconds=seconds, timeout=_TIMEOUT)
+        cpu = process_tree_cpu(pid) - cpu
+        database_cpu = _database_cpu(database_cpu)
         # Requests wrk dropped at the end may still be committing: count once the number holds still.
         stored, deadline = -1, time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -363,9 +378,41 @@ def _sangkat_run(url: str, per_request: int, actor: dict, key: str, secret: str,
                 break
             stored = now
         _check_stored("Sangkat", result, stored, stored, per_request)
-        checks.append({"acked": result["acked"], "stored": stored, "duplicates": 0})
+        checks.append({"acked": result["acked"], "stored": stored, "duplicates": 0,
+                       "cpu_ms": _cpu_ms(cpu, result, per_request),
+                       "database_cpu_ms": _cpu_ms(database_cpu, result, per_request)})
         return result["requests"] * per_request / result["seconds"]
     return run
+
+
+def _database_cpu(before: dict[int, float] | None = None):
+    """CPU seconds of the PostgreSQL backends serving the bench database, per backend pid; given the
+    numbers taken before a run, the CPU they used since (a backend that appeared counts whole).
+    Ralph's file backend works inside its own processes; Sangkat's database does not. {} / 0.0 when
+    the bench database is not PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {} if before is None else 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        now = {pid: process_tree_cpu(pid) for (pid,) in cursor.fetchall()}
+    if before is None:
+        return now
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in now.items())
+
+
+def _cpu_row(benchmark: str, ours: list, theirs: list) -> Row:
+    """Server CPU per statement on each side (medians of the runs): what the ratio of rates comes to
+    on a machine that is not shared. Redis' own CPU (one call per request) is not counted."""
+    mine = statistics.median(c["cpu_ms"] for c in ours)
+    database = statistics.median(c["database_cpu_ms"] for c in ours)
+    peer = statistics.median(c["cpu_ms"] for c in theirs)
+    both = mine + database
+    value = (f"Sangkat {mine:.2f} ms (+ PostgreSQL {database:.2f} ms), Ralph {peer:.2f} ms: "
+             f"{peer / mine if mine else 0:.2f}x less CPU ({peer / both if both else 0:.2f}x with PostgreSQL's)")
+    return Row(AREA, benchmark, value, f">= {TARGET_XAPI:g}x", bool(mine) and peer / mine >= TARGET_XAPI)
 
 
 def _stored_note(ours: list, theirs: list) -> str:
@@ -390,7 +437,8 @@ def xapi() -> list[Row]:
             benchmark = f"xAPI {label}, {CONNECTIONS} connections: Sangkat / Ralph (file backend)"
             ours_checks: list = []
             their_checks: list = []
-            ours = _sangkat_run(base + "/xapi/statements", per_request, actor, key, secret, SECONDS, ours_checks)
+            ours = _sangkat_run(base + "/xapi/statements", per_request, actor, key, secret, SECONDS, ours_checks,
+                                SERVER_PIDS[base])
             theirs = _ralph_run(ralph_port, per_request, actor, SECONDS, their_checks)
             try:
                 # Warm Sangkat: each worker loads its validators on its first statement.
@@ -402,6 +450,8 @@ def xapi() -> list[Row]:
                 continue
             rows.append(_row(benchmark, pairs, "Ralph", "statements/s", TARGET_XAPI,
                              _stored_note(ours_checks, their_checks)))
+            rows.append(_cpu_row(f"xAPI {label}: server CPU per statement, Sangkat / Ralph (file backend)",
+                                 ours_checks, their_checks))
     return rows
 
 

@@ -95,6 +95,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The gunicorn master of each running server() by base URL (its workers are its children).
+SERVER_PIDS: dict[str, int] = {}
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the process `pid` and its living descendants, from
+    /proc: load-independent, unlike a rate measured on a shared machine. 0.0 where /proc is missing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # the fields after the command name (which may hold spaces): state ppid ... utime stime
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    wanted, total, changed = {pid}, 0, True
+    while changed:
+        changed = False
+        for child, (parent, _used) in stats.items():
+            if parent in wanted and child not in wanted:
+                wanted.add(child)
+                changed = True
+    for member in wanted:
+        total += stats.get(member, (0, 0))[1]
+    return total / ticks
+
+
 @contextmanager
 def server(workers: int | None = None, port: int | None = None, **env):
     """gunicorn with DEBUG off on a loopback port (a free one unless given); yields the base URL."""
@@ -108,6 +137,7 @@ def server(workers: int | None = None, port: int | None = None, **env):
         cwd=ROOT, env=bench_env(**env), stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[base] = process.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -127,6 +157,7 @@ def server(workers: int | None = None, port: int | None = None, **env):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        SERVER_PIDS.pop(base, None)
 
 
 _WRK_SCRIPT = """

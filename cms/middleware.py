@@ -2,8 +2,12 @@
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from cms.services import acting_as
 
@@ -91,3 +95,51 @@ class SangkatCSPMiddleware(CSPMiddleware):
         if not report_only and parts.config is None and request.path_info.startswith("/admin/"):
             parts.config = settings.SANGKAT_ADMIN_CSP
         return parts
+
+
+class CredentialedAPIMiddleware:
+    """Requests to an API path that carry their own credentials (an Authorization header) skip the
+    middleware that only serves a browser session; they go through settings.SANGKAT_API_MIDDLEWARE.
+
+    Such a request is judged by its header alone (the xAPI store never reads the session when one is
+    sent), so sessions, authentication, CSRF, messages, the center-device rules, the password-change
+    redirect, Wagtail's site and redirects, the audit actor and Axes have nothing to do for it: they
+    cost about a third of a statement POST's CPU. What shapes the answer stays: the language of
+    error messages (LocaleMiddleware), CommonMiddleware, X-Frame-Options and the CSP header; the
+    middleware above this one (security headers, gzip) runs for every request. request.user is the
+    anonymous user, request.session absent.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefixes = tuple(settings.SANGKAT_API_PATHS)
+        self.lean = _MiddlewareChain(settings.SANGKAT_API_MIDDLEWARE)
+
+    def __call__(self, request):
+        if "HTTP_AUTHORIZATION" in request.META and request.path_info.startswith(self.prefixes):
+            request.user = AnonymousUser()
+            return self.lean(request)
+        return self.get_response(request)
+
+
+class _MiddlewareChain(BaseHandler):
+    """A chain of middleware ending in URL resolution and the view, as Django's handler builds it from
+    settings.MIDDLEWARE (synchronous: gunicorn's sync workers), from another list."""
+
+    def __init__(self, paths):
+        super().__init__()
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(paths):
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+    def __call__(self, request):
+        return self._middleware_chain(request)

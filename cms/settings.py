@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for slow links; Django's gzip adds random padding against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # Below: a request to an API path with an Authorization header takes SANGKAT_API_MIDDLEWARE.
+    "cms.middleware.CredentialedAPIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -102,6 +104,17 @@ MIDDLEWARE = [
     "cms.middleware.AuditActorMiddleware",
     "cms.middleware.SangkatCSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page with its message
+]
+
+# Requests to these paths that carry an Authorization header (an LRS client's Basic credentials, a
+# cmi5 AU's token) are judged by it alone, never by a session: they skip the session middleware
+# and go through this list instead (cms.middleware.CredentialedAPIMiddleware; decisions.md).
+SANGKAT_API_PATHS = ("/xapi/",)
+SANGKAT_API_MIDDLEWARE = [
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cms.middleware.SangkatCSPMiddleware",
 ]
 
 ROOT_URLCONF = "site_layer.urls"

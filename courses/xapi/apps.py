@@ -12,4 +12,12 @@ class XapiConfig(AppConfig):
 
     def ready(self):
         # In ready() (progress imports models): registers the "finish the activity" lesson requirement.
+        from django.db.models.signals import post_delete, post_save
+
         from courses.xapi import progress  # noqa: F401
+        from courses.xapi.models import LRSClient
+        from courses.xapi.services import forget_checked_clients
+
+        # A client switched off, deleted or given other scopes stops working at once in this process.
+        post_save.connect(forget_checked_clients, sender=LRSClient, dispatch_uid="xapi.forget_clients")
+        post_delete.connect(forget_checked_clients, sender=LRSClient, dispatch_uid="xapi.forget_clients_deleted")

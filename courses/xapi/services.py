@@ -9,6 +9,7 @@ a conflict.
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -125,27 +126,50 @@ def _insert_sql_batches(connection, rows: list[Statement]):
     """(sql, params) of INSERTs of `rows` in which the database compares re-sent statements itself:
     an id already stored with the same signature is skipped, one stored with another signature
     fails the whole INSERT (a NOT NULL violation on the id, _is_differing). So a concurrent
-    request that stored the same id a moment earlier is caught as well, without reading back."""
+    request that stored the same id a moment earlier is caught as well, without reading back.
+
+    The SQL is Django's for one row (checked once per connection, _insert_sql_parts), repeated per
+    row as VALUES; the parameters are what Django's compiler would pass (pre_save, get_db_prep_save).
+    Not Django's bulk form on PostgreSQL (UNNEST of one array per column): psycopg escapes every
+    statement's JSON into an array literal character by character, a quarter of a batch's CPU."""
+    head, row_sql, tail, fields = _insert_sql_parts(connection)
+    size = _insert_batch_size(connection)
+    for start in range(0, len(rows), size):
+        batch = rows[start:start + size]
+        params = [field.get_db_prep_save(field.pre_save(row, True), connection)
+                  for row in batch for field in fields]
+        yield head + ", ".join([row_sql] * len(batch)) + tail, params
+
+
+_insert_sql_cache: dict[tuple[str, str], tuple[str, str, str, list]] = {}
+
+
+def _insert_sql_parts(connection) -> tuple[str, str, str, list]:
+    """(INSERT … VALUES , one row's placeholders, ON CONFLICT clause, fields) for this connection."""
+    cache_key = (connection.alias, connection.vendor)
+    if cache_key in _insert_sql_cache:
+        return _insert_sql_cache[cache_key]
     from django.db.models.constants import OnConflict
     from django.db.models.sql import InsertQuery
 
     opts = Statement._meta
-    fields = opts.concrete_fields
+    fields = list(opts.concrete_fields)
     pk, signature = opts.pk, opts.get_field("signature")
     qn = connection.ops.quote_name
     # Django writes ON CONFLICT(id) DO UPDATE SET signature = EXCLUDED.signature for this query:
     # that clause is swapped for ours.
     theirs = connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, [signature.column], [pk.column])
-    ours = (f"ON CONFLICT({qn(pk.column)}) DO UPDATE SET {qn(pk.column)} = NULL "
+    ours = (f" ON CONFLICT({qn(pk.column)}) DO UPDATE SET {qn(pk.column)} = NULL "
             f"WHERE {qn(opts.db_table)}.{qn(signature.column)} <> EXCLUDED.{qn(signature.column)}")
-    size = _insert_batch_size(connection)
-    for start in range(0, len(rows), size):
-        query = InsertQuery(Statement, on_conflict=OnConflict.UPDATE, update_fields=[signature], unique_fields=[pk])
-        query.insert_values(fields, rows[start:start + size])
-        for sql, params in query.get_compiler(connection=connection).as_sql():
-            if not theirs or not sql.endswith(theirs):
-                raise RuntimeError(f"unexpected INSERT for statements: {sql[-200:]}")
-            yield sql[: -len(theirs)] + ours, params
+    query = InsertQuery(Statement, on_conflict=OnConflict.UPDATE, update_fields=[signature], unique_fields=[pk])
+    query.insert_values(fields, [Statement(id=uuid4(), stored=timezone.now(), data={})])
+    [(sql, _params)] = query.get_compiler(connection=connection).as_sql()
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    head, _values, rest = sql.partition(" VALUES " + row_sql)
+    if not theirs or rest != " " + theirs:
+        raise RuntimeError(f"unexpected INSERT for statements: {sql[-200:]}")
+    _insert_sql_cache[cache_key] = (head + " VALUES ", row_sql, ours, fields)
+    return _insert_sql_cache[cache_key]
 
 
 def _insert_batch_size(connection) -> int:
@@ -447,9 +471,35 @@ def create_client(*, client: LRSClient) -> str:
     return secret
 
 
+# Credentials checked in the last CLIENT_MEMO_SECONDS, per process: (key, SHA-256 of the secret) ->
+# (when checked, the client). Only successes are kept (a wrong secret always asks the database). A
+# client saved or deleted here is forgotten at once (forget_checked_clients, connected in apps.py);
+# another process keeps using what it checked for at most CLIENT_MEMO_SECONDS, which bounds how long
+# a switched-off client or a changed scope goes on working there (docs/decisions.md).
+CLIENT_MEMO_SECONDS = 5.0
+_CLIENT_MEMO_SIZE = 256
+_checked_clients: dict[tuple[str, str], tuple[float, LRSClient]] = {}
+
+
 def client_for_credentials(*, key: str, secret: str) -> LRSClient | None:
     """The active client these Basic credentials belong to, else None."""
+    hashed = hash_secret(secret)
+    memo_key = (key, hashed)
+    now = time.monotonic()
+    found = _checked_clients.get(memo_key)
+    if found is not None and now - found[0] < CLIENT_MEMO_SECONDS:
+        return found[1]
     client = LRSClient.objects.filter(key=key, active=True).first()
     expected = client.secret_hash if client else hash_secret("not-a-client")
-    matches = hmac.compare_digest(hash_secret(secret), expected)
-    return client if client is not None and matches else None
+    if client is None or not hmac.compare_digest(hashed, expected):
+        _checked_clients.pop(memo_key, None)
+        return None
+    if len(_checked_clients) >= _CLIENT_MEMO_SIZE:
+        _checked_clients.clear()
+    _checked_clients[memo_key] = (now, client)
+    return client
+
+
+def forget_checked_clients(**_kwargs) -> None:
+    """Forget every checked credential of this process (a client was saved or deleted)."""
+    _checked_clients.clear()

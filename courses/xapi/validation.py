@@ -301,6 +301,13 @@ def agent_key(agent) -> str:
 
 def _comparable(value):
     """JSON in comparison form: 1.0 and 1 are the same number, timestamps the same instant."""
+    kind = type(value)  # parsed JSON's exact types first (most values are text), then any subclass
+    if kind is str:
+        return value
+    if kind is dict:
+        return {key: _comparable(item) for key, item in value.items()}
+    if kind is list:
+        return [_comparable(item) for item in value]
     if isinstance(value, dict):
         return {key: _comparable(item) for key, item in value.items()}
     if isinstance(value, list):

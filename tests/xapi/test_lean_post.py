@@ -1,0 +1,113 @@
+"""The cheaper statement POST (issue 21): credentialed API requests skip the session middleware,
+checked credentials are remembered briefly, NUL and depth checks take their fast paths."""
+
+import json
+
+import pytest
+
+from cms.jsonchecks import UntrustedJSONError, has_nul, loads_bounded
+from courses.xapi import services
+from courses.xapi.models import LRSClient, Statement
+from tests.xapi.conftest import basic, post, statement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_basic_request_skips_the_session_but_keeps_the_security_headers(client, lrs_client, learner):
+    lrs, headers = lrs_client
+    client.cookies["sessionid"] = "not-a-session"
+    response = post(client, statement(learner), **headers)
+    assert response.status_code == 200
+    # Judged by its credentials alone: no session read or written, the answer does not vary by cookie.
+    assert "Cookie" not in response.get("Vary", "")
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert response[header]
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Content-Language"]
+
+
+def test_a_session_request_still_goes_through_the_session_middleware(learner_client, learner):
+    response = post(learner_client, statement(learner))
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_session_write_without_csrf_is_still_refused(learner):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner)
+    assert post(browser, statement(learner)).status_code == 403
+    assert not Statement.objects.exists()
+
+
+def test_a_request_without_credentials_takes_the_whole_chain(client, learner):
+    response = post(client, statement(learner))
+    assert response.status_code == 401
+    assert "Cookie" in response["Vary"]  # the session was looked at
+
+
+def test_a_client_switched_off_in_this_process_is_refused_at_once(client, lrs_client, learner):
+    lrs, headers = lrs_client
+    assert post(client, statement(learner), **headers).status_code == 200  # checked, remembered
+    lrs.active = False
+    lrs.save()
+    assert post(client, statement(learner), **headers).status_code == 401
+
+
+def test_a_client_switched_off_elsewhere_is_refused_once_the_memo_is_old(client, lrs_client, learner,
+                                                                          monkeypatch):
+    lrs, headers = lrs_client
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert post(client, statement(learner), **headers).status_code == 200
+    LRSClient.objects.filter(pk=lrs.pk).update(active=False)  # another process: no signal here
+    assert post(client, statement(learner), **headers).status_code == 200  # still remembered
+    clock[0] += services.CLIENT_MEMO_SECONDS
+    assert post(client, statement(learner), **headers).status_code == 401
+
+
+def test_a_wrong_secret_is_never_remembered(client, lrs_client, learner):
+    lrs, headers = lrs_client
+    assert post(client, statement(learner), **headers).status_code == 200
+    assert post(client, statement(learner), **basic(lrs.key, "wrong")).status_code == 401
+
+
+def test_a_batch_larger_than_one_insert_is_stored_whole(client, lrs_client, learner):
+    _lrs, headers = lrs_client
+    batch = [statement(learner) for _ in range(120)]
+    response = post(client, batch, **headers)
+    assert response.status_code == 200
+    assert response.json() == [s["id"] for s in batch]
+    assert Statement.objects.count() == 120
+    # Sent again: nothing new. One of them changed: 409 and nothing of that batch is stored.
+    assert post(client, batch, **headers).status_code == 200
+    changed = [*batch[:-1], {**batch[-1], "verb": {"id": "http://adlnet.gov/expapi/verbs/failed"}}]
+    assert post(client, [statement(learner), *changed], **headers).status_code == 409
+    assert Statement.objects.count() == 120
+
+
+def test_a_statement_with_nul_is_refused_and_an_escaped_backslash_is_not_nul(client, lrs_client, learner):
+    _lrs, headers = lrs_client
+    with_nul = statement(learner, result={"response": "a\x00b"})
+    assert post(client, with_nul, **headers).status_code == 400
+    backslash = statement(learner, result={"response": "C:\\u0000"})  # text, not a NUL
+    assert post(client, backslash, **headers).status_code == 200
+    assert Statement.objects.get().data["result"]["response"] == "C:\\u0000"
+
+
+def test_has_nul():
+    assert has_nul({"a": "x\x00"}) and has_nul({"k\x00": 1}) and has_nul([[["\x00"]]])
+    assert not has_nul({"a": "\\u0000"}) and not has_nul(["ok", 1, 1.5, None])
+    assert has_nul({"odd": {1, 2}, "b": "\x00"})  # what JSON cannot encode: the walk decides
+    assert not has_nul({"odd": {1, 2}})
+
+
+def test_depth_is_still_bounded():
+    assert loads_bounded("[" * 32 + "]" * 32, max_bytes=1000) is not None
+    with pytest.raises(UntrustedJSONError):
+        loads_bounded("[" * 33 + "]" * 33, max_bytes=1000)
+    # Many brackets, shallow: parsed; brackets in strings do not count.
+    assert len(loads_bounded(json.dumps([[1]] * 40), max_bytes=10_000)) == 40
+    assert loads_bounded(json.dumps(["[" * 40]), max_bytes=10_000) == ["[" * 40]
