@@ -85,7 +85,7 @@ def record_events(events, *, at: datetime | None = None) -> list[Award]:
             if _one_statement(rules):
                 awards += _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
             else:
-                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo)
+                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo, moved)
         _points_changed(moved)
     return awards
 
@@ -132,7 +132,9 @@ def _points_changed(moved: dict[int, dict[str, int]]) -> None:
         leaderboards.points_changed(user_id, boards)
 
 
-def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Award]:
+def _record_in_steps(user, kind, source, course_key, at, rules, memo, moved=None) -> list[Award]:
+    """The event as a handful of upserts. With `moved` (a batch), the boards it moved are noted there
+    (person → board → her new points) for the batch to tell the leaderboard cache once per person."""
     if not upserts.upsert_event(user, kind, source, course_key, at):
         return []  # already recorded and not revoked: a replay, a double click, a racing retry
     awards = []
@@ -145,17 +147,32 @@ def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Aw
     for award in awards:
         upserts.add_to_period_totals(user, award.points, award.week, award.course_key, boards)
     total = upserts.add_to_score(user, sum(award.points for award in awards), streak_week=week)
-    if awards:
+    if awards and moved is None:
         _note_total(user, total, boards)
+    elif awards:
+        noted = moved.setdefault(user.pk, {})
+        noted.update(boards)
+        _note_all_time(noted, user, total)
     _check_badges(user, kind=kind, points=total, memo=memo)
     return awards
 
 
-@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def revoke_event(*, user, kind: str, source: str) -> int:
     """The source went away (a voided statement, a hidden proposal): take its points back.
 
-    Returns the points taken back. Badges already earned stay; staff can revoke them."""
+    Returns the points taken back. Badges already earned stay; staff can revoke them. On PostgreSQL
+    ONE statement (upserts.revoke_in_one_statement), its own transaction in autocommit; elsewhere
+    one transaction of up to 5 (the event, its awards, the week's and course's totals, the total)."""
+    if connection.vendor == "postgresql":
+        taken, total, boards = upserts.revoke_in_one_statement(user, kind, source, timezone.now())
+        if taken and total is not None:
+            _note_total(user, total, boards)
+        return taken
+    with transaction.atomic(savepoint=False):  # no savepoint of its own: see docs/decisions.md
+        return _revoke_in_steps(user, kind, source)
+
+
+def _revoke_in_steps(user, kind: str, source: str) -> int:
     now = timezone.now()
     updated = Event.objects.filter(user=user, kind=kind, source=source, revoked_at__isnull=True).update(revoked_at=now)
     if not updated:
