@@ -14,5 +14,8 @@ course_completed = Signal()
 # kwargs: user, lesson (LessonPage), block_id (str), scaled (float | None): an H5P activity's
 # completion rule now holds for this learner (sent again only if voiding undid it in between).
 activity_scored = Signal()
-# kwargs: user, lesson (LessonPage), block_id (str): voided statements undid activity_scored.
-activity_unscored = Signal()
+# kwargs: items, a list of (user, lesson (LessonPage), block_id (str)): voided statements undid
+# activity_scored for each. Sent once per voiding request with every activity it undid (a bulk
+# source: the receivers take them back in one pass), and before any activity_scored of the same
+# request that comes after them, so receivers see the order one signal per activity would give.
+activities_unscored = Signal()

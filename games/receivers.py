@@ -9,8 +9,8 @@ from django.dispatch import receiver
 
 from ambassadors.signals import ambassador_certified, certification_renewed, certification_revoked
 from courses.signals import (
+    activities_unscored,
     activity_scored,
-    activity_unscored,
     course_completed,
     lesson_completed,
     quiz_passed,
@@ -57,9 +57,11 @@ def on_activity_scored(sender, user, lesson, block_id, **kwargs):
             _course_key_of_lesson(lesson))
 
 
-@receiver(activity_unscored, dispatch_uid="games.activity_unscored")
-def on_activity_unscored(sender, user, lesson, block_id, **kwargs):
-    services.revoke_event(user=user, kind=EventKind.H5P_SCORED, source=f"xapi.activity:{lesson.translation_key}:{block_id}")
+@receiver(activities_unscored, dispatch_uid="games.activities_unscored")
+def on_activities_unscored(sender, items, **kwargs):
+    """A voiding request undid these activities: their points go back in one batch (revoke_events)."""
+    services.revoke_events([(user, EventKind.H5P_SCORED, f"xapi.activity:{lesson.translation_key}:{block_id}")
+                            for user, lesson, block_id in items])
 
 
 @receiver(course_completed, dispatch_uid="games.course_completed")
@@ -100,8 +102,8 @@ def on_proposal_accepted(sender, proposal, **kwargs):
 @receiver(proposal_hidden, dispatch_uid="games.proposal_hidden")
 def on_proposal_hidden(sender, proposal, **kwargs):
     source = f"labs.proposal:{proposal.pk}"
-    for kind in (EventKind.PROPOSAL_SUBMITTED, EventKind.PROPOSAL_ACCEPTED):
-        services.revoke_event(user=proposal.author, kind=kind, source=source)
+    services.revoke_events([(proposal.author, kind, source)
+                            for kind in (EventKind.PROPOSAL_SUBMITTED, EventKind.PROPOSAL_ACCEPTED)])
 
 
 @receiver(hercity_step_contributed, dispatch_uid="games.hercity_step")

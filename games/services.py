@@ -85,7 +85,7 @@ def record_events(events, *, at: datetime | None = None) -> list[Award]:
             if _one_statement(rules):
                 awards += _record_one_statement(user, kind, source, course_key, at, rules, memo, moved)
             else:
-                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo)
+                awards += _record_in_steps(user, kind, source, course_key, at, rules, memo, moved)
         _points_changed(moved)
     return awards
 
@@ -132,7 +132,9 @@ def _points_changed(moved: dict[int, dict[str, int]]) -> None:
         leaderboards.points_changed(user_id, boards)
 
 
-def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Award]:
+def _record_in_steps(user, kind, source, course_key, at, rules, memo, moved=None) -> list[Award]:
+    """The event as a handful of upserts. With `moved` (a batch), the boards it moved are noted there
+    (person → board → her new points) for the batch to tell the leaderboard cache once per person."""
     if not upserts.upsert_event(user, kind, source, course_key, at):
         return []  # already recorded and not revoked: a replay, a double click, a racing retry
     awards = []
@@ -145,17 +147,32 @@ def _record_in_steps(user, kind, source, course_key, at, rules, memo) -> list[Aw
     for award in awards:
         upserts.add_to_period_totals(user, award.points, award.week, award.course_key, boards)
     total = upserts.add_to_score(user, sum(award.points for award in awards), streak_week=week)
-    if awards:
+    if awards and moved is None:
         _note_total(user, total, boards)
+    elif awards:
+        noted = moved.setdefault(user.pk, {})
+        noted.update(boards)
+        _note_all_time(noted, user, total)
     _check_badges(user, kind=kind, points=total, memo=memo)
     return awards
 
 
-@transaction.atomic(savepoint=False)  # no savepoint of its own: see docs/decisions.md
 def revoke_event(*, user, kind: str, source: str) -> int:
     """The source went away (a voided statement, a hidden proposal): take its points back.
 
-    Returns the points taken back. Badges already earned stay; staff can revoke them."""
+    Returns the points taken back. Badges already earned stay; staff can revoke them. On PostgreSQL
+    ONE statement (upserts.revoke_in_one_statement), its own transaction in autocommit; elsewhere
+    one transaction of up to 5 (the event, its awards, the week's and course's totals, the total)."""
+    if connection.vendor == "postgresql":
+        taken, total, boards = upserts.revoke_in_one_statement(user, kind, source, timezone.now())
+        if taken and total is not None:
+            _note_total(user, total, boards)
+        return taken
+    with transaction.atomic(savepoint=False):  # no savepoint of its own: see docs/decisions.md
+        return _revoke_in_steps(user, kind, source)
+
+
+def _revoke_in_steps(user, kind: str, source: str) -> int:
     now = timezone.now()
     updated = Event.objects.filter(user=user, kind=kind, source=source, revoked_at__isnull=True).update(revoked_at=now)
     if not updated:
@@ -183,15 +200,36 @@ def revoke_events(events) -> int:
     """Take back many events' points at once (a voided batch of statements): items (user, kind, source).
 
     The same end state as revoke_event for each, in a fixed number of statements per batch of up to
-    upserts.BATCH items, whatever its size: the events, then their awards, then each running total
+    upserts.BATCH items, whatever its size (on PostgreSQL at most that: fewer items than
+    REVOKE_ONE_BY_ONE_BELOW go one statement each): the events, then their awards, then each running total
     row once with the sum it loses (upserts.revoke_many). Returns the points taken back."""
     items = [(user, kind, source) for user, kind, source in events if user is not None and user.pk]
+    if connection.vendor == "postgresql" and len(items) < REVOKE_ONE_BY_ONE_BELOW:
+        return _revoke_few(items)
     users = {user.pk: user for user, _kind, _source in items}
     taken, moved = upserts.revoke_many([(user.pk, kind, source) for user, kind, source in items], users,
                                        timezone.now())
     for user_id, (total, boards) in moved.items():
         _note_all_time(boards, users[user_id], total)
     _points_changed({user_id: boards for user_id, (_total, boards) in moved.items()})
+    return taken
+
+
+# On PostgreSQL revoke_event is one statement: a batch of fewer items than revoke_many's statements
+# (5) is cheaper one statement per item, with the leaderboard cache still told once per person.
+REVOKE_ONE_BY_ONE_BELOW = 5
+
+
+def _revoke_few(items) -> int:
+    now, taken, moved = timezone.now(), 0, {}
+    for user, kind, source in items:
+        lost, total, boards = upserts.revoke_in_one_statement(user, kind, source, now)
+        if lost and total is not None:
+            noted = moved.setdefault(user.pk, {})
+            noted.update(boards)
+            _note_all_time(noted, user, total)
+        taken += lost
+    _points_changed(moved)
     return taken
 
 

@@ -278,6 +278,60 @@ def record_in_one_statement(user, kind: str, source: str, course_key, at: dateti
                     total=total, owned=set(owned_ids or ()), count=(number or 0) + 1, completed=done)
 
 
+def revoke_in_one_statement(user, kind: str, source: str, now: datetime) -> tuple[int, int | None, dict]:
+    """PostgreSQL: revoke_event in ONE statement (data-modifying CTEs), its own transaction in autocommit.
+
+    The event (the rest runs only when it stood), its awards under this kind's rules, then each week's
+    and course's row once with what it loses (as add_to_period_totals with negative points: the center
+    is her current one; a course row's week moves to this one when it loses an award of this week) and
+    the total when points went. Returns (points taken back, her new total or None when none went,
+    {board: her new points there})."""
+    event, award, rule, weekly, course_score, score = (tables(m) for m in (Event, Award, Rule, WeeklyScore,
+                                                                            CourseScore, Score))
+    params = {"user": user.pk, "kind": kind, "source": source, "center": user.home_center_id,
+              "now": prep(Event, "revoked_at", now), "now_week": prep(CourseScore, "week", week_of(now))}
+    sql = (
+        f"WITH ev AS (UPDATE {event} SET revoked_at = %(now)s WHERE user_id = %(user)s AND kind = %(kind)s"
+        f" AND source = %(source)s AND revoked_at IS NULL RETURNING id)"
+        f", aw AS (UPDATE {award} SET revoked_at = %(now)s WHERE user_id = %(user)s AND source = %(source)s"
+        f" AND revoked_at IS NULL AND rule_id IN (SELECT id FROM {rule} WHERE kind = %(kind)s)"
+        f" AND EXISTS (SELECT 1 FROM ev) RETURNING points, week, course_key)"
+        f", wk AS (UPDATE {weekly} SET points = {weekly}.points - a.lost, center_id = %(center)s"
+        f" FROM (SELECT week, SUM(points) AS lost FROM aw GROUP BY week) AS a"
+        f" WHERE {weekly}.user_id = %(user)s AND {weekly}.week = a.week RETURNING {weekly}.week, {weekly}.points)"
+        f", cs AS (UPDATE {course_score} SET points = {course_score}.points - a.lost,"
+        f" week = CASE WHEN a.this_week THEN %(now_week)s ELSE {course_score}.week END,"
+        f" week_points = CASE WHEN NOT a.this_week THEN {course_score}.week_points"
+        f" WHEN {course_score}.week = %(now_week)s THEN {course_score}.week_points - a.lost_now ELSE 0 END"
+        f" FROM (SELECT course_key, SUM(points) AS lost, SUM(CASE WHEN week = %(now_week)s THEN points ELSE 0 END)"
+        f" AS lost_now, bool_or(week = %(now_week)s) AS this_week FROM aw WHERE course_key IS NOT NULL"
+        f" GROUP BY course_key) AS a"
+        f" WHERE {course_score}.user_id = %(user)s AND {course_score}.course_key = a.course_key"
+        f" RETURNING {course_score}.course_key, {course_score}.points, {course_score}.week,"
+        f" {course_score}.week_points)"
+        f", sc AS (UPDATE {score} SET points = {score}.points - a.lost, center_id = %(center)s"
+        f" FROM (SELECT SUM(points) AS lost FROM aw HAVING SUM(points) <> 0) AS a"
+        f" WHERE {score}.user_id = %(user)s RETURNING {score}.points)"
+        f" SELECT 'week', week, NULL::uuid, points::bigint, NULL::date, NULL::bigint FROM wk"
+        f" UNION ALL SELECT 'course', NULL::date, course_key, points::bigint, week, week_points::bigint FROM cs"
+        f" UNION ALL SELECT 'total', NULL::date, NULL::uuid, points::bigint, NULL::date, NULL::bigint FROM sc"
+        f" UNION ALL SELECT 'taken', NULL::date, NULL::uuid, COALESCE(SUM(points), 0)::bigint, NULL::date,"
+        f" NULL::bigint FROM aw"
+    )
+    taken, total, boards = 0, None, {}
+    for what, week, key, points, row_week, week_points in execute(sql, params):
+        if what == "week":
+            note_boards(boards, user, week, points, None, None)
+        elif what == "course":
+            boards[leaderboards.board_id("course", "all", key, None)] = points
+            boards[leaderboards.board_id("course", "week", key, row_week)] = week_points
+        elif what == "total":
+            total = points
+        else:
+            taken = points
+    return taken, total, boards
+
+
 def insert_badge_award(award: BadgeAward) -> tuple[BadgeAward, bool]:
     """Insert the badge given unless she has it (given, revoked or expired): one statement, no savepoint.
     Returns (the award, whether this call made it); an existing one is read back (a second statement)."""

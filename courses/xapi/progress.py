@@ -97,11 +97,28 @@ def _result_for_update(*, user_id: int, lesson, block_id: str) -> ActivityResult
     return result
 
 
-def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datetime) -> ActivityResult | None:
+class Unscored(list):
+    """The activities that voided statements undid in one request, (user, lesson, block_id) each,
+    announced together as ONE signals.activities_unscored (gamification takes them back in one pass).
+
+    announce() sends what is gathered and empties it: the request calls it once at the end, and
+    update_activity before an activity_scored, so nothing awarded later sees points still standing
+    that one signal per activity would have taken back first."""
+
+    def announce(self) -> None:
+        if self:
+            items, self[:] = list(self), []
+            signals.activities_unscored.send(sender=LessonPage, items=items)
+
+
+def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datetime,
+                    unscored: Unscored | None = None) -> ActivityResult | None:
     """Recompute one learner's result on one activity; complete the lesson when it becomes done.
 
     Runs inside the transaction that stored (or voided) the statements. Returns None when no
-    lesson holds this activity (the statements are kept; they just make no progress).
+    lesson holds this activity (the statements are kept; they just make no progress). With
+    `unscored`, an activity undone is added to it for the caller to announce with the others;
+    without, it is announced at once.
     """
     lesson, block = _lesson_and_block(lesson_key, block_id)
     if lesson is None:
@@ -124,7 +141,9 @@ def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datet
     if is_done == was_done:
         return result
     user = result.user
+    pending = Unscored() if unscored is None else unscored
     if is_done:
+        pending.announce()  # what this request undid before this activity goes first
         signals.activity_scored.send(
             sender=LessonPage, user=user, lesson=lesson, block_id=block_id, scaled=result.best_scaled
         )
@@ -134,7 +153,9 @@ def update_activity(*, user_id: int, lesson_key: UUID, block_id: str, now: datet
         if not finished and not unmet_requirements(user=user, lesson=lesson):
             complete_lesson(user=user, lesson=lesson, now=now)
     else:
-        signals.activity_unscored.send(sender=LessonPage, user=user, lesson=lesson, block_id=block_id)
+        pending.append((user, lesson, block_id))
+        if unscored is None:
+            pending.announce()
     return result
 
 

@@ -310,10 +310,13 @@ def _store_rows(rows: list[Statement], requester: Requester, statements: list[di
     for row in rows:
         if _counts_for_progress(row):
             touched.add((row.user_id, row.activity_id))
+    unscored = progress.Unscored()  # what voiding undid, announced once for the whole request
     for user_id, activity_id in sorted(touched):
         parsed = parse_activity_iri(activity_id)
         if parsed is not None:
-            progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now)
+            progress.update_activity(user_id=user_id, lesson_key=parsed[0], block_id=parsed[1], now=now,
+                                     unscored=unscored)
+    unscored.announce()
     if requester.launch is not None:
         requester.launch.stored(statements, now=now)
     if forward:

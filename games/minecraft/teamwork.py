@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from games.models import EventKind
-from games.services import record_event
+from games.services import record_events
 from labs.participation.services import ParticipationError, submit_proposal
 
 from . import capture as C
@@ -93,9 +93,9 @@ def submit_team_proposal(*, user, team: Team, title: str, description: str):
             raise CoDesignError(exc.message) from None
         Team.objects.filter(pk=team.pk).update(proposal_title=title[:150], proposal_description=description[:3000],
                                                proposal_id=proposal.pk, submitted_at=timezone.now())
-        for member in team.memberships.select_related("user"):
-            record_event(user=member.user, kind=EventKind.MINECRAFT_BUILD_SUBMITTED,
-                         source=f"minecraft-team:{team.pk}")
+        # One batch for the whole team: one pass, the leaderboard cache told once per member.
+        record_events([(member.user, EventKind.MINECRAFT_BUILD_SUBMITTED, f"minecraft-team:{team.pk}", None)
+                       for member in team.memberships.select_related("user")])
     team.refresh_from_db()
     return proposal
 

@@ -62,13 +62,14 @@ def test_a_batch_records_what_one_call_per_event_records(center):
     assert services.record_events([(batch, kind, source, course, at) for kind, source, course, at in items]) == []
 
 
-def test_a_voided_batch_takes_back_what_one_revoke_per_event_takes_back(center):
+@pytest.mark.parametrize("step", [2, 5])  # 7 items (revoke_many) and 4 (on PostgreSQL one statement each)
+def test_a_voided_batch_takes_back_what_one_revoke_per_event_takes_back(center, step):
     now = timezone.now()
     one, batch = UserFactory(home_center=center), UserFactory(home_center=center)
     items = history(now)
     for user in (one, batch):
         services.record_events([(user, kind, source, course, at) for kind, source, course, at in items])
-    gone = [(kind, source) for kind, source, _course, _at in items[::2]] + [(EventKind.QUIZ_PASSED, "never:1")]
+    gone = [(kind, source) for kind, source, _course, _at in items[::step]] + [(EventKind.QUIZ_PASSED, "never:1")]
     taken_one = sum(services.revoke_event(user=one, kind=kind, source=source) for kind, source in gone)
     taken_batch = services.revoke_events([(batch, kind, source) for kind, source in gone])
     assert taken_batch == taken_one > 0
@@ -96,3 +97,36 @@ def test_revoking_a_batch_costs_the_same_few_statements_for_two_events_or_forty(
     assert len(few) <= 5 and len(many) <= 5, (len(few), len(many))
     assert list(Score.objects.filter(user__in=learners).values_list("points", flat=True)) == [0, 0, 0, 0]
     assert not Award.objects.filter(user__in=learners, revoked_at__isnull=True).exists()
+
+
+def test_the_leaderboard_cache_hears_the_same_last_totals_from_a_batch_as_from_one_call_per_event(
+        center, monkeypatch):
+    """What the cached tops are dropped by: per person, every board her points moved on and her last
+    points there, merged over the calls; a batch tells each person once, with the same."""
+    from games import leaderboards
+
+    heard: dict[int, list[dict]] = {}
+    monkeypatch.setattr(leaderboards, "points_changed",
+                        lambda user_id, boards: heard.setdefault(user_id, []).append(dict(boards)))
+
+    def merged(user):
+        out = {}
+        for boards in heard.pop(user.pk, []):
+            out.update(boards)
+        return out
+
+    now = timezone.now()
+    one, batch = UserFactory(home_center=center), UserFactory(home_center=center)
+    items = sorted(history(now), key=lambda item: item[3])
+    for kind, source, course, at in items:
+        services.record_event(user=one, kind=kind, source=source, course_key=course, at=at)
+    services.record_events([(batch, kind, source, course, at) for kind, source, course, at in items])
+    assert len(heard[batch.pk]) == 1
+    assert merged(batch) == merged(one) != {}
+    gone = [(kind, source) for kind, source, _course, _at in items[1::2]]
+    for kind, source in gone:
+        services.revoke_event(user=one, kind=kind, source=source)
+    services.revoke_events([(batch, kind, source) for kind, source in gone])
+    assert len(heard[batch.pk]) == 1
+    assert merged(batch) == merged(one) != {}
+    assert state(batch) == state(one)
