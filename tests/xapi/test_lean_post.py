@@ -139,3 +139,25 @@ def test_the_json_recordset_insert_stores_what_the_values_insert_stores(client, 
     assert Statement.objects.count() == 8
     assert kept[True] == kept[False]
     assert kept[True][0]["registration"] is not None and kept[True][0]["client_id"] is not None
+
+
+def test_checked_addresses_are_remembered_and_a_bad_one_is_refused_every_time(client, lrs_client):
+    from ralph.models.xapi.base import common
+
+    from courses.xapi.validation import InvalidStatement, validate
+
+    assert hasattr(common.validate_email, "cache_info")  # what ralph's MailtoEmail calls
+    good = statement(None, actor={"mbox": "mailto:learner@example.org"})
+    validate(good)
+    validate({**good, "id": "6b5ae0b5-6c6d-4f12-9a8c-0a1b2c3d4e5f"})
+    assert common.validate_email("learner@example.org") == ("learner", "learner@example.org")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(InvalidStatement) as refused:
+            validate(statement(None, actor={"mbox": "mailto:learner@@example.org"}))
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1] and "actor" in messages[0]
+    _lrs, headers = lrs_client
+    bad = statement(None, actor={"mbox": "mailto:not an address"})
+    assert post(client, [statement(None), bad], **headers).status_code == 400
+    assert post(client, [statement(None), bad], **headers).status_code == 400
