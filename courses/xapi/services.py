@@ -8,6 +8,7 @@ a conflict.
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -118,6 +119,9 @@ def _learner_ids(statements: list[dict], *, checked: bool = True) -> dict[str, i
     return {sid: uid for sid, uid in wanted.items() if uid in existing}
 
 
+RECORDSET_INSERT = True  # PostgreSQL: all rows as one JSON parameter (_insert_recordset)
+
+
 class _Differing(Exception):
     """The INSERT met a stored statement with one of its ids and other content."""
 
@@ -184,12 +188,56 @@ def _is_differing(error: IntegrityError) -> bool:
     return f"NOT NULL constraint failed: {Statement._meta.db_table}.{Statement._meta.pk.column}" in str(error)
 
 
+_recordset_sql_cache: dict[str, tuple[str, list]] = {}
+
+
+def _recordset_sql(connection) -> tuple[str, list]:
+    """PostgreSQL: (INSERT … SELECT … FROM jsonb_to_recordset(%s) … ON CONFLICT …, fields): all rows
+    are one JSON parameter (one C encoder call, no per-row placeholders for psycopg to split). The
+    ON CONFLICT clause is the one _insert_sql_parts checks and uses."""
+    if connection.alias in _recordset_sql_cache:
+        return _recordset_sql_cache[connection.alias]
+    _head, _row_sql, ours, fields = _insert_sql_parts(connection)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(field.column) for field in fields)
+    # Each JSON key is the column name; jsonb_to_recordset casts it to the column's own type.
+    record = ", ".join(f"{qn(field.column)} {field.db_type(connection)}" for field in fields)
+    sql = (f"INSERT INTO {qn(Statement._meta.db_table)} ({columns}) SELECT {columns} "
+           f"FROM jsonb_to_recordset(%s::jsonb) AS r({record}){ours}")
+    _recordset_sql_cache[connection.alias] = (sql, fields)
+    return sql, fields
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} in a statement row")
+
+
+def _insert_recordset(connection, cursor, rows: list[Statement]) -> int:
+    sql, fields = _recordset_sql(connection)
+    attnames = [(field.column, field.attname) for field in fields]
+    payload = json.dumps([{column: getattr(row, attname) for column, attname in attnames} for row in rows],
+                         default=_json_value, separators=(",", ":"))
+    cursor.execute(sql, [payload])
+    return cursor.rowcount
+
+
 def _insert_new(rows: list[Statement]) -> int:
     """INSERT the rows; returns how many were new. Raises _Differing when one of them has the id of a
     stored statement with other content (nothing of that INSERT is stored)."""
     connection = connections[router.db_for_write(Statement)]
     inserted = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and RECORDSET_INSERT:
+            try:
+                return _insert_recordset(connection, cursor, rows)
+            except IntegrityError as error:
+                if _is_differing(error):
+                    raise _Differing from error
+                raise
         for sql, params in _insert_sql_batches(connection, rows):
             try:
                 cursor.execute(sql, params)

@@ -10,10 +10,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from uuid import UUID
 
 from django.utils.translation import gettext as _
 from pydantic import TypeAdapter, ValidationError
+from ralph.models.xapi.base import common as ralph_common
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from rfc3987 import parse as parse_rfc3987  # the IRI/URI parser ralph itself uses
 
@@ -32,6 +34,11 @@ SHA2 = re.compile(r"[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{
 # Stand-ins shown to ralph where xAPI allows what ralph's models do not (see _for_ralph).
 _STAND_IN_AGENT = {"objectType": "Agent", "mbox": "mailto:stand-in@example.com"}
 _STAND_IN_ACTIVITY = {"objectType": "Activity", "id": "http://example.com/stand-in"}
+# ralph checks every mbox with pydantic's validate_email (email-validator, no DNS): a pure function
+# of the text and about a third of ralph's CPU for a statement. Addresses that passed are
+# remembered (the same actors send most statements); one that fails is checked, and refused with
+# the same message, every time (lru_cache keeps no exceptions).
+ralph_common.validate_email = lru_cache(maxsize=4096)(ralph_common.validate_email)
 _ACTOR = TypeAdapter(BaseXapiStatement.model_fields["actor"].annotation)
 
 

@@ -111,3 +111,53 @@ def test_depth_is_still_bounded():
     # Many brackets, shallow: parsed; brackets in strings do not count.
     assert len(loads_bounded(json.dumps([[1]] * 40), max_bytes=10_000)) == 40
     assert loads_bounded(json.dumps(["[" * 40]), max_bytes=10_000) == ["[" * 40]
+
+
+def _stored_columns(ids):
+    rows = Statement.objects.filter(id__in=ids).order_by("verb_id").values()
+    return [{k: v for k, v in row.items() if k not in ("id", "stored", "data", "signature")} | {"data": {
+        k: v for k, v in row["data"].items() if k not in ("id", "stored", "timestamp")}} for row in rows]
+
+
+def test_the_json_recordset_insert_stores_what_the_values_insert_stores(client, lrs_client, learner, monkeypatch):
+    """PostgreSQL stores a plain batch from one JSON parameter; every column must come out as the
+    VALUES form (SQLite's) stores it, and a re-send / a differing statement behave the same."""
+    _lrs, headers = lrs_client
+    kept = {}
+    for recordset in (False, True):
+        monkeypatch.setattr(services, "RECORDSET_INSERT", recordset)
+        batch = [statement(None, verb=f"v{n}", activity=f"http://example.com/a/{n}",
+                           result={"score": {"scaled": 0.5}, "response": "ញ\"\\"},
+                           context={"registration": "6b5ae0b5-6c6d-4f12-9a8c-0a1b2c3d4e5f"})
+                 for n in range(3)]
+        batch.append(statement(None, verb="voided-one", activity="http://example.com/a/x"))
+        assert post(client, batch, **headers).status_code == 200
+        assert post(client, batch, **headers).status_code == 200
+        changed = {**batch[0], "result": {"success": False}}
+        assert post(client, [statement(None), changed], **headers).status_code == 409
+        kept[recordset] = _stored_columns([s["id"] for s in batch])
+    assert Statement.objects.count() == 8
+    assert kept[True] == kept[False]
+    assert kept[True][0]["registration"] is not None and kept[True][0]["client_id"] is not None
+
+
+def test_checked_addresses_are_remembered_and_a_bad_one_is_refused_every_time(client, lrs_client):
+    from ralph.models.xapi.base import common
+
+    from courses.xapi.validation import InvalidStatement, validate
+
+    assert hasattr(common.validate_email, "cache_info")  # what ralph's MailtoEmail calls
+    good = statement(None, actor={"mbox": "mailto:learner@example.org"})
+    validate(good)
+    validate({**good, "id": "6b5ae0b5-6c6d-4f12-9a8c-0a1b2c3d4e5f"})
+    assert common.validate_email("learner@example.org") == ("learner", "learner@example.org")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(InvalidStatement) as refused:
+            validate(statement(None, actor={"mbox": "mailto:learner@@example.org"}))
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1] and "actor" in messages[0]
+    _lrs, headers = lrs_client
+    bad = statement(None, actor={"mbox": "mailto:not an address"})
+    assert post(client, [statement(None), bad], **headers).status_code == 400
+    assert post(client, [statement(None), bad], **headers).status_code == 400
