@@ -1,6 +1,7 @@
 """Checks on JSON that comes from outside before it is stored in a JSON column."""
 
 import json
+import re
 
 
 def has_nul(value) -> bool:
@@ -76,4 +77,15 @@ def loads_bounded(data: str | bytes, *, max_bytes: int, max_depth: int = MAX_DEP
     # Nesting deeper than max_depth needs more than max_depth opening brackets in the text.
     if data.count("{") + data.count("[") > max_depth and depth_exceeds(value, max_depth):
         raise UntrustedJSONError("nested too deep")
+    # A \ud800-\udfff escape without its pair decodes to a lone surrogate, which no UTF-8 text (nor
+    # PostgreSQL, nor a hash of the value) can hold: refused here, as text that is not JSON would be.
+    if _SURROGATE.search(data):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise UntrustedJSONError("a lone surrogate (\\ud800-\\udfff) in a string") from error
     return value
+
+
+# An escaped surrogate (paired or not: the encode above tells), or one already in a str given to us.
+_SURROGATE = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
