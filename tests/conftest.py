@@ -1,3 +1,5 @@
+import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,29 @@ def pytest_runtest_teardown(item, nextitem):
     if contents:
         with item.config.stash[blocking_manager_key].unblock():
             connection.creation.deserialize_db_from_string(contents)
+
+
+def redis_up() -> bool:
+    """The local Redis of CI and of this machine kind; tests that need it are skipped without it."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's cache on the local Redis (db 9), under a key prefix of this test's own. Afterwards only
+    this test's keys are deleted: clear() would flush db 9 under a test running beside it."""
+    from django.core.cache import caches
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {"BACKEND": "cms.cache.SangkatRedisCache", "LOCATION": "redis://127.0.0.1:6379/9",
+                                   "KEY_PREFIX": prefix}}
+    cache = caches["default"]  # Django's setting_changed handler has dropped the old cache objects
+    yield cache
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)

@@ -2,32 +2,14 @@
 through Django's cache as the add + incr path's do, and the key must expire. Needs the local Redis
 (skipped without it)."""
 
-import socket
 import uuid
 
 import pytest
-from django.core.cache import caches
 
 from cms import ratelimit
+from tests.conftest import redis_up
 
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-
-
-@pytest.fixture
-def redis_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "cms.cache.SangkatRedisCache", "LOCATION": "redis://127.0.0.1:6379/9",
-                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
-    yield caches["default"]
-    caches["default"].clear()
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 def test_hits_count_up_per_requester_and_expire_after_the_window(redis_cache):

@@ -2,32 +2,12 @@
 read back through Django's cache exactly as the one-by-one bumps do. Needs the local Redis (skipped
 without it)."""
 
-import socket
-import uuid
-
 import pytest
-from django.core.cache import caches
 
 from games import leaderboards
+from tests.conftest import redis_up
 
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-
-
-@pytest.fixture
-def redis_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "cms.cache.SangkatRedisCache", "LOCATION": "redis://127.0.0.1:6379/9",
-                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
-    yield caches["default"]  # Django's setting_changed handler has dropped the old cache objects
-    caches["default"].clear()
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 def test_bumping_many_generations_in_one_pipeline_reads_back_like_single_bumps(redis_cache):
