@@ -115,13 +115,15 @@ def run() -> list[Row]:
     for mode in ("threads", "processes"):
         e = ev[mode]
         exact = (e["events"] == e["awards"] == e["expected"] == e["made"]
-                 and e["badges"] == e["people"]
+                 and e["badge_people"] and set(e["badge_people"].values()) == {e["people"]}
+                 and e["badges"] == e["people"] * len(e["badge_people"])
                  and e["award_points"] == e["score_points"] == e["weekly_points"] == 10 * e["expected"]
                  and not e["errors"])
         rows.append(Row(
             AREA, f"record_event, 16 {mode} (distinct people/lessons)",
             f"{e['rate']} events/s; {e['expected']:,} events -> {e['awards']:,} awards, "
-            f"points ledger {e['award_points']:,} = score {e['score_points']:,}"
+            f"points ledger {e['award_points']:,} = score {e['score_points']:,}, "
+            f"badges {e['badges']:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(e['badge_people'].items()))})"
             + (f"; errors: {e['errors']}" if e["errors"] else ""),
             f">= {TARGET_EVENTS_PER_S}/s, awards = events", e["rate"] >= TARGET_EVENTS_PER_S and exact))
     r = ev["replay"]

@@ -463,7 +463,7 @@ def _run_processes(plans) -> tuple[float, list, int]:
 
 
 def _check(users, events: int) -> dict:
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
 
     from games.models import Award, BadgeAward, Event, Score, WeeklyScore
 
@@ -475,6 +475,9 @@ def _check(users, events: int) -> dict:
         "score_points": Score.objects.filter(user_id__in=ids).aggregate(s=Sum("points"))["s"] or 0,
         "weekly_points": WeeklyScore.objects.filter(user_id__in=ids).aggregate(s=Sum("points"))["s"] or 0,
         "badges": BadgeAward.objects.filter(user_id__in=ids).count(),
+        # Everyone does the same work, so each badge anyone earned must be everyone's, once.
+        "badge_people": dict(BadgeAward.objects.filter(user_id__in=ids).values_list("badge__slug")
+                             .annotate(n=Count("user_id", distinct=True)).order_by()),
         "expected": events,
         "people": len(ids),
     }

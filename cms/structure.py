@@ -61,13 +61,24 @@ def changed(**_kwargs) -> None:
     cache.set(KEY, uuid.uuid4().hex, timeout=None)
 
 
+_also: list = []
+
+
+def also_structure(model) -> None:
+    """A feature app's model whose rows are remembered here too (a center's name in page headers):
+    saving or deleting one starts a new generation, as a page does."""
+    if model not in _also:
+        _also.append(model)
+
+
 def changed_if_page_or_site(sender, **kwargs) -> None:
     """Connected to every model's post_save/post_delete: pages, sites, view restrictions (kept
-    with the routed page) and images (a course's cover rendition is remembered) are structure."""
+    with the routed page), images (a course's cover rendition is remembered) and the models of
+    also_structure() are structure."""
     from wagtail.images.models import AbstractImage
     from wagtail.models import BaseViewRestriction, Page, Site
 
-    if isinstance(sender, type) and issubclass(sender, (Page, Site, BaseViewRestriction, AbstractImage)):
+    if isinstance(sender, type) and issubclass(sender, (Page, Site, BaseViewRestriction, AbstractImage, *_also)):
         changed()
 
 

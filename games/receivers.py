@@ -134,9 +134,13 @@ _LISTING_FIELDS = {"nickname", "display_name", "age_band", "guardian_consent", "
 
 def _listing_may_change(sender, instance=None, update_fields=None, **kwargs):
     """A person's name, age, consent, center or leaderboard choice changed, or she was erased: the
-    cached tops are read afresh (a sign-in, which saves only last_login, keeps them)."""
+    cached tops and lines are read afresh (a sign-in, which saves only last_login, keeps them). A new
+    home center moves her totals to its boards at once (games.services.follow_home_center)."""
     if update_fields is not None and not set(update_fields) & _LISTING_FIELDS:
         return
+    if kwargs.get("signal") is post_save and sender is get_user_model() and (
+            update_fields is None or {"home_center", "home_center_id"} & set(update_fields)):
+        services.follow_home_center(user=instance)
     leaderboards.everything_changed()
 
 

@@ -186,25 +186,24 @@ def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_i
     """Top people for a scope (overall, center, course) and period (week, all). The viewer always
     learns their own rank, even when they are hidden from others or outside the top."""
     week = _this_week()
-    if scope == "course":
-        base = CourseScore.objects.filter(course_key=course_key)
-        if period == "week":
-            base = base.filter(week=week)
-            field = "week_points"
-        else:
-            field = "points"
-    elif period == "week":
-        base = WeeklyScore.objects.filter(week=week)
-        field = "points"
-    else:
-        base = Score.objects.all()
-        field = "points"
-    if scope == "center":
-        base = base.filter(center_id=center_id)
-    base = base.filter(**{f"{field}__gt": 0})
+    field = "week_points" if scope == "course" and period == "week" else "points"
 
-    def read() -> list[leaderboards.Entry]:
-        listed = (base.filter(_visible()).select_related("user", "user__game_preferences")
+    def board_rows():
+        """The board's rows with points (built only when the cache cannot answer)."""
+        if scope == "course":
+            rows = CourseScore.objects.filter(course_key=course_key)
+            if period == "week":
+                rows = rows.filter(week=week)
+        elif period == "week":
+            rows = WeeklyScore.objects.filter(week=week)
+        else:
+            rows = Score.objects.all()
+        if scope == "center":
+            rows = rows.filter(center_id=center_id)
+        return rows.filter(**{f"{field}__gt": 0})
+
+    def read_top() -> list[leaderboards.Entry]:
+        listed = (board_rows().filter(_visible()).select_related("user", "user__game_preferences")
                   .order_by(f"-{field}", "user_id")[:size])
         entries = []
         for entry in listed:
@@ -213,12 +212,26 @@ def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_i
             entries.append(leaderboards.Entry(entry.user_id, getattr(entry, field), label))
         return entries
 
+    def read_mine() -> leaderboards.Mine | None:
+        # Her points, how many are ahead of her and the name she chose, in one query. Rank among
+        # everyone (hidden people count too, so ranks do not jump when someone hides).
+        base = board_rows()
+        ahead = base.filter(**{f"{field}__gt": OuterRef(field)}).order_by().values_list(
+            Func(Value(1), function="COUNT"))
+        choice = Preferences.objects.filter(user=viewer).values_list("leaderboard")[:1]
+        mine = (base.filter(user_id=viewer.pk).order_by()
+                .values_list(field, Subquery(ahead), Subquery(choice))[:1])
+        found = next(iter(mine), None)
+        return leaderboards.Mine(*found) if found and found[0] else None
+
     ident = center_id if scope == "center" else course_key if scope == "course" else None
+    signed_in = viewer is not None and viewer.is_authenticated
+    entries, mine = leaderboards.read(leaderboards.board_id(scope, period, ident, week), size, read_top,
+                                      viewer.pk if signed_in else None, read_mine)
     rows = []
     me_listed = False
     previous_points, rank = None, 0
-    for position, entry in enumerate(leaderboards.top(leaderboards.board_id(scope, period, ident, week),
-                                                      size, read), start=1):
+    for position, entry in enumerate(entries, start=1):
         if entry.points != previous_points:
             rank, previous_points = position, entry.points
         is_me = viewer is not None and entry.user_id == viewer.pk
@@ -226,18 +239,8 @@ def leaderboard(*, viewer, scope: str = "overall", period: str = "all", center_i
         rows.append(Row(rank, entry.label or _("Learner"), entry.points, is_me))
 
     me = None
-    if viewer is not None and viewer.is_authenticated:
-        # Her points, how many are ahead of her and the name she chose, read live in one query.
-        # Rank among everyone (hidden people count too, so ranks do not jump when someone hides).
-        ahead = base.filter(**{f"{field}__gt": OuterRef(field)}).order_by().values_list(
-            Func(Value(1), function="COUNT"))
-        choice = Preferences.objects.filter(user=viewer).values_list("leaderboard")[:1]
-        mine = (base.filter(user_id=viewer.pk).order_by()
-                .values_list(field, Subquery(ahead), Subquery(choice))[:1])
-        found = next(iter(mine), None)
-        if found and found[0]:
-            points, ahead_count, chosen = found
-            me = Row(ahead_count + 1, public_label(viewer, chosen or LeaderboardChoice.NICKNAME), points, True)
+    if mine is not None:
+        me = Row(mine.ahead + 1, public_label(viewer, mine.choice or LeaderboardChoice.NICKNAME), mine.points, True)
     return Board(rows=rows, me=me, me_listed=me_listed)
 
 

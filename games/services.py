@@ -33,6 +33,8 @@ from games.models import (
     EventKind,
     Preferences,
     Rule,
+    Score,
+    WeeklyScore,
 )
 from games.selectors import course_source
 from games.upserts import STREAK_FORGIVEN_WEEKS, week_of  # noqa: F401  (services.<name> still works)
@@ -454,6 +456,21 @@ def revoke_badge(*, award: BadgeAward, reason: str) -> BadgeAward:
 def revoke_badge_of(*, user, slug: str, reason: str) -> BadgeAward | None:
     award = BadgeAward.objects.filter(user=user, badge__slug=slug, revoked_at__isnull=True).first()
     return revoke_badge(award=award, reason=reason) if award else None
+
+
+def follow_home_center(*, user) -> int:
+    """Her totals are counted under her home center at once, not at her next points: the center boards
+    she left and joined change now (their cached tops and lines are dropped by the caller's
+    everything_changed). Returns the rows moved."""
+    moved = 0
+    for model in (Score, WeeklyScore):
+        rows = model.objects.filter(user_id=user.pk)
+        if user.home_center_id is None:
+            rows = rows.filter(center_id__isnull=False)
+        else:
+            rows = rows.exclude(center_id=user.home_center_id)  # NULL rows too
+        moved += rows.update(center_id=user.home_center_id)
+    return moved
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from cms import structure
 from cms.roles import FACILITATOR, has_role, is_city_staff
 from cms.selectors import centers_for  # noqa: F401  (the rule lives in the core; labs code imports it from here)
 from courses.selectors import completions_by_home_center
@@ -262,6 +263,18 @@ def sessions_supervised_with(*, supervisor, ambassadors, now: datetime, limit: i
 
 def all_centers():
     return Center.objects.all()
+
+
+# A center's row is remembered with the page structure (its name is in the leaderboard tabs of every
+# learner there): a center saved or deleted starts a new generation in every process.
+structure.also_structure(Center)
+
+
+def home_center(request, center_id: int | None) -> Center | None:
+    """The person's home center, remembered per process with the page structure (no query per page)."""
+    if center_id is None:
+        return None
+    return structure.remembered(request, "center", center_id, lambda: Center.objects.filter(pk=center_id).first())
 
 
 def session_with_center(session_id: int) -> Session | None:

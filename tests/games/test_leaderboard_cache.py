@@ -1,7 +1,10 @@
-"""The cached top of each leaderboard: read once, kept, and dropped by exactly the writes that move it.
+"""The cached top of each leaderboard: read once, kept, and dropped by exactly the writes that move it;
+the viewer's own line: kept, and read afresh after any write to the board.
 
 Points writes drop the cache after their transaction commits, so every write here runs inside
-`django_capture_on_commit_callbacks(execute=True)`, as a request's transaction would."""
+`django_capture_on_commit_callbacks(execute=True)`, as a request's transaction would. Every test runs
+twice: on the in-process cache (the Python rule) and on the local Redis (the write script), skipped
+there without Redis."""
 
 import pytest
 from django.core.cache import cache
@@ -10,9 +13,19 @@ from django.test.utils import CaptureQueriesContext
 
 from games import leaderboards, selectors, services
 from games.models import EventKind, LeaderboardChoice
+from tests.conftest import redis_up
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def which_cache(request):
+    if request.param == "redis":
+        if not redis_up():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        request.getfixturevalue("redis_cache")
+    return request.param
 P = 20  # points for attending a session (the demo rule); the board fixture checks it
 
 
@@ -48,7 +61,7 @@ def board(commit, center):
         people[name] = UserFactory(nickname=name, home_center=center)
         earn(commit, people[name], sessions)
     assert selectors.leaderboard(viewer=people["Pebble"]).me.points == P
-    cache.clear()  # that read kept the (not full) top of 20
+    leaderboards._bump(leaderboards._EVERYTHING)  # that read kept the (not full) top of 20: drop it
     return people
 
 
@@ -118,12 +131,52 @@ def test_a_sign_in_does_not_empty_the_cache(commit, board):
     assert count == 0
 
 
-def test_her_own_rank_line_is_never_cached(commit, board):
+def test_her_own_rank_line_is_never_stale(commit, board):
     pebble = board["Pebble"]
     assert selectors.leaderboard(viewer=pebble, size=3).me.points == P
     earn(commit, pebble, 1, prefix="more")  # 2 sessions: the cached top stays, her line does not
     me = selectors.leaderboard(viewer=pebble, size=3).me
     assert (me.rank, me.points) == (4, 2 * P)
+
+
+def test_her_line_is_kept_until_anyone_writes_to_the_board(commit, board, center):
+    pebble, newcomer = board["Pebble"], UserFactory(nickname="Comet", home_center=center)
+    pebble.display_name = "Pech Sreymom"
+    commit(pebble.save)
+    read = lambda: selectors.leaderboard(viewer=pebble, size=3).me  # noqa: E731
+    first, cold = queries(read)
+    again, warm = queries(read)
+    assert (first.rank, first.points) == (again.rank, again.points) == (4, P)
+    assert (cold, warm) == (2, 0)  # the top and her line (her new name emptied both), then neither
+    earn(commit, newcomer, 2, prefix="new")  # someone else passes her: her rank moves, not her points
+    moved, count = queries(read)
+    assert (moved.rank, moved.points, count) == (5, P, 1)
+    commit(services.set_leaderboard_preference, user=pebble, choice=LeaderboardChoice.NAME)
+    named = selectors.leaderboard(viewer=pebble, size=3).me  # her choice of name shows at once
+    assert (named.name, named.rank) == ("Pech Sreymom", 5)
+
+
+def test_a_write_to_another_board_keeps_her_line(commit, board):
+    pebble, lotus = board["Pebble"], board["Lotus"]
+    selectors.leaderboard(viewer=pebble, size=3, period="all")
+    name = leaderboards.board_id("course", "all", "c0ffee", None)
+    commit(leaderboards.points_changed, lotus.pk, {name: 999})  # a course board only
+    me, count = queries(lambda: selectors.leaderboard(viewer=pebble, size=3, period="all").me)
+    assert (me.rank, count) == (4, 0)
+
+
+def test_a_lost_write_count_never_serves_a_kept_line(commit, board):
+    """The cache server lost the board's write count (evicted, restarted) but kept her line: the count
+    starts again from the clock, never at a number the kept line carries, so her line is read afresh."""
+    pebble = board["Pebble"]
+    selectors.leaderboard(viewer=pebble, size=3)
+    name = leaderboards.board_id("overall", "all", None, None)
+    kept = cache.get(leaderboards._writes_key(name))
+    cache.delete(leaderboards._writes_key(name))
+    commit(leaderboards.points_changed, 99999, {name: 1})  # far below the top: only the count moves
+    assert cache.get(leaderboards._writes_key(name)) > kept
+    _me, count = queries(lambda: selectors.leaderboard(viewer=pebble, size=3).me)
+    assert count == 1
 
 
 def test_a_reader_that_read_before_a_write_cannot_keep_a_stale_top():
@@ -139,3 +192,21 @@ def test_a_reader_that_read_before_a_write_cannot_keep_a_stale_top():
     assert leaderboards.top(name, 3, read_then_a_write_commits) == stale
     fresh = [leaderboards.Entry(2, 15, "New")]
     assert leaderboards.top(name, 3, lambda: fresh) == fresh
+
+
+def test_moving_to_another_center_moves_her_totals_at_once(commit, board, center):
+    """Before, a new home center reached her totals only at her next points, so the board of the center
+    she left still counted her (and, with lines kept, the ranks there behind her stayed too high)."""
+    from tests.factories import CenterFactory
+
+    pebble, lotus = board["Pebble"], board["Lotus"]
+    here = {"scope": "center", "center_id": center.pk}
+    assert selectors.leaderboard(viewer=pebble, size=3, **here).me.rank == 4
+    elsewhere = CenterFactory()
+    lotus.home_center = elsewhere
+    commit(lotus.save)
+    me = selectors.leaderboard(viewer=pebble, size=3, **here).me
+    assert me.rank == 3  # Lotus no longer counts here
+    assert [name for name, _points in top_names(size=3, **here)] == ["Mango", "Kite", "Pebble"]
+    assert top_names(size=3, scope="center", center_id=elsewhere.pk) == [("Lotus", 5 * P)]
+    assert top_names(size=3, scope="center", period="week", center_id=elsewhere.pk) == [("Lotus", 5 * P)]

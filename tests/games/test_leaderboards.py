@@ -84,3 +84,20 @@ def test_a_minor_cannot_choose_to_show_their_full_name(client, people):
     from games.selectors import leaderboard_preference
 
     assert leaderboard_preference(user=people["minor"]) == LeaderboardChoice.NICKNAME
+
+
+def test_the_center_tab_follows_a_renamed_center_at_once(client, people, center):
+    """The home center is remembered with the page structure (no query per page): renaming it starts
+    a new generation, so the next page shows the new name."""
+    assert center.name in page(client, people["adult"])
+    center.name = "Otres Village Center"
+    center.save()
+    assert "Otres Village Center" in page(client, people["adult"])
+
+
+def test_the_board_rows_are_escaped(client, center):
+    sly = UserFactory(nickname="<b>Sly</b>", home_center=center)
+    earn(sly, 1)
+    html = page(client, sly)
+    assert "&lt;b&gt;Sly&lt;/b&gt;" in html and "<b>Sly</b>" not in html
+    assert '<tr class="me"><td>1</td><td>&lt;b&gt;Sly&lt;/b&gt;</td>' in html
