@@ -109,7 +109,7 @@ class PackageHostMiddleware:
 
 
 def _not_found(message: str = "") -> HttpResponse:
-    return HttpResponseNotFound(message or _("Not found."), content_type="text/plain; charset=utf-8")
+    return HttpResponseNotFound(message or _("Not found"), content_type="text/plain; charset=utf-8")
 
 
 def _answer(request, package_id: int) -> HttpResponse:

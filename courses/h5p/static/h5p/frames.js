@@ -297,6 +297,8 @@
   // a sandboxed (opaque-origin) frame or what it loads. Instead of the browser's error page in the
   // frame, the lesson says the activity needs the internet, and loads it once back online. (A player
   // that loaded before the connection dropped keeps working: its statements wait in the queue.)
+  // With H5P_PACKAGE_ORIGIN, the player keeps its package's own origin, whose service worker serves a
+  // saved course's player offline; the notice shows only when it stays silent (a course not saved).
   function notice(activity) {
     var figure = activity.frame.parentNode;
     return figure ? figure.querySelector(".h5p-offline") : null;
