@@ -16,6 +16,15 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, screenshot
 from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401 (fixture)
+from tests.browser.test_h5p_hostile import (  # noqa: F401, E501 (fixture)
+    answer_honestly_and_check_the_record,
+    assert_every_move_failed,
+    outside,
+    report_of,
+    saved_answers_are_only_the_honest_ones,
+)
+from tests.browser.test_h5p_hostile import lesson as hostile_lesson  # noqa: F401 (fixture)
+from tests.browser.test_h5p_hostile import log_in as hostile_log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -131,3 +140,31 @@ def test_a_saved_course_plays_its_activity_offline_and_the_answer_arrives_once(
     assert Statement.objects.filter(user=learner, verb_id=ANSWERED).count() == 1
     assert queued(phone, learner) == 0
     assert not [text for text in problems if "Content Security Policy" in text], problems
+
+
+def test_a_hostile_package_on_its_own_origin_gets_nothing_of_the_learner(
+        live_server, package_origin, hostile_lesson, outside, phone):  # noqa: F811 (fixture)
+    """tests/browser/test_h5p_hostile.py's package, played at its own origin: it may read its own
+    player page and storage (nothing of ours is there), and every other move still fails."""
+    user = UserFactory(roles=["innovation-unit"])  # an editor: the most it could take
+    secrets = hostile_log_in(phone, live_server, user)
+    requests = []
+    phone.on("requestfinished", lambda request: requests.append(request))
+    phone.goto(live_server.url + hostile_lesson.url)
+    secrets["csrftoken"] = next(c["value"] for c in phone.context.cookies() if c["name"] == "csrftoken")
+    report = report_of(phone.frame_locator("iframe.h5p-frame"))
+    own = {"read_player_page", "site_storage"}  # the package's own origin: allowed, and holds no secret
+    assert "register_worker" in report and report["register_worker"]["got"] is None, report["register_worker"]
+    assert_every_move_failed({move: outcome for move, outcome in report.items() if move not in own}, secrets)
+    assert_every_move_failed(report | {move: {"got": None} for move in own}, secrets)  # no secret anywhere
+    assert phone.url == live_server.url + hostile_lesson.url
+    assert phone.evaluate("() => [window.sangkatInjected, window.sangkatScriptedByPackage]") == [None, None]
+    assert outside["heard"] == []
+    package_host = phone.locator("iframe.h5p-frame").get_attribute("data-origin")
+    from_package = [r for r in requests if r.frame.url.startswith(package_host)]
+    assert from_package  # the check sees the package's requests at all
+    assert [r.url for r in from_package if not r.url.startswith(package_host)] == []  # nothing to the site
+    assert [r.url for r in requests if r.url.startswith(package_host)
+            and secrets["sessionid"] in (r.all_headers().get("cookie") or "")] == []
+    answer_honestly_and_check_the_record(phone, hostile_lesson, user)
+    saved_answers_are_only_the_honest_ones(phone, hostile_lesson, user)
