@@ -83,11 +83,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # A request to an H5P package's own origin (H5P_PACKAGE_ORIGIN) is answered there and goes no further.
-    "courses.h5p.package_host.PackageHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for slow links; Django's gzip adds random padding against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # A request to an H5P package's own origin (H5P_PACKAGE_ORIGIN) is answered here and goes no
+    # further: no static files, session, user, CSRF or page of the site there.
+    "courses.h5p.package_host.PackageHostMiddleware",
     # Below: a request to an API path with an Authorization header takes SANGKAT_API_MIDDLEWARE.
     "cms.middleware.CredentialedAPIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

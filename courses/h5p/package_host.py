@@ -1,8 +1,8 @@
 """Each H5P package on an origin of its own (H5P_PACKAGE_ORIGIN; docs/decisions.md, "H5P packages on
 origins of their own").
 
-A request to a host under the package domain never reaches the site: this middleware (first in
-settings.MIDDLEWARE) answers it from courses.h5p.package_urls alone, with no session, user, CSRF or
+A request to a host under the package domain never reaches the site: this middleware (after only
+the security headers and gzip in settings.MIDDLEWARE) answers it from courses.h5p.package_urls alone, with no session, user, CSRF or
 message work, and only with what belongs to that host's package: its player, its files, the files
 of the libraries it plays, our player scripts and our small service worker. Anything else there,
 another package's file included, is a 404. The lesson frames the player with
@@ -38,6 +38,9 @@ _GRANT_SALT = "sangkat.h5p.package-grant"
 # 'self' there). Nothing else of the site's static files answers on a package host.
 _STATIC_PREFIXES = ("h5p/", "h5p-standalone/")
 _STATIC_SKIP = (".d.ts", ".LICENSE.txt", ".map")
+# Kept for offline use with the player, but not H5P's text fonts (1.1 MB; without them the text
+# falls back to the phone's own fonts, which also have Khmer): H5P's icon fonts are kept.
+_NOT_KEPT = ("h5p-standalone/fonts/inter/", "h5p-standalone/fonts/open-sans/")
 _WORKER = "h5p/package-sw.js"
 _WORKER_DESTINATIONS = frozenset({"worker", "sharedworker", "serviceworker"})
 
@@ -216,8 +219,9 @@ def _player_static() -> list[str]:
     root = finders.find("h5p-standalone/main.bundle.js")
     if root:
         dist = Path(root).parent
-        names += sorted(f"h5p-standalone/{path.relative_to(dist).as_posix()}" for path in dist.rglob("*")
-                        if path.is_file() and not path.name.endswith(_STATIC_SKIP))
+        kept = (f"h5p-standalone/{path.relative_to(dist).as_posix()}" for path in dist.rglob("*")
+                if path.is_file() and not path.name.endswith((*_STATIC_SKIP, ".txt")))
+        names += sorted(name for name in kept if not name.startswith(_NOT_KEPT))
     return names
 
 
