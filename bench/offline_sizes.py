@@ -7,7 +7,8 @@ measured with Django's test client, the way cms/offline.js and the service worke
   (GZipMiddleware for pages, whitenoise's .gz files for static files);
 - saved course: the course page and its lessons as "Save for offline" fetches them, and each image,
   script and style sheet they name (H5P players excepted, see docs/decisions.md), uncompressed as
-  the Cache Storage keeps them.
+  the Cache Storage keeps them; with H5P_PACKAGE_ORIGIN, also what each H5P activity's warm-up page
+  keeps at its package's origin (the player, its scripts, the package's and its libraries' files).
 """
 
 import gzip
@@ -75,6 +76,7 @@ class _Assets(HTMLParser):
     def __init__(self):
         super().__init__()
         self.urls: list[str] = []
+        self.warm: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -82,6 +84,8 @@ class _Assets(HTMLParser):
             self.urls.append(attrs["src"])
         elif tag == "link" and attrs.get("href") and attrs.get("rel") in ("stylesheet", "icon"):
             self.urls.append(attrs["href"])
+        elif tag == "iframe" and attrs.get("data-h5p-warm"):
+            self.warm.append(attrs["data-h5p-warm"])
 
 
 def saved_course_bytes(client, course) -> int:
@@ -100,7 +104,24 @@ def saved_course_bytes(client, course) -> int:
                 continue
             seen.add(url)
             total += len(_get(client, url))
+        for url in parser.warm:
+            if url not in seen:
+                seen.add(url)
+                total += _warmed_bytes(client, url)
     return total
+
+
+def _warmed_bytes(client, url: str) -> int:
+    """Bytes an H5P activity's warm-up page keeps at its package's origin (courses/h5p/static/h5p/warm.js)."""
+    import json
+
+    parts = urlsplit(url)
+    host = parts.netloc
+    html = _get(client, f"{parts.path}?{parts.query}", HTTP_HOST=host).decode()
+    opening = '<script id="h5p-warm" type="application/json">'
+    start = html.index(opening) + len(opening)
+    files = json.loads(html[start:html.index("</script>", start)])["files"]
+    return sum(len(_get(client, file, HTTP_HOST=host)) for file in files)
 
 
 def demo_course_sizes(client) -> dict[str, int]:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from cms import package_origin
 from cms.services import acting_as
 
 _ALWAYS_ALLOWED_PREFIXES = ("/static/", "/media/", "/i18n/")
@@ -94,6 +95,11 @@ class SangkatCSPMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         if not report_only and parts.config is None and request.path_info.startswith("/admin/"):
             parts.config = settings.SANGKAT_ADMIN_CSP
+        elif not report_only and parts.config is None and (origins := package_origin.configured()):
+            # Lessons frame H5P players at their packages' own origins (H5P_PACKAGE_ORIGIN).
+            update = dict(parts.update or {})
+            update["frame-src"] = [*update.get("frame-src", []), origins.csp_source]
+            parts.update = update
         return parts
 
 

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for slow links; Django's gzip adds random padding against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # A request to an H5P package's own origin (H5P_PACKAGE_ORIGIN) is answered here and goes no
+    # further: no static files, session, user, CSRF or page of the site there.
+    "courses.h5p.package_host.PackageHostMiddleware",
     # Below: a request to an API path with an Authorization header takes SANGKAT_API_MIDDLEWARE.
     "cms.middleware.CredentialedAPIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -335,6 +338,24 @@ MAP_CENTER = (10.6275, 103.5220)  # Sihanoukville
 STATICFILES_DIRS = [*globals().get("STATICFILES_DIRS", []), ("leaflet", BASE_DIR / "var" / "npm" / "node_modules" / "leaflet" / "dist")]
 # H5P (courses/h5p): h5p-standalone from `make h5p-deps`; caps on uploaded packages (zip bombs).
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("h5p-standalone", BASE_DIR / "var" / "npm" / "node_modules" / "h5p-standalone" / "dist")]
+# Opt-in: each H5P package on an origin of its own, e.g. https://p{package}.h5p-example.org (wildcard
+# DNS and certificate on a domain that is another site than this one). Its player may then keep its
+# origin (sandbox allow-same-origin) and a service worker of its own, so saved courses play their
+# activities offline. Unset: packages play in an opaque sandbox, online only (docs/deploy.md).
+H5P_PACKAGE_ORIGIN = os.environ.get("H5P_PACKAGE_ORIGIN", "").strip()
+# A lesson hands its player a signed grant (the package host sees no session) valid this long; a
+# saved course's player opened offline comes from the worker's cache and needs none.
+H5P_PACKAGE_GRANT_SECONDS = int(os.environ.get("H5P_PACKAGE_GRANT_SECONDS", str(7 * 24 * 3600)))
+if H5P_PACKAGE_ORIGIN:
+    from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+    from cms.package_origin import BadPackageOrigin, check  # noqa: E402
+
+    try:
+        _package_origins = check(H5P_PACKAGE_ORIGIN, [*ALLOWED_HOSTS, _urlsplit(SANGKAT_PUBLIC_URL).hostname or ""])
+    except BadPackageOrigin as problem:
+        raise ImproperlyConfigured(str(problem)) from None
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, _package_origins.allowed_host]
 H5P_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("H5P_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024)))
 H5P_MAX_FILES = int(os.environ.get("H5P_MAX_FILES", "2000"))
 # Import by URL fetches public addresses only; these hosts (a city's own content server) may also

@@ -12,4 +12,4 @@ class H5PConfig(AppConfig):
 
     def ready(self):
         # In ready(): these modules import models, importable only once the app registry is ready.
-        from courses.h5p import signals  # noqa: F401
+        from courses.h5p import checks, signals  # noqa: F401

@@ -83,14 +83,14 @@ def player_options(*, package: H5PPackage, block_id: str) -> dict:
     }
 
 
-def _safe_relative(path: str) -> bool:
+def safe_relative(path: str) -> bool:
     parts = path.split("/")
     return bool(path) and "\\" not in path and all(part not in ("", ".", "..") for part in parts)
 
 
 def content_file(*, package_id: int, path: str) -> str | None:
     """The storage name of a package's file (h5p.json or content/...), or None."""
-    if not _safe_relative(path) or not (path == "h5p.json" or path.startswith("content/")):
+    if not safe_relative(path) or not (path == "h5p.json" or path.startswith("content/")):
         return None
     folder = H5PPackage.objects.filter(pk=package_id).values_list("storage_path", flat=True).first()
     if not folder:
@@ -99,18 +99,48 @@ def content_file(*, package_id: int, path: str) -> str | None:
     return name if default_storage.exists(name) else None
 
 
-def library_file(*, folder: str, path: str) -> str | None:
-    """The storage name of a file in an installed library, looked up by its player folder name."""
+def library_file(*, folder: str, path: str, package_id: int | None = None) -> str | None:
+    """The storage name of a file in an installed library, looked up by its player folder name (and,
+    on a package's own origin, only among the libraries that package plays)."""
     match = _LIBRARY_FOLDER.match(folder)
-    if not match or not _safe_relative(path):
+    if not match or not safe_relative(path):
         return None
-    storage_path = H5PLibrary.objects.filter(
+    libraries = H5PLibrary.objects.all() if package_id is None else H5PLibrary.objects.filter(packages__pk=package_id)
+    storage_path = libraries.filter(
         machine_name=match["name"], major_version=int(match["major"]), minor_version=int(match["minor"])
     ).values_list("storage_path", flat=True).first()
     if not storage_path:
         return None
     name = f"{storage_path}/{path}"
     return name if default_storage.exists(name) else None
+
+
+def _files_under(folder: str, limit: int) -> list[str]:
+    """Paths (relative to `folder`) of every stored file below it, at most `limit` of them."""
+    found: list[str] = []
+    pending = [""]
+    while pending and len(found) < limit:
+        relative = pending.pop()
+        try:
+            directories, files = default_storage.listdir(f"{folder}/{relative}".rstrip("/"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        found += [f"{relative}{name}" for name in sorted(files)]
+        pending += [f"{relative}{name}/" for name in sorted(directories, reverse=True)]
+    return found[:limit]
+
+
+def package_file_urls(*, package: H5PPackage) -> list[str]:
+    """The URLs of everything the player may load of a package: its content and the files of the
+    libraries it plays (kept for offline use at the package's own origin)."""
+    limit = settings.H5P_MAX_FILES
+    urls = [reverse("h5p_file_content", kwargs={"package_id": package.pk, "path": path})
+            for path in _files_under(package.storage_path, limit)
+            if path == "h5p.json" or path.startswith("content/")] if package.storage_path else []
+    for library in package.libraries.order_by("machine_name", "major_version", "minor_version"):
+        urls += [reverse("h5p_file_library", kwargs={"folder": library.folder_name, "path": path})
+                 for path in _files_under(library.storage_path, limit)]
+    return urls
 
 
 def libraries_for_admin():

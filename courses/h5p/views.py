@@ -50,6 +50,7 @@ _EXECUTABLE_DESTINATIONS = frozenset({
     "script", "style", "worker", "sharedworker", "serviceworker", "audioworklet", "paintworklet",
     "xslt", "json", "manifest", "embed", "object",
 })
+_WORKER_DESTINATIONS = frozenset({"worker", "sharedworker", "serviceworker"})
 
 
 @require_GET
@@ -91,16 +92,24 @@ def _refuse_to_run_in_our_pages(request) -> None:
         raise PermissionDenied(_("Files of H5P activities only run inside the activity player."))
 
 
-def _serve(request, name: str | None, *, cache: str) -> FileResponse:
-    _refuse_to_run_in_our_pages(request)
+def _serve(request, name: str | None, *, cache: str, own_origin: bool = False) -> FileResponse:
+    """A package's file. On the site's origin, never as code of a page of the site; on the package's
+    own origin (H5P_PACKAGE_ORIGIN, courses/h5p/package_host.py) its player loads it as a script of
+    that origin. Never, anywhere, as a worker: a package may not install one (only our own
+    h5p/package-sw.js is served as a service worker, at /h5p/sw.js of the package's origin)."""
+    if request.headers.get("Sec-Fetch-Dest", "") in _WORKER_DESTINATIONS:
+        raise PermissionDenied(_("Files of H5P activities never run as a worker."))
+    if not own_origin:
+        _refuse_to_run_in_our_pages(request)
     if name is None:
         raise Http404(_("This file is not part of the activity."))
     content_type, _encoding = mimetypes.guess_type(name)
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type or "application/octet-stream")
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = cache
-    # Public files of published activities, read by the player's opaque origin without credentials.
-    response["Access-Control-Allow-Origin"] = "*"
+    if not own_origin:
+        # Public files of published activities, read by the player's opaque origin without credentials.
+        response["Access-Control-Allow-Origin"] = "*"
     response["Vary"] = "Sec-Fetch-Site, Sec-Fetch-Dest"
     return response
 

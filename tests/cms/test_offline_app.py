@@ -69,3 +69,17 @@ def test_a_saved_course_counts_its_pictures(site, learner_client):
     pages_only = sum(len(learner_client.get(url).content)
                      for url in [site["course"].url, *(lesson.url for lesson in site["lessons"])])
     assert saved_course_bytes(learner_client, site["course"]) > pages_only
+
+
+def test_with_package_origins_a_saved_demo_course_counts_its_h5p_activity_and_stays_within_budget(
+        client, learner, tmp_path, settings):
+    call_command("seed_demo", credentials_file=str(tmp_path / "credentials.txt"), verbosity=0)
+    client.force_login(learner)
+    without = demo_course_sizes(client)
+    settings.H5P_PACKAGE_ORIGIN = "http://p{package}.h5p.localhost:8000"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".h5p.localhost"]
+    with_activities = demo_course_sizes(client)
+    grown = {title: with_activities[title] - without[title] for title in without}
+    # The player, H5P's code and the package's files of the demo course that has an H5P activity.
+    assert max(grown.values()) > 150 * 1024, grown
+    assert max(with_activities.values()) <= SAVED_COURSE_BUDGET, with_activities

@@ -158,10 +158,50 @@
       .filter(function (u) { return u.origin === location.origin && u.pathname.indexOf("/h5p/") !== 0; })
       .map(function (u) { return u.href; });
   }
+  // H5P activities on their packages' own origins (H5P_PACKAGE_ORIGIN): a saved lesson names, for each,
+  // a warm-up page of that origin (our code) that registers the origin's worker and keeps the player
+  // and its files there; framed here hidden, it answers with how many bytes that took.
+  function warmUrls(html, base) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var urls = [];
+    doc.querySelectorAll("iframe.h5p-frame[data-h5p-warm]").forEach(function (node) {
+      try {
+        var url = new URL(node.getAttribute("data-h5p-warm"), base);
+        if (url.protocol === "https:" || url.protocol === "http:") urls.push(url.href);
+      } catch (e) { /* not a URL: skipped */ }
+    });
+    return urls;
+  }
+  var WARM_WAIT_MS = 120000;
+  function warm(url) {
+    return new Promise(function (resolve, reject) {
+      var origin = new URL(url).origin, frame = document.createElement("iframe"), timer = null;
+      function done(error, bytes) {
+        window.removeEventListener("message", heard);
+        clearTimeout(timer);
+        frame.remove();
+        if (error) reject(error); else resolve(bytes);
+      }
+      function heard(event) {
+        var data = event.data;
+        if (event.source !== frame.contentWindow || event.origin !== origin || !data || data.type !== "sangkat-h5p-warmed") return;
+        var bytes = typeof data.bytes === "number" && isFinite(data.bytes) && data.bytes > 0 ? Math.min(data.bytes, 1e10) : 0;
+        if (data.ok === true) done(null, bytes); else done(new Error("not kept: " + url));
+      }
+      window.addEventListener("message", heard);
+      timer = setTimeout(function () { done(new Error("no answer: " + url)); }, WARM_WAIT_MS);
+      frame.hidden = true;
+      frame.setAttribute("sandbox", "allow-scripts allow-same-origin");
+      frame.setAttribute("aria-hidden", "true");
+      frame.tabIndex = -1;
+      frame.src = url;
+      document.body.appendChild(frame);
+    });
+  }
   function saveCourse(button) {
     var course = button.dataset.course, list = document.getElementById("offline-pages");
     var pages = list ? JSON.parse(list.textContent) : [];
-    var name = "sangkat-course-" + signedIn + "-" + course, bytes = 0, seen = {};
+    var name = "sangkat-course-" + signedIn + "-" + course, bytes = 0, seen = {}, activities = [];
     button.disabled = true;
     say("saving", 0);
     function keep(cache, url, parse) {
@@ -173,6 +213,9 @@
           bytes += data.byteLength;
           return cache.put(url, r).then(function () {
             if (!parse) return;
+            warmUrls(new TextDecoder().decode(data), url).forEach(function (w) {
+              if (activities.indexOf(w) < 0) activities.push(w);
+            });
             return Promise.all(assets(new TextDecoder().decode(data), url).map(function (a) { return keep(cache, a, false); }));
           });
         });
@@ -183,9 +226,14 @@
         return done.then(function () { return keep(cache, new URL(url, location.href).href, true); });
       }, Promise.resolve());
     }).then(function () {
+      // One activity after the other: each keeps a few files at a time.
+      return activities.reduce(function (done, url) {
+        return done.then(function () { return warm(url).then(function (n) { bytes += n; }); });
+      }, Promise.resolve());
+    }).then(function () {
       return run(COURSES, "readwrite", function (s) {
         return s.put({ key: signedIn + ":" + course, user: signedIn, title: button.dataset.title,
-                       url: pages[0], bytes: bytes, at: Date.now() });
+                       url: pages[0], bytes: bytes, activities: activities.length, at: Date.now() });
       });
     }).then(function () {
       say("saved", Math.max(1, Math.round(bytes / 1024)));

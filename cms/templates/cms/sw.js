@@ -64,7 +64,8 @@ self.addEventListener("fetch", function (event) {
   // H5P's player and package files are never the worker's: re-sent by the worker, a page's request
   // for a package file no longer carries the Fetch Metadata by which the server refuses to let
   // package code run as a script of a page of the site (courses/h5p/views.py; checked in Chromium,
-  // tests/browser/test_h5p_offline.py). Saved courses keep none of them.
+  // tests/browser/test_h5p_offline.py). Saved courses keep none of them here: with H5P_PACKAGE_ORIGIN
+  // each package's own origin has a worker of its own for that (courses/h5p/static/h5p/package-sw.js).
   if (url.pathname.indexOf("/h5p/") === 0) return;
   if (url.pathname.indexOf("/admin/") === 0 || url.pathname.indexOf("/xapi/") === 0 || url.pathname === "/sw.js") return;
   event.respondWith(fetch(request).catch(function () {

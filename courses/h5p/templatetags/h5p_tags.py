@@ -6,6 +6,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import json_script
 
+from courses.h5p import package_host
 from courses.xapi.identity import activity_iri, agent_for
 
 register = template.Library()
@@ -34,3 +35,13 @@ def h5p_activity_config(context, page, block_id: str):
         if signed_in else "",
     }
     return json_script(config, f"h5p-activity-{block_id}")
+
+
+@register.simple_tag(takes_context=True)
+def h5p_frame(context, page, block_id: str, package, language: str):
+    """Where the lesson frames this block's player when each package has an origin of its own
+    (H5P_PACKAGE_ORIGIN): {"origin", "player", "warm"}; None when packages play in the opaque sandbox."""
+    if package is None:
+        return None
+    return package_host.frame_urls(request=context.get("request"), package_id=package.pk,
+                                   lesson_key=page.translation_key, block_id=block_id, language=language)

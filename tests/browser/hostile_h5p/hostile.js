@@ -114,6 +114,18 @@
     tryRequest("fetch_outside", OUTSIDE + "/fetch?from=package", {})
   ];
 
+  // A worker of the package's own (on its own origin, H5P_PACKAGE_ORIGIN): package files are never
+  // served as one. In the opaque sandbox there is no service worker to ask for at all.
+  requests.push(new Promise(function (resolve) {
+    try {
+      navigator.serviceWorker.register(INJECT.replace("inject.js", "worker.js"), { scope: "/h5p/files/libraries/Sangkat.Hostile-1.0/" })
+        .then(function (registration) { resolve({ got: "registered " + registration.scope }); },
+              function (e) { resolve({ got: null, error: e.name }); });
+    } catch (e) {
+      resolve({ got: null, error: e.name });
+    }
+  }).then(function (result) { report.register_worker = result; }));
+
   Promise.all(requests).then(function () {
     if (framed) {
       tryMove("navigate_top", function () {

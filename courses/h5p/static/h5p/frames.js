@@ -1,5 +1,6 @@
 // On a lesson page: the side of each H5P activity that holds the learner's session.
-// The player runs package code in an opaque-origin sandbox and can only post messages here. A
+// The player runs package code in an opaque-origin sandbox, or (H5P_PACKAGE_ORIGIN) on its
+// package's own origin, another site, and can only post messages here. A
 // message counts only when it comes from that block's own frame and has the expected shape; its
 // statement is then named for this learner and this block's activity (whatever the package wrote)
 // and sent with the session and CSRF token to the statement store, which checks the actor again.
@@ -19,6 +20,7 @@
   var PART = /^(0|[A-Za-z0-9-]{1,64})$/; // "0" is the activity itself
   var DATA_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
   var MAX_USER_DATA_CHARS = 65536;
+  var OWN_ORIGIN_WAIT_MS = 6000;
   var IRI = /^https?:\/\/[^\s]{1,2000}$/;
   var activities = [];
   var relay = null; // the statement store and the learner (the same for every frame of the page)
@@ -173,11 +175,14 @@
     return null;
   }
 
+  // An opaque player's origin is "null": "*" is the only target that reaches it (nothing secret is
+  // sent). A player on its package's own origin (H5P_PACKAGE_ORIGIN) is addressed by that origin.
+  function target(activity) { return activity.origin === "null" ? "*" : activity.origin; }
+
   function listening(activity) {
-    // The player's origin is opaque: "*" is the only target that reaches it; nothing secret is sent.
     // Once the saved answers are here, the player answers this with a hello and gets them.
     if (!activity.ready) return;
-    if (activity.frame.contentWindow) activity.frame.contentWindow.postMessage({ type: "sangkat-h5p-listening" }, "*");
+    if (activity.frame.contentWindow) activity.frame.contentWindow.postMessage({ type: "sangkat-h5p-listening" }, target(activity));
   }
 
   // ---- saved answers ----
@@ -214,9 +219,9 @@
   }
 
   function start(activity, source) {
-    // Only in answer to a hello from the block's own frame (origin "null"): the saved answers go to
+    // Only in answer to a hello from the block's own frame (its origin): the saved answers go to
     // the player that asked, not to whatever page the frame may have been sent to since.
-    source.postMessage({ type: "sangkat-h5p-listening", start: { save: activity.save, userData: activity.states } }, "*");
+    source.postMessage({ type: "sangkat-h5p-listening", start: { save: activity.save, userData: activity.states } }, target(activity));
   }
 
   var pendingStates = []; // [{activity, part, type, data}]: the newest per activity, part and type
@@ -272,7 +277,8 @@
   window.addEventListener("message", function (event) {
     var activity = activityOf(event.source);
     var data = event.data;
-    if (!activity || event.origin !== "null" || !isObject(data) || data.block !== activity.block) return;
+    if (!activity || event.origin !== activity.origin || !isObject(data) || data.block !== activity.block) return;
+    activity.heard = true;
     if (data.type === "sangkat-h5p-hello") {
       if (activity.ready) start(activity, event.source);
     } else if (data.type === "sangkat-h5p-user-data") {
@@ -291,6 +297,8 @@
   // a sandboxed (opaque-origin) frame or what it loads. Instead of the browser's error page in the
   // frame, the lesson says the activity needs the internet, and loads it once back online. (A player
   // that loaded before the connection dropped keeps working: its statements wait in the queue.)
+  // With H5P_PACKAGE_ORIGIN, the player keeps its package's own origin, whose service worker serves a
+  // saved course's player offline; the notice shows only when it stays silent (a course not saved).
   function notice(activity) {
     var figure = activity.frame.parentNode;
     return figure ? figure.querySelector(".h5p-offline") : null;
@@ -299,6 +307,13 @@
   function offlineNotice(activity) {
     var message = notice(activity);
     if (navigator.onLine || !message) return;
+    // On its package's own origin, a saved course's player comes from that origin's service worker:
+    // the notice replaces the frame only when the player does not speak up in time.
+    if (activity.origin !== "null" && !activity.gaveUp) {
+      activity.gaveUp = true;
+      setTimeout(function () { if (!activity.heard) offlineNotice(activity); }, OWN_ORIGIN_WAIT_MS);
+      return;
+    }
     message.hidden = false;
     activity.frame.hidden = true;
     activity.failedOffline = true;
@@ -308,11 +323,20 @@
     var message = notice(activity);
     if (!activity.failedOffline) return;
     activity.failedOffline = false;
+    activity.gaveUp = false;
     if (message) message.hidden = true;
     activity.frame.hidden = false;
     activity.ready = false;
     activity.frame.src = activity.frame.src; // the player again, now from the network
     loadSaved(activity);
+  }
+
+  // The origin the block's player speaks from: its package's own (an http(s) origin the server wrote
+  // into the lesson), or the opaque sandbox's "null".
+  function ownOrigin(frame) {
+    var origin = frame.getAttribute("data-origin");
+    if (!origin) return "null";
+    try { return new URL(origin).origin === origin ? origin : "null"; } catch (e) { return "null"; }
   }
 
   var frames = document.querySelectorAll("iframe.h5p-frame");
@@ -324,6 +348,7 @@
     }
     var activity = {
       frame: frames[i], block: own.block, activity: own.activity, lesson: own.lesson,
+      origin: ownOrigin(frames[i]), heard: false, gaveUp: false,
       userDataUrl: own.userDataUrl || "", ready: false, save: false, states: null
     };
     activities.push(activity);

@@ -9,8 +9,9 @@
   var config = JSON.parse(document.getElementById("h5p-config").textContent);
   var container = document.getElementById("h5p-container");
   // The lesson that frames us is on the site's origin (frame-ancestors 'self'); our own location
-  // still names that origin even though this document's origin is opaque.
-  var lessonOrigin = window.location.origin;
+  // still names that origin even though this document's origin is opaque. On a package's own
+  // origin (H5P_PACKAGE_ORIGIN) the server names the lesson's origin, the only one that may frame us.
+  var lessonOrigin = config.lessonOrigin || window.location.origin;
   var framed = window.parent !== window;
   var lessonReady = false;
   var started = false;
@@ -124,6 +125,12 @@
       document.documentElement.dataset.h5pReady = "1";
       reportHeight();
     }, failed);
+  }
+
+  // On its own origin, the player has a service worker of ours (h5p/package-sw.js): a saved
+  // course's activity then opens offline. Registered here, before any package code runs.
+  if (config.worker && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(config.worker, { scope: "/h5p/" }).catch(function () {});
   }
 
   if (framed) {
