@@ -11,7 +11,7 @@
   0.3.2's award path (bench/peers_games.py).
 
 Each side is served the same way: gunicorn (uvicorn for Ralph, an ASGI app) with 2 workers on loopback
-(ports from BENCH_PEER_PORT, 47500 by default), DEBUG off, PostgreSQL, the same Redis for cache and
+(ports from BENCH_PEER_PORT, 28500 by default), DEBUG off, PostgreSQL, the same Redis for cache and
 sessions. One pair = a run of A then a run of B (the next pair B then A), PEERS_PAIRS pairs (5) of
 PEERS_SECONDS seconds (5). A row gives the median of the paired ratios Sangkat / peer and their spread
 (min-max): on a shared, loaded machine the absolute rates move from minute to minute, the ratio of two
@@ -55,7 +55,9 @@ from bench.common import (
 AREA = "peers"
 PAIRS = int(os.environ.get("PEERS_PAIRS", "5"))
 SECONDS = int(os.environ.get("PEERS_SECONDS", "5"))
-PORT = int(os.environ.get("BENCH_PEER_PORT", "47500"))
+# Below Linux's ephemeral range (32768-60999): no client socket (to PostgreSQL, Redis) is ever given one
+# of these as its local port between the check below and the server binding it.
+PORT = int(os.environ.get("BENCH_PEER_PORT", "28500"))
 VAR = ROOT / "var" / "peers"
 LMS_DATABASE = os.environ.get("BENCH_LMS_DATABASE", "bench_wagtail_lms")  # own name: helpers share one server
 TARGET_PAGE = 2.0
