@@ -314,7 +314,8 @@ def _check_stored(side: str, result: dict, stored: int, distinct: int, per_reque
         raise RuntimeError(f"{side} answered no request in a {result['seconds']:.0f} s run")
     if result["errors"]:
         raise RuntimeError(f"{side}: {result['errors']} errors of {result['requests']} requests "
-                           f"({result['error_kinds']}; p99 {result['p99']:.0f} ms)")
+                           f"({result['error_kinds']}; statuses {result.get('statuses') or 'none'}; "
+                           f"p99 {result['p99']:.0f} ms)")
     if not result["acked"] <= distinct <= result["ids"]:
         raise RuntimeError(f"{side} stored {distinct} distinct statements, acknowledged {result['acked']} "
                            f"of {result['ids']} sent")

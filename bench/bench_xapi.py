@@ -54,7 +54,9 @@ end
 -- ids an LRS answers a POST with), retries counted once. Read at the end with the ids sent.
 acked = 0
 local seen = {}
+bad = ""  -- the statuses of answers other than 200, for the report (the first few)
 response = function(status, headers, body)
+  if status ~= 200 and string.len(bad) < 60 then bad = bad .. "," .. tostring(status) end
   if status == 200 and body ~= nil then
     for id in string.gmatch(body, "%%x+%%-%%x+%%-4000%%-8000%%-%%x+") do
       if not seen[id] then
@@ -64,13 +66,14 @@ response = function(status, headers, body)
     end
   end
 end
-sangkat_extra = function()  -- "<distinct statement ids sent> <acknowledged>", for bench.common.wrk's report
-  local ids, ok = 0, 0
+sangkat_extra = function()  -- "<ids sent> <acknowledged> <statuses other than 200, or ->", for bench.common.wrk
+  local ids, ok, codes = 0, 0, ""
   for _, thread in ipairs(threads) do
     ids = ids + thread:get("counter")
     ok = ok + thread:get("acked")
+    codes = codes .. thread:get("bad")
   end
-  return tostring(ids) .. " " .. tostring(ok)
+  return tostring(ids) .. " " .. tostring(ok) .. " " .. (codes == "" and "-" or string.sub(codes, 2))
 end
 """
 
@@ -121,8 +124,8 @@ def _wrk(url: str, *, per_request: int, actor: dict, key: str, secret: str, regi
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
     result = wrk(url, connections=CONNECTIONS, seconds=seconds, script=script, timeout=timeout, headers={
         "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3", "Authorization": f"Basic {auth}"})
-    ids, acked = result["extra"].split()
-    return {**result, "ids": int(ids), "acked": int(acked)}
+    ids, acked, statuses = result["extra"].split()
+    return {**result, "ids": int(ids), "acked": int(acked), "statuses": "" if statuses == "-" else statuses}
 
 
 def _stored(registration: str) -> int:
