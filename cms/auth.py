@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from cms import structure
 from cms.models import Notification
 from cms.phones import normalize_phone
 from cms.rolecache import roles_of
@@ -81,7 +82,8 @@ class UsernameOrPhoneBackend(ModelBackend):
         user = next(iter(User._default_manager.raw(_user_with_header_data_sql(), [user_id])), None)
         if user is None or not self.user_can_authenticate(user):
             return None
-        user._sangkat_roles = roles_of(user)
+        # The page structure's generation rides along (cms.structure reads it from the user).
+        user._sangkat_roles = roles_of(user, also=(structure.KEY,))
         return user
 
 

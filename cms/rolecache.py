@@ -40,10 +40,15 @@ def _entry_key(user_id) -> str:
     return f"sangkat:roles:{user_id}"
 
 
-def roles_of(user) -> set[str]:
-    """The names of the groups `user` belongs to (one cache round trip; a query when not kept)."""
+def roles_of(user, *, also: tuple[str, ...] = ()) -> set[str]:
+    """The names of the groups `user` belongs to (one cache round trip; a query when not kept).
+
+    `also`: other keys read in the same round trip, left on the user as `_sangkat_also` (key ->
+    value): the page structure's generation (cms.structure), read once per request anyway."""
     keys = (_EVERYONE, _version_key(user.pk), _entry_key(user.pk))
-    found = cache.get_many(keys)
+    found = cache.get_many(keys + also)
+    if also:
+        user._sangkat_also = {key: found.get(key) for key in also}
     tag = (found.get(keys[0]), found.get(keys[1]))
     entry = found.get(keys[2])
     if entry is not None and entry[0] == tag:

@@ -29,6 +29,10 @@ _state = {"generation": None, "since": 0.0}
 
 def _generation(request) -> str:
     found = getattr(request, "_sangkat_structure", None) if request is not None else None
+    if found is None and request is not None:
+        # Read with the signed-in person's roles, in the same round trip, when she was loaded for this
+        # request (cms.auth; Django keeps the user of a request as _cached_user).
+        found = getattr(getattr(request, "_cached_user", None), "_sangkat_also", {}).get(KEY)
     if found is None:
         found = cache.get(KEY)
         if found is None:
