@@ -54,9 +54,9 @@ end
 -- ids an LRS answers a POST with), retries counted once. Read at the end with the ids sent.
 acked = 0
 local seen = {}
-bad = ""  -- the statuses of answers other than 200, for the report (the first few)
+bad = ""  -- the statuses of failed answers (300 and over), for the report (the first few)
 response = function(status, headers, body)
-  if status ~= 200 and string.len(bad) < 60 then bad = bad .. "," .. tostring(status) end
+  if status >= 300 and string.len(bad) < 60 then bad = bad .. "," .. tostring(status) end
   if status == 200 and body ~= nil then
     for id in string.gmatch(body, "%%x+%%-%%x+%%-4000%%-8000%%-%%x+") do
       if not seen[id] then
@@ -66,7 +66,7 @@ response = function(status, headers, body)
     end
   end
 end
-sangkat_extra = function()  -- "<ids sent> <acknowledged> <statuses other than 200, or ->", for bench.common.wrk
+sangkat_extra = function()  -- "<ids sent> <acknowledged> <failed answers' statuses, or ->", for bench.common.wrk
   local ids, ok, codes = 0, 0, ""
   for _, thread in ipairs(threads) do
     ids = ids + thread:get("counter")
