@@ -308,11 +308,18 @@ def _statements(actor: dict, per_request: int) -> bytes:
     return (parts[0] if per_request == 1 else "[" + ",".join(parts) + "]").encode()
 
 
-def _check_stored(side: str, result: dict, stored: int, distinct: int, per_request: int) -> None:
+# The peer's failed answers tolerated in a run (1 in 100 at most), counted out of its rate and shown:
+# Ralph under uvicorn answers about 1 request in 500 with a 500 (starlette's ClientDisconnect while
+# reading a body wrk sent whole). Sangkat's side tolerates none.
+PEER_ERRORS_TOLERATED = 0.01
+
+
+def _check_stored(side: str, result: dict, stored: int, distinct: int, per_request: int,
+                  tolerated: float = 0.0) -> None:
     """Every acknowledged statement is stored; nothing is stored that was not sent."""
     if not result["requests"] or not result["acked"]:
         raise RuntimeError(f"{side} answered no request in a {result['seconds']:.0f} s run")
-    if result["errors"]:
+    if result["errors"] > tolerated * result["requests"]:
         raise RuntimeError(f"{side}: {result['errors']} errors of {result['requests']} requests "
                            f"({result['error_kinds']}; statuses {result.get('statuses') or 'none'}; "
                            f"p99 {result['p99']:.0f} ms)")
@@ -346,12 +353,14 @@ def _ralph_run(port: int, per_request: int, actor: dict, seconds: int, checks: l
         # Stopped: uvicorn finished every request it had taken, so the file holds all it will.
         lines, distinct = _ralph_stored()
         try:
-            _check_stored("Ralph", result, distinct, distinct, per_request)
+            _check_stored("Ralph", result, distinct, distinct, per_request, tolerated=PEER_ERRORS_TOLERATED)
         except RuntimeError as error:
             raise RuntimeError(f"{error}; its log: {_tail(log, 600)}") from None
         checks.append({"acked": result["acked"], "stored": distinct, "duplicates": lines - distinct,
-                       "cpu_ms": _cpu_ms(cpu, result, per_request)})
-        return result["requests"] * per_request / result["seconds"]
+                       "cpu_ms": _cpu_ms(cpu, result, per_request), "errors": result["errors"],
+                       "statuses": result.get("statuses", "")})
+        # Failed answers are not throughput.
+        return (result["requests"] - result["errors"]) * per_request / result["seconds"]
     return run
 
 
@@ -425,6 +434,11 @@ def _stored_note(ours: list, theirs: list) -> str:
     duplicates = sum(c["duplicates"] for c in theirs)
     if duplicates:
         note += f" (+{duplicates} duplicate lines: a retry racing its original)"
+    errors = sum(c.get("errors", 0) for c in theirs)
+    if errors:
+        requests = sorted({code for c in theirs for code in c.get("statuses", "").split(",") if code})
+        note += (f"; Ralph failed {errors} answers ({', '.join(requests) or 'no status'}; not counted as "
+                 f"throughput, at most 1% tolerated)")
     return note
 
 
