@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from cms import package_origin
 from cms.roles import FACILITATOR, INNOVATION_UNIT, has_role
 from cms.selectors import centers_for
 from courses.selectors import course_cards
@@ -21,4 +22,6 @@ def facilitator_home(request):
         "can_start_workshops": can_start_workshops(request.user),
         "centers": centers_for(request.user),
         "courses": course_cards(user=request.user),
+        # Saved courses play their H5P activities offline only with packages on origins of their own.
+        "h5p_offline": package_origin.configured() is not None,
     })

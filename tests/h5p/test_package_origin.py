@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import signing
 from django.test import Client
+from django.urls import reverse
 from wagtail.models import PageViewRestriction
 
 from cms import package_origin
@@ -281,3 +282,13 @@ def test_the_system_check_refuses_a_same_site_package_origin(settings):
     assert [error.id for error in package_origin_check()] == ["h5p.E003"]  # its hosts are not allowed
     settings.ALLOWED_HOSTS = ["sangkat.org", ".h5p-sangkat.org"]
     assert package_origin_check() == []
+
+
+def test_the_facilitators_help_says_whether_h5p_plays_offline(client, facilitator, settings):
+    client.force_login(facilitator)
+    body = client.get(reverse("facilitate")).content.decode()
+    assert "H5P activities still need a connection." in body
+    settings.H5P_PACKAGE_ORIGIN = TEMPLATE
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".h5p.localhost"]
+    body = client.get(reverse("facilitate")).content.decode()
+    assert "quizzes and H5P activities then open on her phone without a connection" in body
