@@ -23,25 +23,33 @@ from courses.xapi import services as xapi_services
 from courses.xapi.auth import over_rate_limit
 from courses.xapi.identity import activity_iri
 
+
 # The player runs third-party H5P code. `sandbox allow-scripts` gives its document an opaque origin
 # even when the URL is opened on its own: no cookie, storage or CSRF token of the site, no access to
 # a page of the site, and every request it makes is cross-site (so carries no session). It may load
 # scripts only from here, and only our own pages may frame it. H5P sets inline styles.
-PLAYER_CSP = "; ".join([
-    "sandbox allow-scripts",
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "frame-src 'self'",
-    "frame-ancestors 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "object-src 'none'",
-])
+def player_policy(*, sandbox: str = "allow-scripts", ancestors: str = "'self'", workers: bool = False) -> str:
+    """The player's Content-Security-Policy; on a package's own origin (courses.h5p.package_host) it
+    keeps that origin, may run our service worker, and is framed by the lesson's origin."""
+    return "; ".join([
+        f"sandbox {sandbox}",
+        "default-src 'none'",
+        "script-src 'self'",
+        *(["worker-src 'self'"] if workers else []),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        f"frame-ancestors {ancestors}",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ])
+
+
+PLAYER_CSP = player_policy()
 # A file from a package opened on its own (an SVG, say) runs in an opaque origin with no script.
 FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src 'self'; media-src 'self'; sandbox"
 # Package files run only in the sandboxed player, whose requests are cross-site. A page of the site
