@@ -13,7 +13,7 @@ from django.contrib.auth.backends import ModelBackend
 from cms import structure
 from cms.models import Notification
 from cms.phones import normalize_phone
-from cms.rolecache import roles_of
+from cms.rolecache import per_person_keys, roles_of
 from cms.selectors import person_named
 
 _user_sql: str | None = None
@@ -82,8 +82,9 @@ class UsernameOrPhoneBackend(ModelBackend):
         user = next(iter(User._default_manager.raw(_user_with_header_data_sql(), [user_id])), None)
         if user is None or not self.user_can_authenticate(user):
             return None
-        # The page structure's generation rides along (cms.structure reads it from the user).
-        user._sangkat_roles = roles_of(user, also=(structure.KEY,))
+        # The page structure's generation and the feature apps' per-person keys ride along
+        # (cms.structure and rolecache.kept_with_roles read them from the user).
+        user._sangkat_roles = roles_of(user, also=(structure.KEY, *per_person_keys(user.pk)))
         return user
 
 

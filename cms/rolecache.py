@@ -40,6 +40,28 @@ def _entry_key(user_id) -> str:
     return f"sangkat:roles:{user_id}"
 
 
+_per_person: list = []  # functions: a person's id -> a cache key read with her roles (read_with_roles)
+MISSING = object()
+
+
+def read_with_roles(key_of) -> None:
+    """A feature app's per-person cache key that her signed-in pages read anyway (`key_of(user_id)`):
+    it comes in the same round trip as her roles (cms.auth), and kept_with_roles() gives it back."""
+    if key_of not in _per_person:
+        _per_person.append(key_of)
+
+
+def per_person_keys(user_id) -> tuple[str, ...]:
+    return tuple(key_of(user_id) for key_of in _per_person)
+
+
+def kept_with_roles(user, key: str):
+    """The value of `key` (None: not in the cache) as read with her roles for this request, or MISSING
+    when it was not read so (a user object not loaded by cms.auth): the caller then reads it itself."""
+    also = getattr(user, "_sangkat_also", None)
+    return also[key] if also is not None and key in also else MISSING
+
+
 def roles_of(user, *, also: tuple[str, ...] = ()) -> set[str]:
     """The names of the groups `user` belongs to (one cache round trip; a query when not kept).
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cms import rolecache
 from courses import signals
 from courses.models import (
     CoursePage,
@@ -145,6 +146,14 @@ def _progress_for_update(*, user, lesson: LessonPage, now: datetime) -> LessonPr
     return progress
 
 
+def _last_visit_key(user_id) -> str:
+    return f"courses:last-visit:{user_id}"
+
+
+# Every signed-in lesson page reads it: it comes with her roles, in the same cache round trip.
+rolecache.read_with_roles(_last_visit_key)
+
+
 def record_lesson_visit(*, user, lesson: LessonPage, now: datetime | None = None) -> None:
     """A learner opened a lesson: enrol them if needed, and remember it as where they are.
 
@@ -154,9 +163,11 @@ def record_lesson_visit(*, user, lesson: LessonPage, now: datetime | None = None
     """
     live = now is None
     now = now or timezone.now()
-    key = f"courses:last-visit:{user.pk}"
-    if live and cache.get(key) == str(lesson.translation_key):
-        return
+    key = _last_visit_key(user.pk)
+    if live:
+        last = rolecache.kept_with_roles(user, key)  # read with her roles when she signed in this request
+        if (cache.get(key) if last is rolecache.MISSING else last) == str(lesson.translation_key):
+            return
     seen = LessonProgress.objects.filter(user=user, lesson_key=lesson.translation_key).update(
         last_seen_at=Greatest("last_seen_at", Value(now))
     )
