@@ -148,3 +148,25 @@ def redis_cache(settings):
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def cache_gets(monkeypatch):
+    """watch(module): the keys that module's `cache.get` is asked for from now on (a list it fills),
+    to show a key comes in another read's round trip instead."""
+    from django.core.cache import cache
+
+    def watch(module) -> list:
+        asked = []
+
+        class Watching:
+            def __getattr__(self, name):
+                return getattr(cache, name)
+
+            def get(self, key, *args, **kwargs):
+                asked.append(key)
+                return cache.get(key, *args, **kwargs)
+
+        monkeypatch.setattr(module, "cache", Watching())
+        return asked
+    return watch

@@ -113,21 +113,11 @@ def test_a_restriction_made_in_another_process_is_seen_through_the_shared_genera
     assert client.get(lesson.url).status_code == 302
 
 
-def test_a_signed_in_page_reads_the_generation_with_her_roles(monkeypatch, learner_client, site):
+def test_a_signed_in_page_reads_the_generation_with_her_roles(cache_gets, learner_client, site):
     """One cache round trip less per signed-in page: the generation comes in the roles' get_many."""
     lesson = site["lessons"][1]
     assert learner_client.get(lesson.url).status_code == 200
-    asked = []
-
-    class Watching:
-        def __getattr__(self, name):
-            return getattr(cache, name)
-
-        def get(self, key, *args, **kwargs):
-            asked.append(key)
-            return cache.get(key, *args, **kwargs)
-
-    monkeypatch.setattr(structure, "cache", Watching())
+    asked = cache_gets(structure)
     assert learner_client.get(lesson.url).status_code == 200
     assert structure.KEY not in asked
     learner_client.logout()

@@ -173,28 +173,16 @@ def test_reopening_the_last_lesson_writes_nothing_but_another_lesson_moves_where
     assert latest.lesson_key == first.translation_key
 
 
-def test_reopening_reads_her_last_lesson_with_her_roles(monkeypatch, site, learner_client):
+def test_reopening_reads_her_last_lesson_with_her_roles(cache_gets, site, learner_client):
     """One cache round trip less per lesson page: the last lesson she opened comes in the roles' read."""
-    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from courses import services
 
     first = site["lessons"][0]
     learner_client.get(first.url)
-    asked = []
-
-    class Watching:
-        def __getattr__(self, name):
-            return getattr(cache, name)
-
-        def get(self, key, *args, **kwargs):
-            asked.append(key)
-            return cache.get(key, *args, **kwargs)
-
-    monkeypatch.setattr(services, "cache", Watching())
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    asked = cache_gets(services)
     with CaptureQueriesContext(connection) as reload:
         assert learner_client.get(first.url).status_code == 200
     assert not [key for key in asked if "last-visit" in key]
