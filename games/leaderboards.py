@@ -169,7 +169,7 @@ def _drop_moved(user_id: int, totals: dict[str, int]) -> None:
             keys=[cache.make_and_validate_key(_EVERYTHING)]
             + [cache.make_and_validate_key(key(board)) for board in totals
                for key in (_gen_key, _floor_key, _writes_key)],
-            args=[user_id, *totals.values()])
+            args=[user_id, *totals.values()], client=client)
         return
     got = cache.get_many([_EVERYTHING, *(_gen_key(board) for board in totals), *(_top_key(board) for board in totals)])
     for board, points in totals.items():
@@ -222,14 +222,14 @@ for i = 0, (#KEYS - 1) / 3 - 1 do
 end
 return 0
 """
-_scripts: dict = {}
+_script: list = []
 
 
 def _drop_moved_script(client):
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_DROP_MOVED)
-    return script
+    """The script (EVALSHA, loaded on first use); called with the current client each time."""
+    if not _script:
+        _script.append(client.register_script(_DROP_MOVED))
+    return _script[0]
 
 
 def _redis_backend():
