@@ -28,13 +28,16 @@ from courses.xapi.identity import activity_iri
 # even when the URL is opened on its own: no cookie, storage or CSRF token of the site, no access to
 # a page of the site, and every request it makes is cross-site (so carries no session). It may load
 # scripts only from here, and only our own pages may frame it. H5P sets inline styles.
-def player_policy(*, sandbox: str = "allow-scripts", ancestors: str = "'self'", workers: bool = False) -> str:
-    """The player's Content-Security-Policy; on a package's own origin (courses.h5p.package_host) it
-    keeps that origin, may run our service worker, and is framed by the lesson's origin."""
+def player_policy(*, sandbox: str = "allow-scripts", ancestors: str = "'self'", workers: bool = False,
+                  scripts: str = "'self'", base: str = "'none'") -> str:
+    """The Content-Security-Policy of a page running a stranger's package: the H5P player; on a
+    package's own origin (courses.h5p.package_host) it keeps that origin, may run our service worker
+    and is framed by the lesson's origin; a SCORM SCO's pages (courses.scorm.views) with their own
+    inline scripts and base."""
     return "; ".join([
         f"sandbox {sandbox}",
         "default-src 'none'",
-        "script-src 'self'",
+        f"script-src {scripts}",
         *(["worker-src 'self'"] if workers else []),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
@@ -43,7 +46,7 @@ def player_policy(*, sandbox: str = "allow-scripts", ancestors: str = "'self'", 
         "connect-src 'self'",
         "frame-src 'self'",
         f"frame-ancestors {ancestors}",
-        "base-uri 'none'",
+        f"base-uri {base}",
         "form-action 'none'",
         "object-src 'none'",
     ])

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.jsonchecks import UntrustedJSONError, loads_bounded
 from courses.h5p.selectors import may_view
-from courses.h5p.views import refuse_to_run_in_our_pages, serve_package_file
+from courses.h5p.views import player_policy, refuse_to_run_in_our_pages, serve_package_file
 from courses.scorm import selectors, services
 from courses.xapi import services as xapi_services
 from courses.xapi.auth import over_rate_limit
@@ -29,21 +29,7 @@ from courses.xapi.auth import over_rate_limit
 # origin (no cookie, storage or page of the site), and it may talk to nothing but this site. Unlike
 # the H5P player, a SCO's own pages carry inline scripts (every authoring tool writes them), so
 # they are allowed here: the sandbox, not script-src, is what keeps the package away from the site.
-SCO_CSP = "; ".join([
-    "sandbox allow-scripts",
-    "default-src 'none'",
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "frame-src 'self'",
-    "frame-ancestors 'self'",
-    "base-uri 'self'",
-    "form-action 'none'",
-    "object-src 'none'",
-])
+SCO_CSP = player_policy(scripts="'self' 'unsafe-inline' 'unsafe-eval'", base="'self'")
 _HTML = re.compile(r"\.x?html?$", re.IGNORECASE)
 _HEAD = re.compile(rb"<head(\s[^>]*)?>", re.IGNORECASE)
 _HTML_TAG = re.compile(rb"<html(\s[^>]*)?>", re.IGNORECASE)

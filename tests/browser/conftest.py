@@ -45,12 +45,18 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def phone(browser):
+def phone_context(browser, timeout: int = 15000):
+    """A phone-sized, touch context of `browser` and its first page."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                   device_scale_factor=2, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(timeout)
+    return context, page
+
+
+@pytest.fixture
+def phone(browser):
+    context, page = phone_context(browser)
     yield page
     context.close()
 

@@ -14,7 +14,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, screenshot
+from tests.browser.conftest import CHROMIUM, phone_context, screenshot
 from tests.browser.test_h5p import lesson_with_activity, log_in, media, queued, wait_until_sent  # noqa: F401 (fixture)
 from tests.browser.test_h5p_hostile import (  # noqa: F401, E501 (fixture)
     answer_honestly_and_check_the_record,
@@ -64,10 +64,7 @@ def phone(_django_db_marker):
         kept = ",".join(f for f in disabled.partition("=")[2].split(",") if f != "ThirdPartyStoragePartitioning")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, ignore_default_args=[disabled],
                                              args=[*ARGS, f"--disable-features={kept}"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                      device_scale_factor=2, locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(20000)
+        context, page = phone_context(browser, timeout=20000)
         yield page
         context.close()
         browser.close()
