@@ -62,6 +62,13 @@ def kept_with_roles(user, key: str):
     return also[key] if also is not None and key in also else MISSING
 
 
+def changed_with_roles(user, key: str, value) -> None:
+    """The caller wrote `key` during this request: what kept_with_roles() gives back follows it."""
+    also = getattr(user, "_sangkat_also", None)
+    if also is not None and key in also:
+        also[key] = value
+
+
 def roles_of(user, *, also: tuple[str, ...] = ()) -> set[str]:
     """The names of the groups `user` belongs to (one cache round trip; a query when not kept).
 

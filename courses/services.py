@@ -176,6 +176,7 @@ def record_lesson_visit(*, user, lesson: LessonPage, now: datetime | None = None
             _progress_for_update(user=user, lesson=lesson, now=now)
     if live:
         cache.set(key, str(lesson.translation_key), int(VISIT_REFRESH.total_seconds()))
+        rolecache.changed_with_roles(user, key, str(lesson.translation_key))
 
 
 @transaction.atomic
