@@ -6,7 +6,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import expect
 
-from games.models import BadgeDefinition, Criterion
+from games.models import BadgeDefinition, Criterion, EventKind
+from games.services import record_event
 from tests.browser.conftest import screenshot
 from tests.factories import UserFactory, build_site
 
@@ -51,6 +52,21 @@ def test_finishing_a_course_shows_points_and_a_badge_that_verifies(live_server, 
     expect(page.locator("h1")).to_have_text("ពានរង្វាន់របស់ខ្ញុំ")
     expect(page.locator("#my-level")).to_have_text("អ្នករុករក")
     screenshot(page, "trophies-km-phone")
+
+    # From the trophy page's own link, in Khmer: her rank line, then someone passes her and the
+    # next page shows it (her line is kept only until anyone's points on the board change).
+    page.locator("a[href$='/leaderboards/']").first.click()
+    expect(page).to_have_url(live_server.url + "/km/leaderboards/")
+    expect(page.locator("#my-rank")).to_contain_text("70")
+    expect(page.locator("table.leaderboard tr.me")).to_contain_text("Srey")
+    rival = UserFactory(nickname="Dara")
+    for number in range(4):
+        record_event(user=rival, kind=EventKind.SESSION_ATTENDED, source=f"labs.session:rival{number}")
+    page.reload()
+    expect(page.locator("table.leaderboard tbody tr").first).to_contain_text("Dara")
+    expect(page.locator("#my-rank")).to_contain_text("2")
+    page.goto(live_server.url + "/en/leaderboards/")
+    expect(page.locator("#my-rank")).to_have_text("You are number 2 with 70 points.")
     page.goto(live_server.url + "/en/trophies/")
 
     card = earned.locator("li", has_text="Safe online")
