@@ -42,7 +42,7 @@ def main(page: str = "lesson", who: str = "signed-in", requests: int = 100) -> N
     for _ in range(requests):
         client.get(path)
     profiler.stop()
-    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(profiler.output_text(unicode=False, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
 
 
 if __name__ == "__main__":

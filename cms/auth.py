@@ -9,6 +9,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db import connection
 
 from cms import structure
 from cms.models import Notification
@@ -17,27 +18,54 @@ from cms.rolecache import per_person_keys, roles_of
 from cms.selectors import person_named
 
 _user_sql: str | None = None
+_user_columns: list[str] = []
+_user_converters: list[tuple[int, object, list]] = []
 
 
 def _user_with_header_data_sql() -> str:
     """One SELECT for the user and the unread-notification count (her roles: cms.rolecache).
 
     Built once per process from the models' metadata: compiling the same query with the ORM on
-    every request cost 6 ms, more than running it.
+    every request cost 6 ms, more than running it. The columns are named, so the row becomes a
+    user without a RawQuerySet (0.1 ms less per signed-in request); the values that need it are
+    turned into what the ORM gives (dates are text on SQLite).
     """
     global _user_sql
     if _user_sql is None:
-        from django.db import connection
-
         quote = connection.ops.quote_name
         User = get_user_model()
+        fields = User._meta.concrete_fields
+        _user_columns[:] = [f.attname for f in fields]
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(User._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, column, found))
+        _user_converters[:] = converters
         _user_sql = (
-            f"SELECT u.*,"
+            f"SELECT {', '.join('u.' + quote(f.column) for f in fields)},"
             f" (SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} n"
-            f" WHERE n.user_id = u.id AND n.read_at IS NULL) AS _unread_notifications"
+            f" WHERE n.user_id = u.id AND n.read_at IS NULL)"
             f" FROM {quote(User._meta.db_table)} u WHERE u.id = %s"
         )
     return _user_sql
+
+
+def _user_with_header_data(user_id: int):
+    sql = _user_with_header_data_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row[:-1])
+    for index, column, converters in _user_converters:
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    user = get_user_model().from_db(connection.alias, _user_columns, values)
+    user._unread_notifications = row[-1]
+    return user
 
 
 def find_account(identifier: str):
@@ -74,12 +102,13 @@ class UsernameOrPhoneBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        User = get_user_model()
         try:
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = next(iter(User._default_manager.raw(_user_with_header_data_sql(), [user_id])), None)
+        if not 0 < user_id < 2**63:  # beyond any id the column holds: the database would refuse it
+            return None
+        user = _user_with_header_data(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         # The page structure's generation and the feature apps' per-person keys ride along

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
+from cms import rawsql
 from games import leaderboards
 from games.models import (
     Award,
@@ -33,27 +34,8 @@ def week_of(moment: datetime | date) -> date:
 # WHERE nor return the row. Both PostgreSQL and SQLite (3.35+, for RETURNING) run the same text.
 
 
-def tables(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def prep(model, name: str, value):
-    return model._meta.get_field(name).get_db_prep_value(value, connection)
-
-
-def value(model, name: str, value):
-    """A value read back by raw SQL, turned into what the ORM would give (dates on SQLite are text)."""
-    field = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)
-    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-        value = converter(value, column, connection)
-    return value
-
-
-def execute(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+# Named here as the rest of games calls them (upserts.tables, .prep, .value, .execute).
+tables, prep, value, execute = rawsql.table, rawsql.prep, rawsql.value, rawsql.fetch
 
 
 def upsert_event(user, kind: str, source: str, course_key, at: datetime) -> bool:

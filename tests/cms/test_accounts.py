@@ -126,3 +126,29 @@ def test_sign_ups_from_one_address_are_limited_per_hour(settings, center):
     assert not User.objects.filter(username="kid2").exists()
     # Another place is not held back.
     assert Client(REMOTE_ADDR="10.0.0.8").post(url, signup_data(username="kid3", phone="")).status_code == 302
+
+
+def test_the_signed_in_user_loads_as_the_orm_would_give_her():
+    """cms.auth reads the user with her unread count in one hand-written query: every field comes
+    back typed as the ORM types it (dates are text on SQLite), and an id beyond any row is no one."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from cms.auth import UsernameOrPhoneBackend
+    from cms.services import notify
+
+    person = UserFactory(nickname="Dara")
+    person.last_login = timezone.now()
+    person.save(update_fields=["last_login"])
+    notify(users=[person], kind="test", title="Your badge is ready")
+    loaded = UsernameOrPhoneBackend().get_user(str(person.pk))
+    expected = get_user_model().objects.get(pk=person.pk)
+    for field in expected._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert isinstance(loaded.last_login, datetime) and isinstance(loaded.date_joined, datetime)
+    assert loaded._unread_notifications == 1 and loaded.nickname == "Dara"
+    assert loaded.check_password(PASSWORD)
+    backend = UsernameOrPhoneBackend()
+    for hostile in (str(2**63), "-1", "0", "99999999999999999999999", "1e9", None, "x"):
+        assert backend.get_user(hostile) is None

@@ -44,3 +44,29 @@ def test_the_home_page_for_a_learner_fits_the_budget(client, learner):
     services.complete_lesson(user=learner, lesson=site["lessons"][0])
     sql = queries_for(client, "/en/")
     assert len(sql) <= BUDGET, "\n".join(sql)
+
+
+def test_her_progress_and_quiz_results_on_a_lesson_page_are_one_query(client, learner):
+    """The lesson page reads her progress on the course's lessons and her results on its quiz in one
+    query (issue 21), and shows them: another learner's rows never come in."""
+    from courses.models import QuizResult
+    from tests.factories import ALL_RIGHT, ONE_RIGHT, QUIZ_ID, UserFactory, new_token
+
+    site = build_site(lessons=3, quiz_in=(1,), with_khmer=False)
+    first, quiz_lesson = site["lessons"][0], site["lessons"][1]
+    other = UserFactory()
+    for person in (learner, other):
+        services.complete_lesson(user=person, lesson=first)
+    services.submit_quiz(user=other, lesson=quiz_lesson, quiz_id=QUIZ_ID, token=new_token(), answers=ALL_RIGHT)
+    services.submit_quiz(user=learner, lesson=quiz_lesson, quiz_id=QUIZ_ID, token=new_token(), answers=ONE_RIGHT)
+    client.force_login(learner)
+    sql = queries_for(client, quiz_lesson.url)
+    state = [q for q in sql if "lessonprogress" in q.lower() or "quizresult" in q.lower()]
+    assert len(state) == 1, "\n".join(sql)
+    page = client.get(quiz_lesson.url).content.decode()
+    mine = QuizResult.objects.get(user=learner, lesson_key=quiz_lesson.translation_key)
+    assert not mine.passed_at and f"Your best: {mine.best_percent}%" in page
+    assert "Your best: 100%" not in page and "✓ Passed" not in page  # the other learner's result
+    assert "Send my answers again" in page  # her attempt is counted
+    course = client.get(site["course"].url).content.decode()
+    assert course.count("✓") >= 1  # the first lesson shows done on the course page (same reader)
