@@ -161,3 +161,41 @@ def test_checked_addresses_are_remembered_and_a_bad_one_is_refused_every_time(cl
     bad = statement(None, actor={"mbox": "mailto:not an address"})
     assert post(client, [statement(None), bad], **headers).status_code == 400
     assert post(client, [statement(None), bad], **headers).status_code == 400
+
+
+def test_checked_iris_and_language_tags_are_remembered_and_a_bad_one_is_refused_every_time(client, lrs_client):
+    """ralph's IRI and language-tag checks are remembered for short texts (issue 21): a good one is
+    checked once, a bad one is refused every time, and a long one is checked each time, right or not."""
+    from ralph.models.xapi.base import common
+
+    from courses.xapi import validation
+    from courses.xapi.validation import InvalidStatement, validate
+
+    assert common.parse is validation._parse_iri and common.tag_is_valid is validation._tag_is_valid
+    validation._valid_iri.cache_clear()
+    validate(statement(None, activity="http://example.org/activities/remembered"))
+    validate(statement(None, activity="http://example.org/activities/remembered"))
+    assert validation._valid_iri.cache_info().hits >= 1
+    long_iri = "http://example.org/" + "a" * validation._MEMO_LONGEST
+    held = validation._valid_iri.cache_info().currsize
+    validate(statement(None, activity=long_iri))
+    assert validation._valid_iri.cache_info().currsize == held  # checked, not remembered
+    bad = [
+        statement(None, verb="completed", activity="http://example.org/a b"),  # a space: no IRI
+        statement(None, activity="http://example.org/" + "a" * validation._MEMO_LONGEST + " b"),
+        {**statement(None), "verb": {"id": VERBS_COMPLETED, "display": {"not a tag!": "done"}}},
+    ]
+    for body in bad:
+        messages = []
+        for _ in range(2):
+            with pytest.raises(InvalidStatement) as refused:
+                validate(body)
+            messages.append(refused.value.message)
+        assert messages[0] == messages[1]
+    _lrs, headers = lrs_client
+    assert post(client, [statement(None), bad[0]], **headers).status_code == 400
+    assert post(client, [statement(None), bad[2]], **headers).status_code == 400
+
+
+VERBS_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+
