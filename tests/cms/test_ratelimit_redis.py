@@ -33,3 +33,21 @@ def test_without_redis_the_cache_api_counts(settings):
                                    "LOCATION": f"rate-{uuid.uuid4().hex}"}}
     assert ratelimit._redis_client() is None
     assert [ratelimit.hit("test", "a", window=60) for _ in range(2)] == [1, 2]
+
+
+def test_the_redis_cache_keeps_any_key_without_memcached_warnings(redis_cache):
+    """cms.cache.SangkatRedisCache skips memcached's key checks (warnings only; Redis takes any key):
+    a key memcached would refuse is kept and read back, and no warning is raised."""
+    import warnings
+
+    from django.core.cache import cache, caches
+
+    from cms.cache import SangkatRedisCache
+
+    assert isinstance(caches["default"], SangkatRedisCache)
+    key = "a key with spaces " + "x" * 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.set(key, "kept", 30)
+        assert cache.get(key) == "kept"
+        assert cache.get_many([key]) == {key: "kept"}
