@@ -4,7 +4,8 @@
   .venv/bin/python -m bench.profile_page course anonymous 200
 
 Uses the bench database and Redis (bench.common), the page cache off, the demo learner of bench_courses.
-Prints pyinstrument's text report of `requests` renders after two warm ones, and the SQL per render.
+Prints pyinstrument's text report of `requests` renders after two warm ones, and the SQL per render
+(PROFILE_ALL=1 shows the library frames it folds away, Django's templates and ORM among them).
 """
 
 import os
