@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 
-from cms import structure
+from cms import rawsql, structure
 from cms.models import Notification
 from cms.phones import normalize_phone
 from cms.rolecache import per_person_keys, roles_of
@@ -36,13 +36,8 @@ def _user_with_header_data_sql() -> str:
         User = get_user_model()
         fields = User._meta.concrete_fields
         _user_columns[:] = [f.attname for f in fields]
-        converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(User._meta.db_table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                converters.append((index, column, found))
-        _user_converters[:] = converters
+        _user_converters[:] = [(index, *rawsql.converters(field)) for index, field in enumerate(fields)
+                               if rawsql.converters(field)[1]]
         _user_sql = (
             f"SELECT {', '.join('u.' + quote(f.column) for f in fields)},"
             f" (SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} n"

@@ -18,11 +18,17 @@ def prep(model, name: str, value):
     return model._meta.get_field(name).get_db_prep_value(value, connection)
 
 
+def converters(field) -> tuple[object, list]:
+    """The field's column and the functions that turn what the database gives into what the ORM gives
+    (apply each as `converter(value, column, connection)`); none for most fields on PostgreSQL."""
+    col = field.get_col(field.model._meta.db_table)
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+
 def value(model, name: str, value):
     """A value read back by raw SQL, turned into what the ORM would give (dates on SQLite are text)."""
-    field = model._meta.get_field(name)
-    col = field.get_col(model._meta.db_table)
-    for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+    col, found = converters(model._meta.get_field(name))
+    for converter in found:
         value = converter(value, col, connection)
     return value
 
