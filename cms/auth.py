@@ -36,8 +36,8 @@ def _user_with_header_data_sql() -> str:
         User = get_user_model()
         fields = User._meta.concrete_fields
         _user_columns[:] = [f.attname for f in fields]
-        _user_converters[:] = [(index, *rawsql.converters(field)) for index, field in enumerate(fields)
-                               if rawsql.converters(field)[1]]
+        found = [(index, *rawsql.converters(field)) for index, field in enumerate(fields)]
+        _user_converters[:] = [(index, column, converters) for index, column, converters in found if converters]
         _user_sql = (
             f"SELECT {', '.join('u.' + quote(f.column) for f in fields)},"
             f" (SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} n"

@@ -5,6 +5,11 @@ ORM would give them, on PostgreSQL and SQLite alike. Everything else uses the OR
 from django.db import connection
 
 
+def alias() -> str:
+    """The database these helpers run on (the default one), for Model.from_db."""
+    return connection.alias
+
+
 def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

@@ -9,6 +9,7 @@ progress and results in a fixed number of queries and joins them in Python.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from django.template.loader import render_to_string
@@ -73,6 +74,25 @@ def _lesson_statuses(user, lessons: list[LessonPage]) -> list[LessonStatus]:
     return _learner_state(user, lessons)[0]
 
 
+@lru_cache(maxsize=64)
+def _learner_state_sql(lessons: int, with_results: bool) -> str:
+    """_learner_state's SQL for this many lessons, with or without one lesson's quiz results: built once
+    per shape (a course has a handful of lessons), not on every page."""
+    lp, qr = LessonProgress, QuizResult
+    parts = []
+    if lessons:
+        parts.append(
+            f"SELECT NULL, {rawsql.column(lp, 'lesson_key')}, {rawsql.column(lp, 'completed_at')}, NULL, NULL, NULL"
+            f" FROM {rawsql.table(lp)} WHERE {rawsql.column(lp, 'user')} = %s"
+            f" AND {rawsql.column(lp, 'lesson_key')} IN ({', '.join(['%s'] * lessons)})")
+    if with_results:
+        parts.append(
+            f"SELECT {rawsql.column(qr, 'quiz_id')}, NULL, {rawsql.column(qr, 'passed_at')}, {rawsql.column(qr, 'id')},"
+            f" {rawsql.column(qr, 'best_percent')}, {rawsql.column(qr, 'attempts')} FROM {rawsql.table(qr)}"
+            f" WHERE {rawsql.column(qr, 'user')} = %s AND {rawsql.column(qr, 'lesson_key')} = %s")
+    return " UNION ALL ".join(parts)
+
+
 def _learner_state(user, lessons: list[LessonPage], results_on: UUID | None = None
                    ) -> tuple[list[LessonStatus], dict[str, QuizResult]]:
     """Her progress on these lessons and, given a lesson key, her quiz results there: one query.
@@ -85,30 +105,19 @@ def _learner_state(user, lessons: list[LessonPage], results_on: UUID | None = No
     if not user.is_authenticated or not (lessons or results_on):
         return statuses, results
     params: list = []
-    parts = []
     if lessons:
-        keys = [rawsql.prep(LessonProgress, "lesson_key", lesson.translation_key) for lesson in lessons]
-        parts.append(
-            f"SELECT NULL, {rawsql.column(LessonProgress, 'lesson_key')}, {rawsql.column(LessonProgress, 'completed_at')},"
-            f" NULL, NULL, NULL FROM {rawsql.table(LessonProgress)}"
-            f" WHERE {rawsql.column(LessonProgress, 'user')} = %s"
-            f" AND {rawsql.column(LessonProgress, 'lesson_key')} IN ({', '.join(['%s'] * len(keys))})")
-        params += [user.pk, *keys]
+        params += [user.pk, *(rawsql.prep(LessonProgress, "lesson_key", lesson.translation_key) for lesson in lessons)]
     if results_on:
-        parts.append(
-            f"SELECT {rawsql.column(QuizResult, 'quiz_id')}, NULL, {rawsql.column(QuizResult, 'passed_at')},"
-            f" {rawsql.column(QuizResult, 'id')}, {rawsql.column(QuizResult, 'best_percent')},"
-            f" {rawsql.column(QuizResult, 'attempts')} FROM {rawsql.table(QuizResult)}"
-            f" WHERE {rawsql.column(QuizResult, 'user')} = %s AND {rawsql.column(QuizResult, 'lesson_key')} = %s")
         params += [user.pk, rawsql.prep(QuizResult, "lesson_key", results_on)]
     completed: dict[UUID, bool] = {}
-    for quiz_id, lesson_key, done_at, pk, best_percent, attempts in rawsql.fetch(" UNION ALL ".join(parts), params):
+    rows = rawsql.fetch(_learner_state_sql(len(lessons), bool(results_on)), params)
+    for quiz_id, lesson_key, done_at, pk, best_percent, attempts in rows:
         if quiz_id is None:
             completed[rawsql.value(LessonProgress, "lesson_key", lesson_key)] = done_at is not None
         else:
             # Only the fields the quiz box shows; the others stay deferred (read on access).
             results[quiz_id] = QuizResult.from_db(
-                "default", ["id", "user_id", "lesson_key", "quiz_id", "best_percent", "attempts", "passed_at"],
+                rawsql.alias(), ["id", "user_id", "lesson_key", "quiz_id", "best_percent", "attempts", "passed_at"],
                 [pk, user.pk, results_on, quiz_id, best_percent, attempts,
                  rawsql.value(QuizResult, "passed_at", done_at)])
     for status in statuses:
